@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "labeld",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "labeld", targets: ["labeld"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // System libraries (each imported by exactly one Swift target).
+        .systemLibrary(name: "CCairoPango", pkgConfig: "pangocairo",
+                       providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev", "zlib1g-dev"])]),
+        .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
+        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
+
+        .target(name: "LabelModel", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Barcode", dependencies: ["LabelModel", "CZint"]),
+        .target(name: "Rendering", dependencies: ["LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
+        .executableTarget(name: "labeld", dependencies: [
+            "LabelModel", "Barcode", "Rendering",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .target(name: "LabelTesting", dependencies: ["LabelModel", "Rendering"], path: "Tests/LabelTesting"),
+        .testTarget(name: "LabelModelTests", dependencies: ["LabelModel", "LabelTesting"]),
+        .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting"]),
+        .testTarget(name: "labeldTests", dependencies: ["LabelTesting"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ]
+}

@@ -1,0 +1,562 @@
+internal import CCairoPango
+import LabelModel
+import Barcode
+import Foundation
+
+/// Draws composed pages with Cairo and Pango. One user unit is one printer dot. Raster mode draws
+/// true 1-bit (no anti-aliasing, "white" clears); vector mode draws black and white for PDF.
+/// Not Sendable: each thread owns its painters.
+final class CairoPainter {
+    enum Mode { case raster, vector }
+
+    let mode: Mode
+    let fonts: FontSystem
+    let context: OpaquePointer // PangoContext*
+    let assets: String
+    private var layouts: [LayoutKey: LayoutBox] = [:]
+    private var masks: [String: MaskBox] = [:]
+    private var fontDescriptions: [FontKey: OpaquePointer] = [:]
+    private var contextSerial: UInt32 = 0
+    /// Characters that had no glyph in the fonts, summed over everything drawn.
+    private(set) var unknownGlyphs = 0
+
+    init(mode: Mode, fonts: FontSystem, assetsDirectory: String) {
+        self.mode = mode
+        self.fonts = fonts
+        self.assets = assetsDirectory
+        context = pango_font_map_create_context(fonts.fontMap)!
+        let options = cairo_font_options_create()
+        cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF)
+        if mode == .raster {
+            cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_NONE)
+            cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_FULL)
+        } else {
+            cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE)
+        }
+        pango_cairo_context_set_font_options(ctx, options)
+        cairo_font_options_destroy(options)
+    }
+
+    deinit {
+        layouts.removeAll()
+        for (font, _) in fontIDs { g_object_unref(UnsafeMutableRawPointer(font)) }
+        for (_, d) in fontDescriptions { pango_font_description_free(d) }
+        g_object_unref(UnsafeMutableRawPointer(context))
+    }
+
+    private var ctx: OpaquePointer { context }
+
+    // MARK: Page
+
+    /// Draws `page` on `cr`, whose user space is the medium in dots. Returns warnings.
+    func paint(_ page: ComposedPage, on cr: OpaquePointer) -> [LabelWarning] {
+        
+        cairo_save(cr)
+        switch page.rotation {
+        case .none: break
+        case .quarter: cairo_translate(cr, Double(page.mediaWidth), 0); cairo_rotate(cr, Double.pi / 2)
+        case .half: cairo_translate(cr, Double(page.width), Double(page.height)); cairo_rotate(cr, Double.pi)
+        case .threeQuarters: cairo_translate(cr, 0, Double(page.mediaHeight)); cairo_rotate(cr, -Double.pi / 2)
+        }
+        pango_cairo_update_context(cr, ctx)
+        let serial = pango_context_get_serial(ctx)
+        if serial != contextSerial {
+            layouts.removeAll()
+            contextSerial = serial
+        }
+        var warnings = page.warnings
+        for item in page.items {
+            switch item {
+            case .box(let b): drawBox(b, cr)
+            case .line(let l): drawLine(l, cr)
+            case .text(let t): warnings += drawText(t, cr, page: page)
+            case .barcode(let b): drawBarcode(b, cr, dpi: page.dpi)
+            case .image(let i): if let w = drawImage(i, cr, page: page) { warnings.append(w) }
+            }
+        }
+        cairo_restore(cr)
+        return warnings
+    }
+
+    private func ink(_ cr: OpaquePointer) {
+        cairo_set_operator(cr, CAIRO_OPERATOR_OVER)
+        cairo_set_source_rgba(cr, 0, 0, 0, 1)
+    }
+
+    private func paper(_ cr: OpaquePointer) {
+        if mode == .raster {
+            cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR)
+        } else {
+            cairo_set_operator(cr, CAIRO_OPERATOR_OVER)
+            cairo_set_source_rgba(cr, 1, 1, 1, 1)
+        }
+    }
+
+    // MARK: Shapes
+
+    private func roundedRect(_ cr: OpaquePointer, _ x: Double, _ y: Double, _ w: Double, _ h: Double, _ r: Double) {
+        if r <= 0 { cairo_rectangle(cr, x, y, w, h); return }
+        let r = min(r, w / 2, h / 2)
+        cairo_new_sub_path(cr)
+        cairo_arc(cr, x + w - r, y + r, r, -Double.pi / 2, 0)
+        cairo_arc(cr, x + w - r, y + h - r, r, 0, Double.pi / 2)
+        cairo_arc(cr, x + r, y + h - r, r, Double.pi / 2, Double.pi)
+        cairo_arc(cr, x + r, y + r, r, Double.pi, 3 * Double.pi / 2)
+        cairo_close_path(cr)
+    }
+
+    func drawBox(_ b: BoxItem, _ cr: OpaquePointer) {
+        ink(cr)
+        let f = b.frame
+        if b.filled {
+            roundedRect(cr, f.x, f.y, f.width, f.height, b.radius)
+            cairo_fill(cr)
+            return
+        }
+        // The border lies inside the frame and covers whole dots.
+        let t = b.thickness
+        if b.radius <= 0 {
+            // Four edge rectangles, not an even-odd ring: a ring makes pixman composite the
+            // whole inner area on A1 surfaces.
+            cairo_rectangle(cr, f.x, f.y, f.width, t)
+            cairo_rectangle(cr, f.x, f.y + f.height - t, f.width, t)
+            cairo_rectangle(cr, f.x, f.y + t, t, f.height - 2 * t)
+            cairo_rectangle(cr, f.x + f.width - t, f.y + t, t, f.height - 2 * t)
+            cairo_fill(cr)
+        } else {
+            cairo_set_line_width(cr, t)
+            roundedRect(cr, f.x + t / 2, f.y + t / 2, f.width - t, f.height - t, b.radius)
+            cairo_stroke(cr)
+        }
+    }
+
+    func drawLine(_ l: LineItem, _ cr: OpaquePointer) {
+        ink(cr)
+        if l.y1 == l.y2 {
+            cairo_rectangle(cr, min(l.x1, l.x2), l.y1, abs(l.x2 - l.x1), l.thickness)
+            cairo_fill(cr)
+        } else if l.x1 == l.x2 {
+            cairo_rectangle(cr, l.x1, min(l.y1, l.y2), l.thickness, abs(l.y2 - l.y1))
+            cairo_fill(cr)
+        } else {
+            cairo_set_line_width(cr, l.thickness)
+            cairo_move_to(cr, l.x1, l.y1)
+            cairo_line_to(cr, l.x2, l.y2)
+            cairo_stroke(cr)
+        }
+    }
+
+    // MARK: Barcodes
+
+    private func drawBarcode(_ b: BarcodeItem, _ cr: OpaquePointer, dpi: Int) {
+        cairo_save(cr)
+        cairo_translate(cr, Double(b.x), Double(b.y))
+        let w = Double(b.symbol.width), h = Double(b.symbol.height)
+        switch b.rotation {
+        case .none: break
+        case .quarter: cairo_translate(cr, h, 0); cairo_rotate(cr, Double.pi / 2)
+        case .half: cairo_translate(cr, w, h); cairo_rotate(cr, Double.pi)
+        case .threeQuarters: cairo_translate(cr, 0, w); cairo_rotate(cr, -Double.pi / 2)
+        }
+        ink(cr)
+        for bar in b.symbol.bars {
+            cairo_rectangle(cr, Double(bar.x), Double(bar.y), Double(bar.width), Double(bar.height))
+        }
+        cairo_fill(cr)
+        for t in b.symbol.texts {
+            let placed = barcodeText(t, font: b.humanReadableFont, dpi: dpi)
+            cairo_move_to(cr, placed.x, placed.y)
+            ink(cr)
+            pango_cairo_show_layout(cr, placed.layout)
+        }
+        cairo_restore(cr)
+    }
+
+    // MARK: Text
+
+    struct FontKey: Hashable {
+        var family: String
+        var bold: Bool
+        /// Size in 1/64 dot.
+        var size: Int
+        init(_ f: FontSpec, sizeDots: Double) {
+            family = f.family
+            bold = f.bold
+            size = Int((sizeDots * 64).rounded())
+        }
+    }
+
+    struct LayoutKey: Hashable {
+        var text: String
+        var font: FontKey
+        var width: Int
+        var height: Int
+        var wrap: Bool
+        var ellipsize: Bool
+        var align: Int
+        var spacing: Int
+    }
+
+    final class LayoutBox {
+        let layout: OpaquePointer
+        init(_ layout: OpaquePointer) { self.layout = layout }
+        deinit { g_object_unref(UnsafeMutableRawPointer(layout)) }
+    }
+
+    private func fontDescription(_ key: FontKey) -> OpaquePointer {
+        if let d = fontDescriptions[key] { return d }
+        let d = pango_font_description_new()!
+        pango_font_description_set_family(d, key.family)
+        pango_font_description_set_weight(d, key.bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL)
+        pango_font_description_set_absolute_size(d, Double(key.size) / 64 * Double(PANGO_SCALE))
+        fontDescriptions[key] = d
+        return d
+    }
+
+    /// A laid-out Pango layout for `key`, cached: the same strings recur on every label of a batch.
+    private func layout(for key: LayoutKey) -> OpaquePointer {
+        if let box = layouts[key] { return box.layout }
+        if layouts.count >= 4096 { layouts.removeAll(keepingCapacity: true) }
+        let layout = pango_layout_new(ctx)!
+        pango_layout_set_font_description(layout, fontDescription(key.font))
+        pango_layout_set_text(layout, key.text, -1)
+        if key.width >= 0 { pango_layout_set_width(layout, Int32(key.width)) }
+        if key.wrap { pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR) }
+        if key.ellipsize {
+            pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
+            if key.height != 0 { pango_layout_set_height(layout, Int32(key.height)) }
+        }
+        pango_layout_set_alignment(layout, key.align == 1 ? PANGO_ALIGN_CENTER : key.align == 2 ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT)
+        if key.spacing != 1000 { pango_layout_set_line_spacing(layout, Float(key.spacing) / 1000) }
+        layouts[key] = LayoutBox(layout)
+        return layout
+    }
+
+    struct Measured {
+        var layout: OpaquePointer
+        var width: Double
+        var height: Double
+        var lines: Int
+    }
+
+    private func measure(_ key: LayoutKey) -> Measured {
+        let layout = self.layout(for: key)
+        var logical = PangoRectangle()
+        pango_layout_get_extents(layout, nil, &logical)
+        return Measured(layout: layout, width: Double(logical.width) / Double(PANGO_SCALE), height: Double(logical.height) / Double(PANGO_SCALE),
+                        lines: Int(pango_layout_get_line_count(layout)))
+    }
+
+    /// A text item laid out in its frame: the layout, where its origin goes (design dots, whole),
+    /// and what did not fit.
+    struct FittedText {
+        var layout: OpaquePointer
+        var key: LayoutKey
+        var x: Double
+        var y: Double
+        var warnings: [LabelWarning]
+    }
+
+    /// Fits text into its frame: wraps, shrinks in 0.5 pt steps down to `min_size`, then cuts with …
+    /// (or overflows) and says so in a warning. Counts glyphs missing from the fonts.
+    func fitText(_ item: TextItem, page: ComposedPage) -> FittedText? {
+        let style = item.style
+        let f = item.frame
+        if item.text.isEmpty { return nil }
+        var warnings: [LabelWarning] = []
+        let pad = (style.padding.dots(at: page.dpi)).rounded()
+        let availW = max(1, f.width - 2 * pad), availH = max(1, f.height - 2 * pad)
+        let dotsPerPoint = Double(page.dpi) / 72
+        let align = style.align == .center ? 1 : style.align == .right ? 2 : 0
+        let spacing = Int((style.lineSpacing * 1000).rounded())
+        let widthPango = Int(availW * Double(PANGO_SCALE))
+
+        func key(_ sizePt: Double, ellipsize: Bool) -> LayoutKey {
+            var height = 0
+            if ellipsize && style.wrap {
+                height = style.maxLines.map { -$0 } ?? Int(availH * Double(PANGO_SCALE))
+            }
+            return LayoutKey(text: item.text, font: FontKey(style.font, sizeDots: sizePt * dotsPerPoint),
+                             width: style.wrap || ellipsize ? widthPango : -1, height: height,
+                             wrap: style.wrap, ellipsize: ellipsize, align: align, spacing: spacing)
+        }
+        func fits(_ m: Measured) -> Bool {
+            m.height <= availH + 0.5 && m.width <= availW + 0.5 && (style.maxLines.map { m.lines <= $0 } ?? true)
+        }
+
+        var size = style.font.size
+        var usedKey = key(size, ellipsize: false)
+        var m = measure(usedKey)
+        if !fits(m), let minSize = style.minSize, minSize < size {
+            // Largest size in 0.5 pt steps that fits (binary search over the steps).
+            var lo = 0, hi = Int(((size - minSize) / 0.5).rounded(.down))
+            let start = size
+            let smallest = key(start - Double(hi) * 0.5, ellipsize: false)
+            let atMin = measure(smallest)
+            size = start - Double(hi) * 0.5
+            usedKey = smallest
+            m = atMin
+            if fits(atMin) {
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    let k = key(start - Double(mid) * 0.5, ellipsize: false)
+                    let trial = measure(k)
+                    if fits(trial) { size = start - Double(mid) * 0.5; usedKey = k; m = trial; hi = mid } else { lo = mid + 1 }
+                }
+            }
+        }
+        if !fits(m) {
+            let shrunk = style.minSize != nil ? " even at \(size) pt" : ""
+            if style.ellipsis {
+                usedKey = key(size, ellipsize: true)
+                m = measure(usedKey)
+                warnings.append(LabelWarning(element: item.element, message: "text does not fit its box\(shrunk); cut with … ('\(item.text.prefix(40))')", page: page.pageNumber))
+            } else {
+                warnings.append(LabelWarning(element: item.element, message: "text overflows its box\(shrunk) ('\(item.text.prefix(40))')", page: page.pageNumber))
+            }
+        }
+        var x = f.x + pad
+        if usedKey.width < 0 {
+            switch style.align {
+            case .left: break
+            case .center: x += (availW - m.width) / 2
+            case .right: x += availW - m.width
+            }
+        }
+        var y = f.y + pad
+        switch style.valign {
+        case .top: break
+        case .middle: y += (availH - m.height) / 2
+        case .bottom: y += availH - m.height
+        }
+        let unknown = Int(pango_layout_get_unknown_glyphs_count(m.layout))
+        if unknown > 0 {
+            unknownGlyphs += unknown
+            warnings.append(LabelWarning(element: item.element, message: "\(unknown) character(s) have no glyph in fonts/ and print as boxes", page: page.pageNumber))
+        }
+        return FittedText(layout: m.layout, key: usedKey, x: x.rounded(), y: y.rounded(), warnings: warnings)
+    }
+
+    private func drawText(_ item: TextItem, _ cr: OpaquePointer, page: ComposedPage) -> [LabelWarning] {
+        let f = item.frame
+        if item.style.inverted {
+            ink(cr)
+            cairo_rectangle(cr, f.x, f.y, f.width, f.height)
+            cairo_fill(cr)
+        }
+        guard let fitted = fitText(item, page: page) else { return [] }
+        cairo_move_to(cr, fitted.x, fitted.y)
+        if item.style.inverted { paper(cr) } else { ink(cr) }
+        pango_cairo_show_layout(cr, fitted.layout)
+        return fitted.warnings
+    }
+
+    /// Human-readable text of a barcode: the layout and its origin in symbol dots.
+    func barcodeText(_ t: SnappedText, font: FontSpec, dpi: Int) -> (layout: OpaquePointer, key: LayoutKey, x: Double, y: Double) {
+        let sizeDots = font.size * Double(dpi) / 72
+        let key = LayoutKey(text: t.text, font: FontKey(font, sizeDots: sizeDots), width: -1, height: 0, wrap: false, ellipsize: false, align: 0, spacing: 1000)
+        let layout = self.layout(for: key)
+        var logical = PangoRectangle()
+        pango_layout_get_extents(layout, nil, &logical)
+        let width = Double(logical.width) / Double(PANGO_SCALE)
+        let baseline = Double(pango_layout_get_baseline(layout)) / Double(PANGO_SCALE)
+        var x = t.x
+        switch t.anchor {
+        case .center: x -= width / 2
+        case .right: x -= width
+        case .left: break
+        }
+        unknownGlyphs += Int(pango_layout_get_unknown_glyphs_count(layout))
+        return (layout, key, x.rounded(), (t.baseline - baseline).rounded())
+    }
+
+    // MARK: Glyphs (raster mode)
+
+    /// A glyph's 1-bit image and the offset of its top-left corner from the glyph origin.
+    struct GlyphImage {
+        var bits: Bitmap
+        var dx: Int
+        var dy: Int
+    }
+
+    private struct GlyphKey: Hashable { var font: Int; var glyph: UInt32 }
+    private var fontIDs: [OpaquePointer: Int] = [:]
+    private var glyphImages: [GlyphKey: GlyphImage] = [:]
+
+    /// Calls `body` with each glyph of `layout` and its origin in dots, relative to the layout's
+    /// top-left. Glyph images are rendered once per font and glyph, then reused: placing a glyph is
+    /// a bit blit, not a trip through pixman's general compositing path (slow on A1 surfaces).
+    /// Returns false, drawing nothing, when the layout has glyphs missing from the fonts.
+    func forEachGlyph(_ layout: OpaquePointer, _ body: (GlyphImage, Int, Int) -> Void) -> Bool {
+        if pango_layout_get_unknown_glyphs_count(layout) > 0 { return false }
+        let iter = pango_layout_get_iter(layout)!
+        defer { pango_layout_iter_free(iter) }
+        repeat {
+            guard let run = pango_layout_iter_get_run_readonly(iter) else { continue }
+            var logical = PangoRectangle()
+            pango_layout_iter_get_run_extents(iter, nil, &logical)
+            let baseline = Int(pango_layout_iter_get_baseline(iter))
+            guard let font = run.pointee.item.pointee.analysis.font, let glyphs = run.pointee.glyphs else { continue }
+            let fontID = id(of: OpaquePointer(font))
+            var x = Int(logical.x)
+            let infos = glyphs.pointee.glyphs!
+            for i in 0..<Int(glyphs.pointee.num_glyphs) {
+                let info = infos[i]
+                defer { x += Int(info.geometry.width) }
+                if info.glyph == PANGO_GLYPH_EMPTY { continue }
+                let key = GlyphKey(font: fontID, glyph: info.glyph)
+                let image: GlyphImage
+                if let cached = glyphImages[key] { image = cached } else {
+                    image = renderGlyph(OpaquePointer(font), info.glyph)
+                    glyphImages[key] = image
+                }
+                let gx = x + Int(info.geometry.x_offset), gy = baseline + Int(info.geometry.y_offset) + Int(run.pointee.y_offset)
+                // Whole-dot origins, rounded as cairo's non-anti-aliased glyph path rounds them.
+                body(image, Int((Double(gx) / Double(PANGO_SCALE)).rounded()), Int((Double(gy) / Double(PANGO_SCALE)).rounded()))
+            }
+        } while pango_layout_iter_next_run(iter) != 0
+        return true
+    }
+
+    private func id(of font: OpaquePointer) -> Int {
+        if let id = fontIDs[font] { return id }
+        g_object_ref(UnsafeMutableRawPointer(font)) // kept alive so the pointer is never reused for another font
+        let id = fontIDs.count
+        fontIDs[font] = id
+        return id
+    }
+
+    private func renderGlyph(_ font: OpaquePointer, _ glyph: UInt32) -> GlyphImage {
+        let scaled = pango_cairo_font_get_scaled_font(font)
+        var g = cairo_glyph_t(index: UInt(glyph), x: 0, y: 0)
+        var extents = cairo_text_extents_t()
+        cairo_scaled_font_glyph_extents(scaled, &g, 1, &extents)
+        let x0 = Int(extents.x_bearing.rounded(.down)) - 1, y0 = Int(extents.y_bearing.rounded(.down)) - 1
+        let w = Int(extents.width.rounded(.up)) + 3, h = Int(extents.height.rounded(.up)) + 3
+        g.x = Double(-x0); g.y = Double(-y0)
+        let bits = stamp(width: w, height: h) { cr in
+            cairo_set_scaled_font(cr, scaled)
+            cairo_show_glyphs(cr, &g, 1)
+        }
+        return GlyphImage(bits: bits, dx: x0, dy: y0)
+    }
+
+    // MARK: Stamps (1-bit pictures of text and shapes, cached by the raster canvas)
+
+    /// Draws with `body` on a fresh A1 surface of `width × height` and returns the bits.
+    func stamp(width: Int, height: Int, _ body: (OpaquePointer) -> Void) -> Bitmap {
+        let w = max(1, width), h = max(1, height)
+        let surface = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(w), Int32(h))!
+        defer { cairo_surface_destroy(surface) }
+        let cr = cairo_create(surface)!
+        cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
+        pango_cairo_update_context(cr, ctx)
+        ink(cr)
+        body(cr)
+        cairo_destroy(cr)
+        cairo_surface_flush(surface)
+        return Bitmap(a1: cairo_image_surface_get_data(surface)!, stride: Int(cairo_image_surface_get_stride(surface)), width: w, height: h)
+    }
+
+    /// The ink of a layout as a stamp, and the offset of the stamp from the layout's origin.
+    func textStamp(_ layout: OpaquePointer) -> (Bitmap, dx: Int, dy: Int) {
+        var inkRect = PangoRectangle(), logical = PangoRectangle()
+        pango_layout_get_pixel_extents(layout, &inkRect, &logical)
+        let dx = Int(inkRect.x) - 1, dy = Int(inkRect.y) - 1
+        let bitmap = stamp(width: Int(inkRect.width) + 2, height: Int(inkRect.height) + 2) { cr in
+            cairo_move_to(cr, Double(-dx), Double(-dy))
+            pango_cairo_show_layout(cr, layout)
+        }
+        return (bitmap, dx, dy)
+    }
+
+    /// A rounded box or a slanted line as a stamp (rare shapes the canvas does not fill itself).
+    func shapeStamp(_ item: DrawItem) -> (Bitmap, x: Int, y: Int) {
+        switch item {
+        case .box(let b):
+            let x0 = Int(b.frame.x.rounded(.down)), y0 = Int(b.frame.y.rounded(.down))
+            var local = b
+            local.frame.x -= Double(x0); local.frame.y -= Double(y0)
+            let bits = stamp(width: Int(b.frame.width.rounded(.up)) + 1, height: Int(b.frame.height.rounded(.up)) + 1) { drawBox(local, $0) }
+            return (bits, x0, y0)
+        case .line(let l):
+            let x0 = Int((min(l.x1, l.x2) - l.thickness).rounded(.down)), y0 = Int((min(l.y1, l.y2) - l.thickness).rounded(.down))
+            var local = l
+            local.x1 -= Double(x0); local.x2 -= Double(x0); local.y1 -= Double(y0); local.y2 -= Double(y0)
+            let bits = stamp(width: Int(abs(l.x2 - l.x1) + 2 * l.thickness) + 2, height: Int(abs(l.y2 - l.y1) + 2 * l.thickness) + 2) { drawLine(local, $0) }
+            return (bits, x0, y0)
+        default:
+            return (Bitmap(width: 1, height: 1), 0, 0)
+        }
+    }
+
+    // MARK: Images
+
+    final class MaskBox {
+        let surface: OpaquePointer
+        init(_ s: OpaquePointer) { surface = s }
+        deinit { cairo_surface_destroy(surface) }
+    }
+
+    /// The image thresholded to 1 bit at its frame's size, as a stamp (nil when it cannot be read).
+    func imageStamp(_ item: ImageItem) -> Bitmap? {
+        guard let mask = imageMask(item) else { return nil }
+        return Bitmap(a1: cairo_image_surface_get_data(mask.surface)!, stride: Int(cairo_image_surface_get_stride(mask.surface)),
+                      width: Int(cairo_image_surface_get_width(mask.surface)), height: Int(cairo_image_surface_get_height(mask.surface)))
+    }
+
+    private func drawImage(_ item: ImageItem, _ cr: OpaquePointer, page: ComposedPage) -> LabelWarning? {
+        guard let mask = imageMask(item) else {
+            return LabelWarning(element: item.element, message: "image '\(item.path)' could not be read as PNG from \(assets)", page: page.pageNumber)
+        }
+        ink(cr)
+        cairo_mask_surface(cr, mask.surface, item.frame.x, item.frame.y)
+        return nil
+    }
+
+    private func imageMask(_ item: ImageItem) -> MaskBox? {
+        let w = Int(item.frame.width), h = Int(item.frame.height)
+        guard w > 0, h > 0 else { return nil }
+        let cacheKey = "\(item.path)|\(w)x\(h)|\(item.threshold)"
+        var mask = masks[cacheKey]
+        if mask == nil {
+            let path = (assets as NSString).appendingPathComponent(item.path)
+            guard let src = cairo_image_surface_create_from_png(path), cairo_surface_status(src) == CAIRO_STATUS_SUCCESS else {
+                return nil
+            }
+            defer { cairo_surface_destroy(src) }
+            // Scale into a grey surface of the frame's size, then threshold into a 1-bit mask.
+            let rgb = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(w), Int32(h))!
+            defer { cairo_surface_destroy(rgb) }
+            let c = cairo_create(rgb)!
+            cairo_set_source_rgb(c, 1, 1, 1)
+            cairo_paint(c)
+            cairo_scale(c, Double(w) / Double(cairo_image_surface_get_width(src)), Double(h) / Double(cairo_image_surface_get_height(src)))
+            cairo_set_source_surface(c, src, 0, 0)
+            cairo_paint(c)
+            cairo_destroy(c)
+            cairo_surface_flush(rgb)
+            let a1 = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(w), Int32(h))!
+            let srcData = cairo_image_surface_get_data(rgb)!, srcStride = Int(cairo_image_surface_get_stride(rgb))
+            let dst = cairo_image_surface_get_data(a1)!, dstStride = Int(cairo_image_surface_get_stride(a1))
+            for y in 0..<h {
+                let row = srcData + y * srcStride
+                for x in 0..<w {
+                    let p = row.advanced(by: x * 4).withMemoryRebound(to: UInt32.self, capacity: 1) { $0.pointee }
+                    let r = Int((p >> 16) & 0xff), g = Int((p >> 8) & 0xff), b = Int(p & 0xff)
+                    let grey = (r * 299 + g * 587 + b * 114) / 1000
+                    if grey < item.threshold { dst[y * dstStride + x >> 3] |= UInt8(1 << (x & 7)) }
+                }
+            }
+            cairo_surface_mark_dirty(a1)
+            let box = MaskBox(a1)
+            masks[cacheKey] = box
+            mask = box
+        }
+        return mask
+    }
+}
+
+private extension OpaquePointer {
+    var pointee_isWidthSet: Bool { pango_layout_get_width(self) >= 0 }
+}

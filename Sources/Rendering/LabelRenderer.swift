@@ -1,0 +1,139 @@
+public import LabelModel
+import Foundation
+
+/// The output formats labeld renders.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    /// Vector PDF, fonts embedded, exact page size: previews and office printers.
+    case pdf
+    /// 1-bit PNG at the printer's dpi: what the thermal head prints (the preview is the print).
+    case png
+    /// ZPL II with `^GFA` Z64 graphics: raw thermal queues (Zebra and compatibles).
+    case zpl
+    /// PWG Raster black_1: IPP Everywhere and LPrint printers.
+    case pwg
+
+    public var mediaType: String {
+        switch self {
+        case .pdf: return "application/pdf"
+        case .png: return "image/png"
+        case .zpl: return "application/vnd.zebra-zpl"
+        case .pwg: return "image/pwg-raster"
+        }
+    }
+}
+
+/// Renders composed label pages to bitmaps and documents. Owns Cairo/Pango state, so it is not
+/// Sendable: make one per thread (they are cheap after the first, which scans `fonts/`).
+///
+/// ```swift
+/// let renderer = try LabelRenderer(configuration: .standard())
+/// let composer = LabelComposer(template: template, dpi: 203)
+/// let writer = try renderer.documentWriter(format: .zpl, sink: sink)
+/// for (i, record) in records.enumerated() {
+///     for page in try composer.compose(record, index: i) { _ = try writer.add(page) }
+/// }
+/// try writer.finish()
+/// ```
+public final class LabelRenderer {
+    public let configuration: RendererConfiguration
+    let fonts: FontSystem
+    private lazy var rasterPainter = CairoPainter(mode: .raster, fonts: fonts, assetsDirectory: configuration.templatesDirectory)
+    private lazy var canvas = RasterCanvas(painter: rasterPainter)
+
+    public init(configuration: RendererConfiguration) throws(RenderingError) {
+        self.configuration = configuration
+        fonts = try FontSystem(fontsDirectory: configuration.fontsDirectory)
+    }
+
+    /// The page as the thermal head prints it, and the warnings drawing it raised.
+    public func bitmap(of page: ComposedPage) -> (bitmap: Bitmap, warnings: [LabelWarning]) {
+        canvas.render(page)
+    }
+
+    /// Characters drawn so far that had no glyph in `fonts/` (0 when every glyph was found).
+    public var unknownGlyphCount: Int { rasterPainter.unknownGlyphs + (pdfPainter?.unknownGlyphs ?? 0) }
+
+    private var pdfPainter: CairoPainter?
+
+    /// A writer that streams pages of `format` into `sink`. PNG writes one image per page through
+    /// `pngSink(pageIndex)`; the other formats write one stream.
+    public func documentWriter(format: OutputFormat, sink: any ByteSink, title: String = "labels",
+                               pngSink: ((Int) throws(RenderingError) -> any ByteSink)? = nil) -> any DocumentWriter {
+        switch format {
+        case .pdf:
+            if pdfPainter == nil { pdfPainter = CairoPainter(mode: .vector, fonts: fonts, assetsDirectory: configuration.templatesDirectory) }
+            return PDFWriter(canvas: PDFCanvas(painter: pdfPainter!, sink: sink, title: title))
+        case .png: return RasterWriter(renderer: self, format: .png, sink: sink, pngSink: pngSink)
+        case .zpl: return RasterWriter(renderer: self, format: .zpl, sink: sink, pngSink: nil)
+        case .pwg: return RasterWriter(renderer: self, format: .pwg, sink: sink, pngSink: nil)
+        }
+    }
+}
+
+/// Streams pages into one output: pages are drawn and written one at a time, so memory stays flat
+/// however long the batch.
+public protocol DocumentWriter: AnyObject {
+    /// Draws and writes one page; returns the warnings drawing it raised.
+    func add(_ page: ComposedPage) throws(RenderingError) -> [LabelWarning]
+    /// Ends the document (PDF trailer); the sink is complete afterwards.
+    func finish() throws(RenderingError)
+    /// Pages written so far.
+    var pageCount: Int { get }
+}
+
+final class PDFWriter: DocumentWriter {
+    let canvas: PDFCanvas
+    private(set) var pageCount = 0
+    init(canvas: PDFCanvas) { self.canvas = canvas }
+
+    func add(_ page: ComposedPage) throws(RenderingError) -> [LabelWarning] {
+        pageCount += 1
+        return canvas.add(page)
+    }
+
+    func finish() throws(RenderingError) { try canvas.finish() }
+}
+
+final class RasterWriter: DocumentWriter {
+    let renderer: LabelRenderer
+    let format: OutputFormat
+    let sink: any ByteSink
+    let pngSink: ((Int) throws(RenderingError) -> any ByteSink)?
+    private(set) var pageCount = 0
+    private lazy var zpl = ZPLEncoder()
+
+    init(renderer: LabelRenderer, format: OutputFormat, sink: any ByteSink, pngSink: ((Int) throws(RenderingError) -> any ByteSink)?) {
+        self.renderer = renderer
+        self.format = format
+        self.sink = sink
+        self.pngSink = pngSink
+    }
+
+    func add(_ page: ComposedPage) throws(RenderingError) -> [LabelWarning] {
+        let (bitmap, warnings) = renderer.bitmap(of: page)
+        switch format {
+        case .png:
+            let target = try pngSink?(pageCount) ?? sink
+            try target.write(PNGEncoder.encode(bitmap, dpi: page.dpi))
+        case .zpl:
+            if page.copies > 0 {
+                var failure: RenderingError?
+                zpl.encode(bitmap, copies: page.copies) { bytes in
+                    do throws(RenderingError) { try sink.write(bytes) } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }
+        case .pwg:
+            if pageCount == 0 { try sink.write(PWGRasterEncoder.syncWord) }
+            for _ in 0..<max(0, page.copies) { try sink.write(PWGRasterEncoder.page(bitmap, dpi: page.dpi)) }
+        case .pdf:
+            break
+        }
+        pageCount += 1
+        return warnings
+    }
+
+    func finish() throws(RenderingError) {
+        if format == .pwg && pageCount == 0 { try sink.write(PWGRasterEncoder.syncWord) }
+    }
+}

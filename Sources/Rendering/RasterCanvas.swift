@@ -1,0 +1,217 @@
+internal import CCairoPango
+import LabelModel
+import Barcode
+import Foundation
+
+/// Turns composed pages into 1-bit ``Bitmap``s at the printer's dots.
+///
+/// Rectangles (bars, boxes, rules) are filled straight into the bitmap; text and rare shapes are
+/// drawn once by Cairo/Pango as 1-bit "stamps" and cached, then ORed in at whole-dot positions.
+/// Waybill batches repeat most strings (captions, product names, sender), so most labels need
+/// no glyph rendering at all. Not Sendable.
+final class RasterCanvas {
+    let painter: CairoPainter
+    /// Reused between pages; copy-on-write keeps a page a caller still holds intact.
+    private var bitmap = Bitmap(width: 0, height: 0)
+    private var stamps: [StampKey: Stamp] = [:]
+    private var stampBytes = 0
+
+    struct StampKey: Hashable {
+        var layout: CairoPainter.LayoutKey?
+        var shape: String?
+        var rotation: LabelModel.Rotation
+    }
+
+    struct Stamp {
+        var bits: Bitmap
+        /// Offset of the (unrotated) stamp from the item's origin.
+        var dx: Int
+        var dy: Int
+        /// Unrotated size.
+        var width: Int
+        var height: Int
+    }
+
+    init(painter: CairoPainter) { self.painter = painter }
+
+    func render(_ page: ComposedPage) -> (Bitmap, [LabelWarning]) {
+        let w = page.mediaWidth, h = page.mediaHeight
+        if bitmap.width != w || bitmap.height != h {
+            bitmap = Bitmap(width: w, height: h)
+        } else {
+            bitmap.bytes.withUnsafeMutableBytes { _ = memset($0.baseAddress!, 0, $0.count) }
+        }
+        let pageTransform = QuarterTransform.turning(page.rotation, width: page.width, height: page.height)
+        var warnings = page.warnings
+        for item in page.items {
+            switch item {
+            case .box(let b): drawBox(b, item, pageTransform)
+            case .line(let l): drawLine(l, item, pageTransform)
+            case .text(let t): warnings += drawText(t, page: page, pageTransform)
+            case .barcode(let b): drawBarcode(b, page: page, pageTransform)
+            case .image(let i):
+                if let stamp = cachedStamp(StampKey(shape: "image|\(i.path)|\(Int(i.frame.width))x\(Int(i.frame.height))|\(i.threshold)", rotation: pageTransform.rotation), {
+                    painter.imageStamp(i).map { Stamp(bits: $0, dx: 0, dy: 0, width: $0.width, height: $0.height) }
+                }) {
+                    place(stamp, x: Int(i.frame.x), y: Int(i.frame.y), pageTransform)
+                } else {
+                    warnings.append(LabelWarning(element: i.element, message: "image '\(i.path)' could not be read as PNG from \(painter.assets)", page: page.pageNumber))
+                }
+            }
+        }
+        return (bitmap, warnings)
+    }
+
+    private func fill(_ t: QuarterTransform, _ x: Int, _ y: Int, _ w: Int, _ h: Int, ink: Bool = true) {
+        let r = t.rect(x, y, w, h)
+        bitmap.fill(x: r.x, y: r.y, width: r.width, height: r.height, ink: ink)
+    }
+
+    private func place(_ stamp: Stamp, x: Int, y: Int, _ t: QuarterTransform, clear: Bool = false) {
+        let r = t.rect(x + stamp.dx, y + stamp.dy, stamp.width, stamp.height)
+        bitmap.blit(stamp.bits, x: r.x, y: r.y, clear: clear)
+    }
+
+    private func cachedStamp(_ key: StampKey, _ make: () -> Stamp?) -> Stamp? {
+        if let s = stamps[key] { return s }
+        guard var s = make() else { return nil }
+        s.bits = s.bits.rotated(key.rotation)
+        if stampBytes > 32 << 20 { stamps.removeAll(keepingCapacity: true); stampBytes = 0 }
+        stamps[key] = s
+        stampBytes += s.bits.bytes.count + 64
+        return s
+    }
+
+    private func drawBox(_ b: BoxItem, _ item: DrawItem, _ t: QuarterTransform) {
+        let x = Int(b.frame.x), y = Int(b.frame.y), w = Int(b.frame.width), h = Int(b.frame.height), k = Int(b.thickness)
+        if b.radius > 0 {
+            let (bits, sx, sy) = painter.shapeStamp(item)
+            let key = StampKey(shape: "box|\(w)x\(h)|\(k)|\(b.radius)|\(b.filled)|\(b.frame.x - Double(sx))|\(b.frame.y - Double(sy))", rotation: t.rotation)
+            if let stamp = cachedStamp(key, { Stamp(bits: bits, dx: sx - x, dy: sy - y, width: bits.width, height: bits.height) }) {
+                place(stamp, x: x, y: y, t)
+            }
+            return
+        }
+        if b.filled { fill(t, x, y, w, h); return }
+        fill(t, x, y, w, k)
+        fill(t, x, y + h - k, w, k)
+        fill(t, x, y + k, k, h - 2 * k)
+        fill(t, x + w - k, y + k, k, h - 2 * k)
+    }
+
+    private func drawLine(_ l: LineItem, _ item: DrawItem, _ t: QuarterTransform) {
+        let k = Int(l.thickness)
+        if l.y1 == l.y2 {
+            fill(t, Int(min(l.x1, l.x2)), Int(l.y1), Int(abs(l.x2 - l.x1)), k)
+        } else if l.x1 == l.x2 {
+            fill(t, Int(l.x1), Int(min(l.y1, l.y2)), k, Int(abs(l.y2 - l.y1)))
+        } else {
+            let (bits, sx, sy) = painter.shapeStamp(item)
+            place(Stamp(bits: bits.rotated(t.rotation), dx: 0, dy: 0, width: bits.width, height: bits.height), x: sx, y: sy, t)
+        }
+    }
+
+    private func drawText(_ item: TextItem, page: ComposedPage, _ t: QuarterTransform) -> [LabelWarning] {
+        let f = item.frame
+        if item.style.inverted { fill(t, Int(f.x), Int(f.y), Int(f.width), Int(f.height)) }
+        guard let fitted = painter.fitText(item, page: page) else { return [] }
+        drawLayout(fitted.layout, key: fitted.key, x: Int(fitted.x), y: Int(fitted.y), t, clear: item.style.inverted)
+        return fitted.warnings
+    }
+
+    /// Glyph by glyph from the glyph cache; a layout with glyphs missing from the fonts (drawn as
+    /// hex boxes by Pango) goes through Cairo once as a whole-layout stamp.
+    private func drawLayout(_ layout: OpaquePointer, key: CairoPainter.LayoutKey, x: Int, y: Int, _ t: QuarterTransform, clear: Bool = false) {
+        let drawn = painter.forEachGlyph(layout) { image, gx, gy in
+            var bits = image.bits
+            if t.rotation != .none {
+                let k = RotatedGlyphKey(width: bits.width, height: bits.height, bytes: bits.bytes, rotation: t.rotation)
+                if let r = rotatedGlyphCache[k] { bits = r } else { bits = bits.rotated(t.rotation); rotatedGlyphCache[k] = bits }
+            }
+            let r = t.rect(x + gx + image.dx, y + gy + image.dy, image.bits.width, image.bits.height)
+            bitmap.blit(bits, x: r.x, y: r.y, clear: clear)
+        }
+        if drawn { return }
+        if let stamp = cachedStamp(StampKey(layout: key, rotation: t.rotation), {
+            let (bits, dx, dy) = painter.textStamp(layout)
+            return Stamp(bits: bits, dx: dx, dy: dy, width: bits.width, height: bits.height)
+        }) {
+            place(stamp, x: x, y: y, t, clear: clear)
+        }
+    }
+
+    private struct RotatedGlyphKey: Hashable {
+        var width: Int, height: Int, bytes: [UInt8], rotation: LabelModel.Rotation
+    }
+    private var rotatedGlyphCache: [RotatedGlyphKey: Bitmap] = [:]
+
+    private func drawBarcode(_ b: BarcodeItem, page: ComposedPage, _ pageTransform: QuarterTransform) {
+        let local = QuarterTransform.translation(b.x, b.y)
+            .after(.turning(b.rotation, width: b.symbol.width, height: b.symbol.height))
+        let t = pageTransform.after(local)
+        for bar in b.symbol.bars { fill(t, bar.x, bar.y, bar.width, bar.height) }
+        for text in b.symbol.texts {
+            let placed = painter.barcodeText(text, font: b.humanReadableFont, dpi: page.dpi)
+            drawLayout(placed.layout, key: placed.key, x: Int(placed.x), y: Int(placed.y), t)
+        }
+    }
+}
+
+/// A PDF document streamed page by page into a ``ByteSink``; one user unit is one printer dot, so
+/// barcodes keep the same whole-dot geometry as on the thermal printer.
+final class PDFCanvas {
+    let painter: CairoPainter
+    private let surface: OpaquePointer
+    private let box: Unmanaged<SinkBox>
+    private var pages = 0
+
+    final class SinkBox {
+        let sink: any ByteSink
+        var error: RenderingError?
+        init(_ sink: any ByteSink) { self.sink = sink }
+    }
+
+    init(painter: CairoPainter, sink: any ByteSink, title: String) {
+        self.painter = painter
+        box = Unmanaged.passRetained(SinkBox(sink))
+        surface = cairo_pdf_surface_create_for_stream({ closure, data, length in
+            let box = Unmanaged<SinkBox>.fromOpaque(closure!).takeUnretainedValue()
+            if box.error != nil { return CAIRO_STATUS_WRITE_ERROR }
+            do {
+                try box.sink.write(UnsafeRawBufferPointer(start: data, count: Int(length)))
+            } catch {
+                box.error = error as? RenderingError ?? RenderingError(code: .output, message: "\(error)")
+                return CAIRO_STATUS_WRITE_ERROR
+            }
+            return CAIRO_STATUS_SUCCESS
+        }, box.toOpaque(), 72, 72)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "labeld")
+    }
+
+    deinit {
+        cairo_surface_destroy(surface)
+        box.release()
+    }
+
+    func add(_ page: ComposedPage) -> [LabelWarning] {
+        let swap = page.rotation.swapsAxes
+        cairo_pdf_surface_set_size(surface, swap ? page.heightPoints : page.widthPoints, swap ? page.widthPoints : page.heightPoints)
+        let cr = cairo_create(surface)!
+        defer { cairo_destroy(cr) }
+        cairo_scale(cr, 72 / Double(page.dpi), 72 / Double(page.dpi))
+        let warnings = painter.paint(page, on: cr)
+        cairo_show_page(cr)
+        pages += 1
+        return warnings
+    }
+
+    func finish() throws(RenderingError) {
+        cairo_surface_finish(surface)
+        if let error = box.takeUnretainedValue().error { throw error }
+        let status = cairo_surface_status(surface)
+        if status != CAIRO_STATUS_SUCCESS {
+            throw RenderingError(code: .output, message: "PDF output failed: \(String(cString: cairo_status_to_string(status)))")
+        }
+    }
+}

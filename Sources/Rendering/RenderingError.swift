@@ -1,0 +1,52 @@
+public import LabelModel
+public import Barcode
+
+/// Why a label could not be rendered: template or data mistakes (from LabelModel), barcode data a
+/// symbology cannot encode (from Barcode, with zint's message), or output problems.
+public struct RenderingError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public init(_ rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+        public static let template = Code("render.template")
+        public static let data = Code("render.data")
+        public static let barcode = Code("render.barcode")
+        public static let image = Code("render.image")
+        public static let output = Code("render.output")
+        public static let fonts = Code("render.fonts")
+    }
+
+    public var code: Code
+    public var message: String
+    /// The template location, when known.
+    public var location: SourceLocation?
+    public var element: String?
+    /// Index (0-based) of the record in a batch.
+    public var record: Int?
+    /// The underlying error's own code (`template.invalid`, `barcode.invalid_check_digit`, …).
+    public var detailCode: String?
+
+    public init(code: Code, message: String, location: SourceLocation? = nil, element: String? = nil, record: Int? = nil, detailCode: String? = nil) {
+        self.code = code
+        self.message = message
+        self.location = location
+        self.element = element
+        self.record = record
+        self.detailCode = detailCode
+    }
+
+    init(_ e: LabelModelError, record: Int? = nil) {
+        self.init(code: e.code == .data || e.code == .dataSyntax ? .data : .template, message: e.description, location: e.location,
+                  element: e.element, record: record, detailCode: e.code.rawValue)
+    }
+
+    init(_ e: BarcodeError, element: String, location: SourceLocation, record: Int? = nil) {
+        self.init(code: .barcode, message: "\(e.description) (element '\(element)', \(location))", location: location,
+                  element: element, record: record, detailCode: e.code.rawValue)
+    }
+
+    public var description: String {
+        if let record { return "record \(record + 1): \(message)" }
+        return message
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import LabelModel
+import Rendering
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (run on a release build).",
+        subcommands: [RenderBench.self]
+    )
+
+    struct RenderBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "render",
+            abstract: "Time rendering a 100×150 mm waybill with a 20-line Korean product list and two barcodes.",
+            discussion: "Prints median and p99 ms per label and labels/s on one thread, for ZPL and PDF, then peak RSS."
+        )
+
+        @Option(name: .long, help: "Labels per format.")
+        var labels: Int = 2000
+
+        @Option(name: .long, help: "Printer resolution.")
+        var dpi: Int = 203
+
+        @Option(name: .long, parsing: .upToNextOption, help: "Formats to time.")
+        var formats: [OutputFormat] = [.zpl, .pdf]
+
+        @Option(name: .long, help: "Template (default: generic-100x150).")
+        var template: String = "generic-100x150"
+
+        func run() throws {
+            try reportingErrors {
+                let configuration = RendererConfiguration.standard()
+                let (path, display) = try resolveTemplate(template, configuration: configuration)
+                let template = try TemplateParser.load(path: path, displayName: display)
+                let records = BenchData.waybills(count: labels)
+                let renderer = try LabelRenderer(configuration: configuration)
+                let composer = LabelComposer(template: template, dpi: dpi)
+                print("labeld bench render: \(template.name), \(labels) labels, \(dpi) dpi, 20-line product list, 2 barcodes, 1 thread")
+                for format in formats {
+                    let sink = try FileSink(path: "/dev/null")
+                    let writer = renderer.documentWriter(format: format, sink: sink, title: "bench")
+                    // Warm-up: fonts, glyph caches.
+                    for page in try composer.compose(records[0]) { _ = try writer.add(page) }
+                    var times: [Double] = []
+                    times.reserveCapacity(records.count)
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    for (i, record) in records.enumerated() {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        for page in try composer.compose(record, index: i) { _ = try writer.add(page) }
+                        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    }
+                    try writer.finish()
+                    let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                    times.sort()
+                    let median = times[times.count / 2]
+                    let p99 = times[min(times.count - 1, Int(Double(times.count) * 0.99))]
+                    print(String(format: "%@: median %.3f ms, p99 %.3f ms, %.0f labels/s (%.2f s for %d)", format.rawValue, median, p99, Double(records.count) / total, total, records.count))
+                }
+                // Where the time goes, per label, on records not seen before (no cached text):
+                // composing (binding, barcodes), drawing the 1-bit page, encoding ZPL.
+                let fresh = BenchData.waybills(count: 500, seed: 7)
+                var t0 = DispatchTime.now().uptimeNanoseconds
+                var pages: [ComposedPage] = []
+                for (i, record) in fresh.enumerated() { pages += try composer.compose(record, index: i) }
+                let composeMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(pages.count)
+                t0 = DispatchTime.now().uptimeNanoseconds
+                var bitmaps: [Bitmap] = []
+                for page in pages { bitmaps.append(renderer.bitmap(of: page).bitmap) }
+                let drawMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(pages.count)
+                let encoder = ZPLEncoder()
+                t0 = DispatchTime.now().uptimeNanoseconds
+                var bytes = 0
+                for b in bitmaps { bytes += encoder.encode(b, copies: 1) { $0.count } }
+                let zplMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(bitmaps.count)
+                print(String(format: "breakdown (new records): compose %.3f ms, draw 1-bit page %.3f ms, encode ZPL %.3f ms (%d bytes) per label", composeMs, drawMs, zplMs, bytes / bitmaps.count))
+                print(String(format: "peak RSS: %.1f MB", peakRSSMegabytes()))
+            }
+        }
+    }
+}
+
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// Deterministic waybill records with 20 Korean product lines each.
+enum BenchData {
+    static let surnames = ["김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권"]
+    static let given = ["민준", "서연", "도윤", "하은", "지호", "수아", "예준", "지유", "시우", "서윤", "주원", "하린"]
+    static let roads = ["서울특별시 강남구 테헤란로", "경기도 성남시 분당구 판교역로", "부산광역시 해운대구 센텀중앙로", "인천광역시 연수구 송도과학로", "대구광역시 수성구 달구벌대로", "제주특별자치도 제주시 연삼로"]
+    static let products = ["남성 데일리 러닝화", "수제 딸기잼 500g", "LED 스탠드 조명", "리필용 주방세제 1.2L", "USB-C 고속충전 케이블 1m", "즉석 떡볶이 밀키트 2인분", "핸드크림 선물세트", "유기농 현미 4kg", "무선 블루투스 이어폰", "아동용 겨울 패딩 점퍼", "캠핑용 접이식 의자", "스테인리스 텀블러 500ml"]
+    static let options = ["사이즈:275", "단일상품", "색상:실버", "향:자몽", "구성:3개입", "맛:매운맛", "향:라벤더", "색상:블랙", "사이즈:120"]
+
+    static func waybills(count: Int, seed: UInt64 = 20261128) -> [DataValue] {
+        var state: UInt64 = seed
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        return (0..<count).map { i in
+            var lines: [DataValue] = []
+            for _ in 0..<20 {
+                lines.append(.object(["name": .string(products[next(products.count)]), "option": .string(options[next(options.count)]), "qty": .number(Double(1 + next(3)))]))
+            }
+            let base = 64624980000 + i * 7
+            let waybill = String(base) + String(base % 7)
+            let name = surnames[next(surnames.count)] + given[next(given.count)]
+            return .object([
+                "carrier": .string("CJ대한통운"),
+                "waybill_no": .string(waybill),
+                "order_no": .string(String(format: "20261128-%07d", i)),
+                "receiver": .object(["name": .string(name), "phone": .string("010\(10_000_000 + next(89_999_999))"),
+                                     "postal_code": .string(String(format: "%05d", 1000 + next(60000))),
+                                     "address": .string("\(roads[next(roads.count)]) \(1 + next(400)), \(100 + next(20))동 \(100 + next(1500))호")]),
+                "sender": .object(["name": .string("리빙플러스"), "phone": .string("0221358870"), "address": .string("서울특별시 성동구 성수이로 113, 제강빌딩 5층")]),
+                "message": .string("부재 시 문 앞에 놓아 주세요"),
+                "island": .bool(next(20) == 0),
+                "products": .array(lines),
+            ])
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import Barcode
+import LabelModel
+import Rendering
+
+@main
+struct Labeld: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "labeld",
+        abstract: "Label and barcode print server for Korean parcel waybills (송장) and product labels.",
+        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Bench.self]
+    )
+}
+
+/// Prints to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A failure the user can act on: printed to stderr as is, exit code 1 (2 for usage mistakes).
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    var exitCode: Int32 = 1
+}
+
+extension ParsableCommand {
+    /// Runs `body`, printing any labeld error as `error: …` and exiting non-zero.
+    func reportingErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as CLIError {
+            printError("error: \(error.description)")
+            throw ExitCode(error.exitCode)
+        } catch let error as RenderingError {
+            printError("error: \(error.description)")
+            throw ExitCode(1)
+        } catch let error as LabelModelError {
+            printError("error: \(error.description)")
+            throw ExitCode(1)
+        } catch let error as BarcodeError {
+            printError("error: \(error.description)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Finds a template by path, or by name under the templates folder (`generic-4x6`,
+/// `waybills/generic-4x6`, with or without `.yaml`).
+func resolveTemplate(_ name: String, configuration: RendererConfiguration) throws -> (path: String, display: String) {
+    let fm = FileManager.default
+    if fm.fileExists(atPath: name) { return (name, name) }
+    let root = configuration.templatesDirectory
+    var candidates = [name, name + ".yaml", name + ".yml"].map { root + "/" + $0 }
+    if let items = fm.enumerator(atPath: root) {
+        for case let rel as String in items where rel.hasSuffix("/" + name + ".yaml") || rel == name + ".yaml" {
+            candidates.append(root + "/" + rel)
+        }
+    }
+    if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) {
+        return (found, String(found.dropFirst(root.count + 1)))
+    }
+    throw CLIError(description: "template '\(name)' not found (looked for a file of that name and in \(root))")
+}

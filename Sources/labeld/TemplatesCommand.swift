@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import LabelModel
+import Rendering
+
+struct Templates: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with label templates.",
+        subcommands: [Check.self]
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every template in a folder; render each with its sample data when it has one.",
+            discussion: "Sample data for templates/X/NAME.yaml is templates/samples/NAME.json. Exits 1 on any error."
+        )
+
+        @Argument(help: "Templates folder (default: the shipped templates/).")
+        var directory: String?
+
+        func run() throws {
+            let configuration = RendererConfiguration.standard()
+            let root = directory ?? configuration.templatesDirectory
+            let files = TemplateFiles.list(root)
+            if files.isEmpty {
+                printError("error: no templates (*.yaml) in \(root)")
+                throw ExitCode(1)
+            }
+            var failures = 0, warnings = 0
+            let renderer = try? LabelRenderer(configuration: RendererConfiguration(fontsDirectory: configuration.fontsDirectory, templatesDirectory: root))
+            for rel in files {
+                do {
+                    let template = try TemplateParser.load(path: root + "/" + rel, displayName: rel)
+                    var note = ""
+                    if let renderer, let sample = TemplateFiles.sample(for: template.name, in: root) {
+                        let records = try DataValue.records(from: sample.data, source: sample.path)
+                        let composer = LabelComposer(template: template)
+                        var pages = 0
+                        for (i, record) in records.enumerated() {
+                            for page in try composer.compose(record, index: i) {
+                                pages += 1
+                                for w in renderer.bitmap(of: page).warnings {
+                                    warnings += 1
+                                    print("\(rel): \(w)")
+                                }
+                            }
+                        }
+                        note = " (sample: \(records.count) record(s), \(pages) page(s))"
+                    }
+                    print("ok    \(rel)\(note)")
+                } catch let error as LabelModelError {
+                    failures += 1
+                    print("error \(error)")
+                } catch let error as RenderingError {
+                    failures += 1
+                    print("error \(rel): \(error)")
+                }
+            }
+            print("\(files.count) template(s), \(failures) with errors, \(warnings) warning(s)")
+            if failures > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+enum TemplateFiles {
+    /// Template files below `root`, relative, sorted; `samples/` is data, not templates.
+    static func list(_ root: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
+        var files: [String] = []
+        for case let rel as String in e where (rel.hasSuffix(".yaml") || rel.hasSuffix(".yml")) && !rel.hasPrefix("samples/") {
+            files.append(rel)
+        }
+        return files.sorted()
+    }
+
+    static func sample(for name: String, in root: String) -> (path: String, data: Data)? {
+        for candidate in ["\(root)/samples/\(name).json", "\(root)/samples/\(name).jsonl"] {
+            if let d = FileManager.default.contents(atPath: candidate) { return (candidate, d) }
+        }
+        return nil
+    }
+}
