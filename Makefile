@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 SWIFT_FLAGS ?=
-BUILD_PACKAGES = libcairo2-dev libpango1.0-dev libzint-dev libdeflate-dev libcups2-dev libsqlite3-dev zlib1g-dev pkg-config
+BUILD_PACKAGES = libcairo2-dev libpango1.0-dev libzint-dev libdeflate-dev libcups2-dev libsqlite3-dev pkg-config
 TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3
 APT_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) $(TEST_PACKAGES) | md5sum | cut -c1-8)
 

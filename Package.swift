@@ -14,7 +14,7 @@ let package = Package(
     targets: [
         // System libraries (each imported by exactly one Swift target).
         .systemLibrary(name: "CCairoPango", pkgConfig: "pangocairo",
-                       providers: [.apt(["libcairo2-dev", "libpango1.0-dev", "libpng-dev", "zlib1g-dev"])]),
+                       providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
         .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
 

@@ -33,8 +33,16 @@ public enum BarcodeEncoder {
         case .ean13: try digits([12, 13], "12 digits (check digit added) or 13 digits (check digit verified)")
         case .ean8: try digits([7, 8], "7 digits (check digit added) or 8 digits (check digit verified)")
         case .upca: try digits([11, 12], "11 digits (check digit added) or 12 digits (check digit verified)")
-        case .upce: try digits([7, 8], "7 digits (number system 0 or 1 + 6 digits) or 8 with the check digit")
+        case .upce:
+            try digits([7, 8], "7 digits (number system 0 or 1 + 6 digits) or 8 with the check digit")
+            if d.first != "0" && d.first != "1" {
+                throw BarcodeError(code: .invalidData, message: "upce '\(d)': the first digit (number system) must be 0 or 1")
+            }
         case .itf14: try digits([13, 14], "13 digits (check digit added) or 14 digits (check digit verified)")
+        case .code39:
+            if let bad = d.first(where: { !code39Characters.contains($0) }) {
+                throw BarcodeError(code: .invalidData, message: "code39 takes upper-case A–Z, digits, space and - . $ / + %, got '\(bad)' in \(quoted(d))")
+            }
         default: break
         }
         if [.ean13, .ean8, .upca, .upce, .itf14].contains(r.symbology) && [8, 13, 12, 14].contains(d.count) {
@@ -48,6 +56,13 @@ public enum BarcodeEncoder {
             }
         }
     }
+
+    /// The data in quotes, shortened when long: messages stay readable.
+    static func quoted(_ data: String) -> String {
+        data.count > 48 ? "'\(data.prefix(40))…' (\(data.count) characters)" : "'\(data)'"
+    }
+
+    static let code39Characters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-. $/+%")
 
     static func isFull(_ s: Symbology, _ count: Int) -> Bool {
         switch s {
@@ -146,10 +161,11 @@ public enum BarcodeEncoder {
             case ZINT_ERROR_INVALID_OPTION: code = .invalidOption
             default: code = .invalidData
             }
-            throw BarcodeError(code: code, message: "\(r.symbology.rawValue) cannot encode '\(r.data)': \(errtxt)", detail: errtxt)
+            throw BarcodeError(code: code, message: "\(r.symbology.rawValue) cannot encode \(quoted(r.data)): \(errtxt)", detail: errtxt)
         }
         var warnings: [String] = []
-        if status != 0 && !errtxt.isEmpty { warnings.append(errtxt) }
+        // ECI 26 (UTF-8) is how Korean text is meant to go into QR/DataMatrix: not worth a warning.
+        if status != 0 && status != ZINT_WARN_USES_ECI && !errtxt.isEmpty { warnings.append(errtxt) }
         guard let vector = symbol.pointee.vector else { throw BarcodeError(code: .internalError, message: "zint returned no vector output") }
 
         var bars: [ModuleRect] = []

@@ -6,5 +6,4 @@
 #include <pango/pangofc-fontmap.h>
 #include <fontconfig/fontconfig.h>
 
-#include <zlib.h>
 #endif

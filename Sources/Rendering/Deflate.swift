@@ -1,7 +1,6 @@
-internal import CCairoPango
 internal import CDeflate
 
-/// zlib helpers shared by the PNG and ZPL encoders.
+/// Deflate helpers (libdeflate) shared by the PNG and ZPL encoders.
 enum Deflate {
     /// A reusable libdeflate compressor writing zlib streams (what ZPL's `:Z64:` carries): about
     /// twice as fast as zlib level 1 on label bitmaps, and smaller. Not Sendable.
@@ -27,30 +26,28 @@ enum Deflate {
         }
     }
 
-    /// zlib-wrapped deflate of `bytes` (what PNG IDAT and ZPL Z64 both carry).
-    static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = 1) -> [UInt8] {
-        var destLength = compressBound(uLong(bytes.count))
-        var out = [UInt8](repeating: 0, count: Int(destLength))
-        let status = out.withUnsafeMutableBytes { dst in
-            compress2(dst.baseAddress!.assumingMemoryBound(to: Bytef.self), &destLength,
-                      bytes.baseAddress?.assumingMemoryBound(to: Bytef.self), uLong(bytes.count), level)
-        }
-        precondition(status == Z_OK, "zlib compress2 failed (\(status))")
-        out.removeSubrange(Int(destLength)...)
+    /// zlib-wrapped deflate of `bytes` at `level` (PNG IDAT).
+    static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32) -> [UInt8] {
+        let compressor = libdeflate_alloc_compressor(level)!
+        defer { libdeflate_free_compressor(compressor) }
+        let bound = libdeflate_zlib_compress_bound(compressor, bytes.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let n = out.withUnsafeMutableBytes { libdeflate_zlib_compress(compressor, bytes.baseAddress, bytes.count, $0.baseAddress, bound) }
+        precondition(n > 0, "libdeflate: output bound too small")
+        out.removeSubrange(n...)
         return out
     }
 
-    /// Inflates a zlib stream whose inflated size is known.
+    /// Inflates a zlib stream whose inflated size is known; nil when it is not valid or not that size.
     static func inflate(_ bytes: [UInt8], expectedSize: Int) -> [UInt8]? {
-        var destLength = uLong(expectedSize)
+        let decompressor = libdeflate_alloc_decompressor()!
+        defer { libdeflate_free_decompressor(decompressor) }
         var out = [UInt8](repeating: 0, count: expectedSize)
-        let status = out.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { src in
-                uncompress(dst.baseAddress!.assumingMemoryBound(to: Bytef.self), &destLength,
-                           src.baseAddress!.assumingMemoryBound(to: Bytef.self), uLong(bytes.count))
-            }
+        var actual = 0
+        let status = out.withUnsafeMutableBytes { o in
+            bytes.withUnsafeBytes { libdeflate_zlib_decompress(decompressor, $0.baseAddress, bytes.count, o.baseAddress, expectedSize, &actual) }
         }
-        guard status == Z_OK, Int(destLength) == expectedSize else { return nil }
+        guard status == LIBDEFLATE_SUCCESS, actual == expectedSize else { return nil }
         return out
     }
 
@@ -58,7 +55,7 @@ enum Deflate {
         UInt32(libdeflate_adler32(1, bytes.baseAddress, bytes.count))
     }
 
-    static func crc32(_ bytes: UnsafeRawBufferPointer, initial: UInt = 0) -> UInt32 {
-        UInt32(CCairoPango.crc32(uLong(initial), bytes.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(bytes.count)))
+    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(libdeflate_crc32(0, bytes.baseAddress, bytes.count))
     }
 }

@@ -63,11 +63,11 @@ struct BatchResult {
 
 /// Renders `records` into `output` atomically: on any error nothing is left behind.
 func renderBatch(template: Template, records: [DataValue], format: OutputFormat, dpi: Int?, output: String,
-                 renderer: LabelRenderer, showProgress: Bool = true) throws -> BatchResult {
+                 renderer: LabelRenderer, showProgress: Bool = true, numberPNGs: Bool = true) throws -> BatchResult {
     let composer = LabelComposer(template: template, dpi: dpi)
     var files: [AtomicFile] = []
     let pngBase = output.hasSuffix(".png") ? String(output.dropLast(4)) : output
-    let main = try AtomicFile(path: format == .png ? pngBase + "-1.png" : output)
+    let main = try AtomicFile(path: format == .png && numberPNGs ? pngBase + "-1.png" : output)
     files.append(main)
     let writer = renderer.documentWriter(format: format, sink: main.sink, title: template.name) { (index: Int) throws(RenderingError) -> any ByteSink in
         if index == 0 { return main.sink }
