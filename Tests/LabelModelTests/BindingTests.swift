@@ -1,0 +1,111 @@
+import Foundation
+import LabelModel
+import Testing
+
+@Suite("Data binding and filters")
+struct BindingTests {
+    static let record: DataValue = .object([
+        "receiver": .object(["name": .string("홍길동"), "phone": .string("01012345678"), "postal_code": .string("03195")]),
+        "waybill_no": .string("646249802726"),
+        "amount": .number(1234567),
+        "price": .number(12.5),
+        "ordered_at": .string("2026-11-28T09:30:00+09:00"),
+        "message": .null,
+        "items": .array([.object(["sku": .string("A-1")])]),
+        "island": .bool(true),
+        "qty": .string("3"),
+    ])
+
+    static let cases: [(String, String)] = [
+        ("{{receiver.name | mask:'name'}}", "홍*동"),
+        ("{{receiver.phone | phone}}", "010-1234-5678"),
+        ("{{receiver.phone | phone | mask:'phone'}}", "010-1234-****"),
+        ("{{receiver.phone | phone | mask:'-****'}}", "010-1234-****"),
+        ("{{receiver.phone | phone | mask:'...****'}}", "010-****-5678"),
+        ("{{waybill_no | group:'4-4-4'}}", "6462-4980-2726"),
+        ("{{'부46270404' | default:'x'}}", "x"),
+        ("{{amount | number}}원", "1,234,567원"),
+        ("{{price | number:2}}", "12.50"),
+        ("{{ordered_at | date:'yyyy.MM.dd HH:mm'}}", "2026.11.28 09:30"),
+        ("{{message | default:'-'}}", "-"),
+        ("[{{message?}}]", "[]"),
+        ("{{items.0.sku | lower}}", "a-1"),
+        ("{{receiver.postal_code | prefix:'우) '}}", "우) 03195"),
+        ("{{message? | prefix:'메모: '}}", ""),
+        ("{{waybill_no | truncate:4}}", "6462…"),
+        ("{{island}}", "true"),
+    ]
+
+    @Test("filters", arguments: cases)
+    func filter(_ c: (String, String)) throws {
+        let text = try TextTemplate.parse(c.0)
+        #expect(try BindingScope(record: Self.record).evaluate(text) == c.1, "\(c.0)")
+    }
+
+    @Test("group splits 집배코드 2/3/2/2 and 우체국 numbers 5-4-4")
+    func grouping() throws {
+        #expect(try FilterCall(name: .group, arguments: ["2 3 2 2"]).apply("부46270404") == "부4 627 04 04")
+        #expect(try FilterCall(name: .group, arguments: ["5-4-4"]).apply("6012345678901") == "60123-4567-8901")
+    }
+
+    @Test("missing data is an error naming its JSON path, never a blank field")
+    func missingField() throws {
+        var scope = BindingScope(record: Self.record)
+        scope.element = "receiver-name"
+        #expect(throws: LabelModelError(code: .data, message: "missing field 'receiver.nickname' needed by the template (add '| default:…' or write 'receiver.nickname?' if it may be absent)", dataPath: "$.receiver.nickname", element: "receiver-name")) {
+            _ = try scope.evaluate(try TextTemplate.parse("{{receiver.nickname}}"))
+        }
+        #expect(throws: LabelModelError(code: .data, message: "field 'items' is a list, expected text or a number", dataPath: "$.items", element: "receiver-name")) {
+            _ = try scope.evaluate(try TextTemplate.parse("{{items}}"))
+        }
+        #expect(throws: LabelModelError(code: .data, message: "'내일' is not a date: expected ISO 8601 such as 2026-11-28 or 2026-11-28T09:30:00+09:00 (filter 'date')", dataPath: "$.when", element: "receiver-name")) {
+            _ = try BindingScope(record: .object(["when": .string("내일")]), element: "receiver-name").evaluate(try TextTemplate.parse("{{when | date:'yyyy'}}"))
+        }
+    }
+
+    @Test("repeat items see their own JSON path")
+    func localPaths() throws {
+        let scope = BindingScope(record: Self.record).binding("item", to: .object([:]), path: "$.products[3]")
+        do {
+            _ = try scope.evaluate(try TextTemplate.parse("{{item.name}}"))
+            Issue.record("no error")
+        } catch {
+            #expect(error.dataPath == "$.products[3].name")
+        }
+    }
+
+    @Test("conditions")
+    func conditions() {
+        let scope = BindingScope(record: Self.record)
+        #expect(scope.holds(Condition(path: ["island"], test: .present(true))))
+        #expect(!scope.holds(Condition(path: ["message"], test: .present(true))))
+        #expect(scope.holds(Condition(path: ["message"], test: .present(false))))
+        #expect(scope.holds(Condition(path: ["qty"], test: .greaterThan(2))))
+        #expect(!scope.holds(Condition(path: ["qty"], test: .lessThan(2))))
+        #expect(scope.holds(Condition(path: ["qty"], test: .equals(.number(3)))))
+        #expect(scope.holds(Condition(path: ["island"], test: .notEquals(.bool(false)))))
+    }
+
+    @Test("data files: object, array, JSON Lines; errors name the line")
+    func dataFiles() throws {
+        #expect(try DataValue.records(from: Data(#"{"a":1}"#.utf8)).count == 1)
+        #expect(try DataValue.records(from: Data(#"[{"a":1},{"a":2}]"#.utf8)).count == 2)
+        #expect(try DataValue.records(from: Data("{\"a\":1}\n\n{\"a\":2}\n{\"a\":3}\n".utf8)).count == 3)
+        do {
+            _ = try DataValue.records(from: Data("{\"a\":1}\n{\"a\":\n".utf8), source: "orders.jsonl")
+            Issue.record("no error")
+        } catch {
+            #expect(error.message.hasPrefix("orders.jsonl:2: not a JSON value (expected one JSON object per line)"), "\(error.message)")
+        }
+    }
+
+    @Test("distances")
+    func distances() {
+        #expect(Distance.parse("25.4mm", dpi: 203)!.wholeDots(at: 203) == 203)
+        #expect(Distance.parse("1in", dpi: 203)!.wholeDots(at: 300) == 300)
+        #expect(Distance.parse("72pt", dpi: 203) == .inches(1))
+        #expect(Distance.parse("8dots", dpi: 203)!.wholeDots(at: 203) == 8)
+        #expect(Distance.parse("12", dpi: 203) == nil)
+        #expect(Distance.parse("12px", dpi: 203) == nil)
+    }
+}

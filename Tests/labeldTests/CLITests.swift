@@ -1,0 +1,98 @@
+import Foundation
+import LabelTesting
+import Testing
+
+/// The `labeld` executable, run as a user would.
+@Suite("labeld command line")
+struct CLITests {
+    let sample = Project.templates + "/samples/generic-100x150.json"
+
+    func labeld(_ args: [String], stdin: Data? = nil) throws -> ToolResult {
+        try runTool(Project.binary, args, stdin: stdin, environment: ["LABELD_HOME": Project.root])
+    }
+
+    @Test("render: a JSON array becomes one multi-page PDF; JSON Lines become numbered PNGs; ZPL one stream")
+    func render() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let one = try String(contentsOfFile: sample, encoding: .utf8).replacingOccurrences(of: "\n", with: " ")
+        try "[\(one),\(one),\(one)]".write(toFile: dir + "/three.json", atomically: true, encoding: .utf8)
+        try "\(one)\n\(one)\n".write(toFile: dir + "/two.jsonl", atomically: true, encoding: .utf8)
+
+        var r = try labeld(["render", "generic-100x150", "--data", dir + "/three.json", "--format", "pdf", "-o", dir + "/out.pdf"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try runTool("pdfinfo", [dir + "/out.pdf"]).stdout.contains("Pages:           3"))
+
+        r = try labeld(["render", "waybills/generic-100x150.yaml", "--data", dir + "/two.jsonl", "--format", "png", "--dpi", "300", "-o", dir + "/lbl.png"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/lbl-1.png") && FileManager.default.fileExists(atPath: dir + "/lbl-2.png"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/lbl-3.png"))
+        #expect(try Decoders.zxing(dir + "/lbl-2.png").map(\.text).contains("646249802726"))
+
+        r = try labeld(["render", Project.templates + "/waybills/generic-100x150.yaml", "--data", "-", "--format", "zpl", "-o", dir + "/out.zpl"], stdin: Data(one.utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        let zpl = try String(contentsOfFile: dir + "/out.zpl", encoding: .ascii)
+        #expect(zpl.hasPrefix("^XA\n^PW799\n^LL1199\n") && zpl.hasSuffix("^PQ1\n^XZ\n"))
+    }
+
+    @Test("bad data: a clear error on stderr, exit 1, and no half-written output")
+    func badData() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let one = try String(contentsOfFile: sample, encoding: .utf8).replacingOccurrences(of: "\n", with: " ")
+        let broken = one.replacingOccurrences(of: "\"order_no\": \"20261128-0192432\",", with: "")
+        try "\(one)\n\(broken)\n".write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
+        var r = try labeld(["render", "generic-100x150", "--data", dir + "/bad.jsonl", "--format", "pdf", "-o", dir + "/out.pdf"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "error: record 2: $.order_no: missing field 'order_no' needed by the template (add '| default:…' or write 'order_no?' if it may be absent) (element 'order-number')\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["bad.jsonl"], "no output, no temporary file left")
+
+        try "{\"a\": 1}\n{\"a\": \n".write(toFile: dir + "/syntax.jsonl", atomically: true, encoding: .utf8)
+        r = try labeld(["render", "generic-100x150", "--data", dir + "/syntax.jsonl", "-o", dir + "/out.pdf"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("error: \(dir)/syntax.jsonl:2: not a JSON value"), "\(r.stderr)")
+
+        r = try labeld(["render", "no-such-template", "--data", sample, "-o", dir + "/x.pdf"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("error: template 'no-such-template' not found"))
+
+        r = try labeld(["render", "generic-100x150", "--data", sample, "--format", "tiff", "-o", dir + "/x.tiff"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("tiff"))
+    }
+
+    @Test("barcode: one symbol on a page of its size; wrong check digits are refused with the rule")
+    func barcode() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var r = try labeld(["barcode", "ean13", "880123456789", "--dpi", "300", "--xdim", "3", "-o", dir + "/ean.png"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try Decoders.zbar(dir + "/ean.png").map(\.text) == ["8801234567893"])
+        r = try labeld(["barcode", "qr", "https://example.com/p/880123", "--format", "pdf", "-o", dir + "/qr.pdf"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try labeld(["barcode", "ean13", "8801234567890", "-o", dir + "/bad.png"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "error: ean13 '8801234567890': wrong check digit '0', expected '3' (GS1 mod 10)\n")
+        r = try labeld(["barcode", "code39", "lower", "-o", dir + "/bad.png"])
+        #expect(r.status == 1 && r.stderr.contains("code39 takes upper-case"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/bad.png"))
+    }
+
+    @Test("templates check: shipped templates pass; a broken one is reported with file:line:col and exit 1")
+    func templatesCheck() throws {
+        var r = try labeld(["templates", "check"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("ok    waybills/generic-100x150.yaml (sample: 1 record(s), 1 page(s))"))
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/waybills", withIntermediateDirectories: true)
+        try "page: {width: 100mm, height: 150mm}\nelements:\n  - {type: text, name: t, x: 1mm, y: 1mm, width: 10mm, height: 5mm, text: \"{{a | shout}}\"}\n"
+            .write(toFile: dir + "/waybills/broken.yaml", atomically: true, encoding: .utf8)
+        try "page: {width: 40mm, height: 20mm}\nelements: []\n".write(toFile: dir + "/fine.yaml", atomically: true, encoding: .utf8)
+        r = try labeld(["templates", "check", dir])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("error waybills/broken.yaml:3:76: unknown filter 'shout'"), "\(r.stdout)")
+        #expect(r.stdout.contains("ok    fine.yaml"))
+        #expect(r.stdout.contains("2 template(s), 1 with errors"))
+    }
+}
