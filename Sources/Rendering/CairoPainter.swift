@@ -418,7 +418,7 @@ final class CairoPainter {
         return true
     }
 
-    private func id(of font: OpaquePointer) -> Int {
+    func id(of font: OpaquePointer) -> Int {
         if let id = fontIDs[font] { return id }
         g_object_ref(UnsafeMutableRawPointer(font)) // kept alive so the pointer is never reused for another font
         let id = fontIDs.count
@@ -559,4 +559,71 @@ final class CairoPainter {
 
 private extension OpaquePointer {
     var pointee_isWidthSet: Bool { pango_layout_get_width(self) >= 0 }
+}
+
+// MARK: - Glyph runs (vector output)
+
+extension CairoPainter {
+    /// A glyph at its exact position (dots, relative to the layout's top-left).
+    struct PlacedGlyph {
+        var id: UInt32
+        var x: Double
+        var y: Double
+        /// Pango's advance in dots.
+        var advance: Double
+        /// Text of the glyph's cluster when this is the cluster's first glyph (for ToUnicode).
+        var text: String?
+    }
+
+    /// Glyphs of one font on one line.
+    struct GlyphRun {
+        var font: OpaquePointer
+        var glyphs: [PlacedGlyph]
+    }
+
+    /// The glyphs of a laid-out text, run by run, with exact positions: what a PDF shows.
+    func glyphRuns(_ layout: OpaquePointer) -> [GlyphRun] {
+        var runs: [GlyphRun] = []
+        let textPtr = pango_layout_get_text(layout)!
+        let textBytes = UnsafeRawPointer(textPtr).assumingMemoryBound(to: UInt8.self)
+        let iter = pango_layout_get_iter(layout)!
+        defer { pango_layout_iter_free(iter) }
+        let scale = Double(PANGO_SCALE)
+        repeat {
+            guard let run = pango_layout_iter_get_run_readonly(iter) else { continue }
+            var logical = PangoRectangle()
+            pango_layout_iter_get_run_extents(iter, nil, &logical)
+            let baseline = Double(pango_layout_iter_get_baseline(iter))
+            guard let font = run.pointee.item.pointee.analysis.font, let glyphs = run.pointee.glyphs else { continue }
+            let item = run.pointee.item.pointee
+            let count = Int(glyphs.pointee.num_glyphs)
+            let infos = glyphs.pointee.glyphs!
+            let clusters = glyphs.pointee.log_clusters!
+            var placed: [PlacedGlyph] = []
+            placed.reserveCapacity(count)
+            var x = Double(logical.x)
+            for i in 0..<count {
+                let info = infos[i]
+                var text: String?
+                let start = Int(clusters[i])
+                if i == 0 || Int(clusters[i - 1]) != start {
+                    var end = Int(item.length)
+                    var j = i + 1
+                    while j < count { if Int(clusters[j]) != start { end = max(start, Int(clusters[j])); break }; j += 1 }
+                    if end > start {
+                        text = String(decoding: UnsafeBufferPointer(start: textBytes + Int(item.offset) + start, count: end - start), as: UTF8.self)
+                    }
+                }
+                if info.glyph != PANGO_GLYPH_EMPTY {
+                    placed.append(PlacedGlyph(id: info.glyph, x: (x + Double(info.geometry.x_offset)) / scale,
+                                              y: (baseline + Double(info.geometry.y_offset) + Double(run.pointee.y_offset)) / scale,
+                                              advance: Double(info.geometry.width) / scale, text: text))
+                }
+                x += Double(info.geometry.width)
+            }
+            _ = id(of: OpaquePointer(font)) // keeps the font alive for the document's lifetime
+            runs.append(GlyphRun(font: OpaquePointer(font), glyphs: placed))
+        } while pango_layout_iter_next_run(iter) != 0
+        return runs
+    }
 }

@@ -62,7 +62,7 @@ public final class LabelRenderer {
         switch format {
         case .pdf:
             if pdfPainter == nil { pdfPainter = CairoPainter(mode: .vector, fonts: fonts, assetsDirectory: configuration.templatesDirectory) }
-            return PDFWriter(canvas: PDFCanvas(painter: pdfPainter!, sink: sink, title: title))
+            return PDFDocumentWriter(painter: pdfPainter!, sink: sink, title: title)
         case .png: return RasterWriter(renderer: self, format: .png, sink: sink, pngSink: pngSink)
         case .zpl: return RasterWriter(renderer: self, format: .zpl, sink: sink, pngSink: nil)
         case .pwg: return RasterWriter(renderer: self, format: .pwg, sink: sink, pngSink: nil)

@@ -6,8 +6,42 @@ import Rendering
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run on a release build).",
-        subcommands: [RenderBench.self]
+        subcommands: [RenderBench.self, BenchDataCommand.self]
     )
+
+    struct BenchDataCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "data",
+            abstract: "Write the benchmark's waybill records (20 product lines each) as JSON Lines."
+        )
+
+        @Option(name: .long, help: "Number of records.")
+        var labels: Int = 10_000
+
+        @Option(name: .shortAndLong, help: "Output file.")
+        var output: String
+
+        func run() throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            guard FileManager.default.createFile(atPath: output, contents: nil), let out = FileHandle(forWritingAtPath: output) else {
+                throw CLIError(description: "cannot write '\(output)'")
+            }
+            // In slices of 1000, so writing a million records needs no more memory than a thousand.
+            var done = 0
+            while done < labels {
+                let n = min(1000, labels - done)
+                var chunk = Data()
+                for record in BenchData.waybills(count: n, seed: 20261128 &+ UInt64(done), firstIndex: done) {
+                    chunk.append(try encoder.encode(record))
+                    chunk.append(0x0A)
+                }
+                out.write(chunk)
+                done += n
+            }
+            try out.close()
+        }
+    }
 
     struct RenderBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -94,13 +128,13 @@ enum BenchData {
     static let products = ["남성 데일리 러닝화", "수제 딸기잼 500g", "LED 스탠드 조명", "리필용 주방세제 1.2L", "USB-C 고속충전 케이블 1m", "즉석 떡볶이 밀키트 2인분", "핸드크림 선물세트", "유기농 현미 4kg", "무선 블루투스 이어폰", "아동용 겨울 패딩 점퍼", "캠핑용 접이식 의자", "스테인리스 텀블러 500ml"]
     static let options = ["사이즈:275", "단일상품", "색상:실버", "향:자몽", "구성:3개입", "맛:매운맛", "향:라벤더", "색상:블랙", "사이즈:120"]
 
-    static func waybills(count: Int, seed: UInt64 = 20261128) -> [DataValue] {
+    static func waybills(count: Int, seed: UInt64 = 20261128, firstIndex: Int = 0) -> [DataValue] {
         var state: UInt64 = seed
         func next(_ n: Int) -> Int {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Int((state >> 33) % UInt64(n))
         }
-        return (0..<count).map { i in
+        return (firstIndex..<firstIndex + count).map { i in
             var lines: [DataValue] = []
             for _ in 0..<20 {
                 lines.append(.object(["name": .string(products[next(products.count)]), "option": .string(options[next(options.count)]), "qty": .number(Double(1 + next(3)))]))

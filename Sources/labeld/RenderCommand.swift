@@ -41,13 +41,7 @@ struct Render: ParsableCommand {
             let configuration = RendererConfiguration.standard()
             let (path, display) = try resolveTemplate(template, configuration: configuration)
             let template = try TemplateParser.load(path: path, displayName: display)
-            let bytes: Data
-            if data == "-" { bytes = FileHandle.standardInput.readDataToEndOfFile() }
-            else {
-                guard let d = FileManager.default.contents(atPath: data) else { throw CLIError(description: "cannot read data file '\(data)'") }
-                bytes = d
-            }
-            let records = try DataValue.records(from: bytes, source: data)
+            let records = try DataRecordReader(path: data)
             let renderer = try LabelRenderer(configuration: configuration)
             let result = try renderBatch(template: template, records: records, format: format, dpi: dpi, output: output, renderer: renderer)
             if !quiet { for w in result.warnings { printError(w.description) } }
@@ -61,8 +55,20 @@ struct BatchResult {
     var files: [String]
 }
 
-/// Renders `records` into `output` atomically: on any error nothing is left behind.
 func renderBatch(template: Template, records: [DataValue], format: OutputFormat, dpi: Int?, output: String,
+                 renderer: LabelRenderer, showProgress: Bool = true, numberPNGs: Bool = true) throws -> BatchResult {
+    var rest = records[...]
+    return try renderBatch(template: template, next: { rest.popFirst() }, format: format, dpi: dpi, output: output,
+                           renderer: renderer, showProgress: showProgress, numberPNGs: numberPNGs)
+}
+
+func renderBatch(template: Template, records: DataRecordReader, format: OutputFormat, dpi: Int?, output: String,
+                 renderer: LabelRenderer) throws -> BatchResult {
+    try renderBatch(template: template, next: { try records.next() }, format: format, dpi: dpi, output: output, renderer: renderer)
+}
+
+/// Renders records (pulled one at a time) into `output` atomically: on any error nothing is left behind.
+func renderBatch(template: Template, next: () throws -> DataValue?, format: OutputFormat, dpi: Int?, output: String,
                  renderer: LabelRenderer, showProgress: Bool = true, numberPNGs: Bool = true) throws -> BatchResult {
     let composer = LabelComposer(template: template, dpi: dpi)
     var files: [AtomicFile] = []
@@ -76,17 +82,19 @@ func renderBatch(template: Template, records: [DataValue], format: OutputFormat,
         return file.sink
     }
     var warnings: [LabelWarning] = []
-    let progress = Progress(total: records.count, enabled: showProgress)
+    let progress = Progress(enabled: showProgress)
     do {
-        for (i, record) in records.enumerated() {
+        var i = 0
+        while let record = try next() {
             for page in try composer.compose(record, index: i) {
                 warnings += try writer.add(page).map { w in
                     var w = w
-                    if records.count > 1 { w.element = "record \(i + 1): \(w.element)" }
+                    w.element = "record \(i + 1): \(w.element)"
                     return w
                 }
             }
-            progress.update(i + 1)
+            i += 1
+            progress.update(i)
         }
         try writer.finish()
         for f in files { try f.commit() }
@@ -101,15 +109,13 @@ func renderBatch(template: Template, records: [DataValue], format: OutputFormat,
 
 /// A one-line progress display on a terminal, shown once a batch has taken more than a second.
 final class Progress {
-    let total: Int
     let enabled: Bool
     let start = Date()
     var lastDraw = Date.distantPast
     var shown = false
 
-    init(total: Int, enabled: Bool) {
-        self.total = total
-        self.enabled = enabled && isatty(STDERR_FILENO) != 0 && total > 1
+    init(enabled: Bool) {
+        self.enabled = enabled && isatty(STDERR_FILENO) != 0
     }
 
     func update(_ done: Int) {
@@ -119,7 +125,7 @@ final class Progress {
         lastDraw = now
         shown = true
         let rate = Double(done) / now.timeIntervalSince(start)
-        FileHandle.standardError.write(Data("\rrendered \(done)/\(total) labels (\(Int(rate))/s)   ".utf8))
+        FileHandle.standardError.write(Data("\rrendered \(done) labels (\(Int(rate))/s)   ".utf8))
     }
 
     func finish() {
