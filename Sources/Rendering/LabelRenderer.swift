@@ -55,14 +55,21 @@ public final class LabelRenderer {
 
     private var pdfPainter: CairoPainter?
 
+    private func vectorPainter() -> CairoPainter {
+        if pdfPainter == nil { pdfPainter = CairoPainter(mode: .vector, fonts: fonts, assetsDirectory: configuration.templatesDirectory) }
+        return pdfPainter!
+    }
+
+    func makePDFBuilder() -> PDFPageBuilder { PDFPageBuilder(painter: vectorPainter()) }
+    func makePDFAssembler(sink: any ByteSink, title: String) -> PDFAssembler { PDFAssembler(painter: vectorPainter(), sink: sink, title: title) }
+
     /// A writer that streams pages of `format` into `sink`. PNG writes one image per page through
     /// `pngSink(pageIndex)`; the other formats write one stream.
     public func documentWriter(format: OutputFormat, sink: any ByteSink, title: String = "labels",
                                pngSink: ((Int) throws(RenderingError) -> any ByteSink)? = nil) -> any DocumentWriter {
         switch format {
         case .pdf:
-            if pdfPainter == nil { pdfPainter = CairoPainter(mode: .vector, fonts: fonts, assetsDirectory: configuration.templatesDirectory) }
-            return PDFDocumentWriter(painter: pdfPainter!, sink: sink, title: title)
+            return PDFDocumentWriter(painter: vectorPainter(), sink: sink, title: title)
         case .png: return RasterWriter(renderer: self, format: .png, sink: sink, pngSink: pngSink)
         case .zpl: return RasterWriter(renderer: self, format: .zpl, sink: sink, pngSink: nil)
         case .pwg: return RasterWriter(renderer: self, format: .pwg, sink: sink, pngSink: nil)

@@ -45,8 +45,8 @@ struct BarcodeCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let template = try SingleBarcodeTemplate.make(symbology: symbology, data: data, dpi: dpi, xdim: xdim, barHeight: .mm(height), humanReadable: !noText)
-            let renderer = try LabelRenderer(configuration: .standard())
-            let result = try renderBatch(template: template, records: [.object([:])], format: format, dpi: dpi, output: output, renderer: renderer, showProgress: false, numberPNGs: false)
+            let result = try renderBatch(template: template, records: [.object([:])], format: format, dpi: dpi, output: output,
+                                         configuration: .standard(), showProgress: false, numberPNGs: false)
             for w in result.warnings { printError(w.description) }
         }
     }

@@ -29,11 +29,15 @@ struct Render: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output file.")
     var output: String
 
+    @Option(name: .long, help: "Worker threads (default: one per core). Output is the same for any number.")
+    var threads: Int?
+
     @Flag(name: .long, help: "Do not print warnings.")
     var quiet = false
 
     func validate() throws {
         if let dpi, !(72...1200).contains(dpi) { throw ValidationError("--dpi must be from 72 to 1200 (thermal printers: 203 or 300)") }
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be from 1 to 64") }
     }
 
     func run() throws {
@@ -42,8 +46,8 @@ struct Render: ParsableCommand {
             let (path, display) = try resolveTemplate(template, configuration: configuration)
             let template = try TemplateParser.load(path: path, displayName: display)
             let records = try DataRecordReader(path: data)
-            let renderer = try LabelRenderer(configuration: configuration)
-            let result = try renderBatch(template: template, records: records, format: format, dpi: dpi, output: output, renderer: renderer)
+            let result = try renderBatch(template: template, next: { try records.next() }, format: format, dpi: dpi, output: output,
+                                         configuration: configuration, threads: threads)
             if !quiet { for w in result.warnings { printError(w.description) } }
         }
     }
@@ -56,55 +60,41 @@ struct BatchResult {
 }
 
 func renderBatch(template: Template, records: [DataValue], format: OutputFormat, dpi: Int?, output: String,
-                 renderer: LabelRenderer, showProgress: Bool = true, numberPNGs: Bool = true) throws -> BatchResult {
+                 configuration: RendererConfiguration, threads: Int? = 1, showProgress: Bool = true, numberPNGs: Bool = true) throws -> BatchResult {
     var rest = records[...]
     return try renderBatch(template: template, next: { rest.popFirst() }, format: format, dpi: dpi, output: output,
-                           renderer: renderer, showProgress: showProgress, numberPNGs: numberPNGs)
+                           configuration: configuration, threads: threads, showProgress: showProgress, numberPNGs: numberPNGs)
 }
 
-func renderBatch(template: Template, records: DataRecordReader, format: OutputFormat, dpi: Int?, output: String,
-                 renderer: LabelRenderer) throws -> BatchResult {
-    try renderBatch(template: template, next: { try records.next() }, format: format, dpi: dpi, output: output, renderer: renderer)
-}
-
-/// Renders records (pulled one at a time) into `output` atomically: on any error nothing is left behind.
+/// Renders records (pulled one at a time, rendered on `threads` worker threads, written in order)
+/// into `output` atomically: on any error nothing is left behind.
 func renderBatch(template: Template, next: () throws -> DataValue?, format: OutputFormat, dpi: Int?, output: String,
-                 renderer: LabelRenderer, showProgress: Bool = true, numberPNGs: Bool = true) throws -> BatchResult {
-    let composer = LabelComposer(template: template, dpi: dpi)
+                 configuration: RendererConfiguration, threads: Int?, showProgress: Bool = true, numberPNGs: Bool = true) throws -> BatchResult {
     var files: [AtomicFile] = []
     let pngBase = output.hasSuffix(".png") ? String(output.dropLast(4)) : output
     let main = try AtomicFile(path: format == .png && numberPNGs ? pngBase + "-1.png" : output)
     files.append(main)
-    let writer = renderer.documentWriter(format: format, sink: main.sink, title: template.name) { (index: Int) throws(RenderingError) -> any ByteSink in
-        if index == 0 { return main.sink }
-        let file = try AtomicFile(path: "\(pngBase)-\(index + 1).png")
-        files.append(file)
-        return file.sink
-    }
-    var warnings: [LabelWarning] = []
     let progress = Progress(enabled: showProgress)
     do {
-        var i = 0
-        while let record = try next() {
-            for page in try composer.compose(record, index: i) {
-                warnings += try writer.add(page).map { w in
-                    var w = w
-                    w.element = "record \(i + 1): \(w.element)"
-                    return w
-                }
-            }
-            i += 1
-            progress.update(i)
+        let batch = ParallelBatchRenderer(configuration: configuration, template: template, dpi: dpi, format: format, workers: threads)
+        let result = try batch.run(next: {
+            let record = try next()
+            progress.tick()
+            return record
+        }, sink: main.sink, title: template.name) { (index: Int) throws(RenderingError) -> any ByteSink in
+            if index == 0 { return main.sink }
+            let file = try AtomicFile(path: "\(pngBase)-\(index + 1).png")
+            files.append(file)
+            return file.sink
         }
-        try writer.finish()
         for f in files { try f.commit() }
         progress.finish()
+        return BatchResult(pages: result.pages, warnings: result.warnings, files: files.map(\.path))
     } catch {
         progress.finish()
         for f in files { f.discard() }
         throw error
     }
-    return BatchResult(pages: writer.pageCount, warnings: warnings, files: files.map(\.path))
 }
 
 /// A one-line progress display on a terminal, shown once a batch has taken more than a second.
@@ -118,14 +108,17 @@ final class Progress {
         self.enabled = enabled && isatty(STDERR_FILENO) != 0
     }
 
-    func update(_ done: Int) {
+    private(set) var count = 0
+
+    func tick() {
+        count += 1
         guard enabled else { return }
         let now = Date()
         guard now.timeIntervalSince(start) > 1, now.timeIntervalSince(lastDraw) > 0.2 else { return }
         lastDraw = now
         shown = true
-        let rate = Double(done) / now.timeIntervalSince(start)
-        FileHandle.standardError.write(Data("\rrendered \(done) labels (\(Int(rate))/s)   ".utf8))
+        let rate = Double(count) / now.timeIntervalSince(start)
+        FileHandle.standardError.write(Data("\rrendered \(count) labels (\(Int(rate))/s)   ".utf8))
     }
 
     func finish() {

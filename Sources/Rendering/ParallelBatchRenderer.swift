@@ -1,0 +1,194 @@
+public import LabelModel
+import Foundation
+
+/// Renders a batch of records on several threads and writes the pages in order into one output.
+///
+/// Each worker thread owns its own renderer (Cairo, Pango and font map are not shared); workers
+/// compose, lay out, draw and encode whole pages (ZPL formats, PNG and PWG pages, PDF content
+/// streams with their glyph use); the calling thread reads the records and writes the results
+/// in record order, so the output is byte-identical to a single-threaded run.
+public final class ParallelBatchRenderer {
+    public struct Result: Sendable {
+        public var pages: Int
+        public var records: Int
+        public var warnings: [LabelWarning]
+        public var unknownGlyphs: Int
+    }
+
+    let configuration: RendererConfiguration
+    let template: Template
+    let dpi: Int?
+    let format: OutputFormat
+    let workers: Int
+
+    public init(configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat,
+                workers: Int? = nil) {
+        self.configuration = configuration
+        self.template = template
+        self.dpi = dpi
+        self.format = format
+        self.workers = max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    enum PageOutput: Sendable {
+        case bytes([UInt8])
+        case pdf(PDFPageFragment)
+    }
+
+    struct RecordOutput: Sendable {
+        var pages: [PageOutput] = []
+        var warnings: [LabelWarning] = []
+        var error: RenderingError?
+    }
+
+    /// The queue between the reading thread and the workers, and the results coming back.
+    final class Pipeline: @unchecked Sendable {
+        let condition = NSCondition()
+        var jobs: [(Int, DataValue)] = []
+        var head = 0
+        var closed = false
+        var results: [Int: RecordOutput] = [:]
+        var unknownGlyphs = 0
+        var startError: RenderingError?
+        var running = 0
+    }
+
+    /// Renders every record `next()` returns. `sink` receives the document (ZPL, PWG, PDF) or the
+    /// first PNG; `pngSink(i)` the i-th PNG page. Throws the first error in record order.
+    public func run(next: () throws -> DataValue?, sink: any ByteSink, title: String,
+                    pngSink: ((Int) throws(RenderingError) -> any ByteSink)? = nil) throws -> Result {
+        let pipeline = Pipeline()
+        let configuration = configuration, template = template, dpi = dpi, format = format
+        for _ in 0..<workers {
+            let thread = Thread {
+                Self.work(pipeline: pipeline, configuration: configuration, template: template, dpi: dpi, format: format)
+            }
+            thread.stackSize = 8 << 20
+            pipeline.condition.lock(); pipeline.running += 1; pipeline.condition.unlock()
+            thread.start()
+        }
+        defer {
+            pipeline.condition.lock()
+            pipeline.closed = true
+            pipeline.jobs.removeAll()
+            pipeline.condition.broadcast()
+            while pipeline.running > 0 { pipeline.condition.wait() }
+            pipeline.condition.unlock()
+        }
+
+        let renderer = try LabelRenderer(configuration: configuration)
+        let assembler = format == .pdf ? renderer.makePDFAssembler(sink: sink, title: title) : nil
+        var result = Result(pages: 0, records: 0, warnings: [], unknownGlyphs: 0)
+        var read = 0, written = 0, inputDone = false
+        let window = 8 * workers
+        while true {
+            while !inputDone && read - written < window {
+                guard let record = try next() else { inputDone = true; break }
+                pipeline.condition.lock()
+                pipeline.jobs.append((read, record))
+                pipeline.condition.signal()
+                pipeline.condition.unlock()
+                read += 1
+            }
+            if inputDone && written == read { break }
+            pipeline.condition.lock()
+            if inputDone { pipeline.closed = true; pipeline.condition.broadcast() }
+            while pipeline.results[written] == nil && pipeline.startError == nil { pipeline.condition.wait() }
+            if let error = pipeline.startError { pipeline.condition.unlock(); throw error }
+            let output = pipeline.results.removeValue(forKey: written)!
+            pipeline.condition.unlock()
+            if let error = output.error { throw error }
+            for page in output.pages {
+                switch page {
+                case .pdf(let fragment): try assembler!.add(fragment)
+                case .bytes(let bytes):
+                    if format == .pwg && result.pages == 0 { try sink.write(PWGRasterEncoder.syncWord) }
+                    let target = format == .png ? (try pngSink?(result.pages) ?? sink) : sink
+                    try target.write(bytes)
+                }
+                result.pages += 1
+            }
+            result.warnings += output.warnings.map { w in
+                var w = w
+                w.element = "record \(written + 1): \(w.element)"
+                return w
+            }
+            written += 1
+            result.records = written
+        }
+        if let assembler { try assembler.finish() }
+        if format == .pwg && result.pages == 0 { try sink.write(PWGRasterEncoder.syncWord) }
+        pipeline.condition.lock()
+        pipeline.closed = true
+        pipeline.condition.broadcast()
+        while pipeline.running > 0 { pipeline.condition.wait() }
+        result.unknownGlyphs = pipeline.unknownGlyphs
+        pipeline.condition.unlock()
+        return result
+    }
+
+    private static func work(pipeline: Pipeline, configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat) {
+        defer {
+            pipeline.condition.lock()
+            pipeline.running -= 1
+            pipeline.condition.broadcast()
+            pipeline.condition.unlock()
+        }
+        let renderer: LabelRenderer
+        do { renderer = try LabelRenderer(configuration: configuration) } catch {
+            pipeline.condition.lock(); pipeline.startError = error; pipeline.condition.broadcast(); pipeline.condition.unlock()
+            return
+        }
+        let composer = LabelComposer(template: template, dpi: dpi)
+        let zpl = ZPLEncoder()
+        let pdf = format == .pdf ? renderer.makePDFBuilder() : nil
+        while true {
+            pipeline.condition.lock()
+            while pipeline.head >= pipeline.jobs.count && !pipeline.closed { pipeline.condition.wait() }
+            if pipeline.head >= pipeline.jobs.count {
+                pipeline.unknownGlyphs += renderer.unknownGlyphCount
+                pipeline.condition.unlock()
+                return
+            }
+            let (index, record) = pipeline.jobs[pipeline.head]
+            pipeline.head += 1
+            if pipeline.head > 1024 && pipeline.head * 2 > pipeline.jobs.count {
+                pipeline.jobs.removeFirst(pipeline.head)
+                pipeline.head = 0
+            }
+            pipeline.condition.unlock()
+
+            var output = RecordOutput()
+            do {
+                for page in try composer.compose(record, index: index) {
+                    switch format {
+                    case .pdf:
+                        let (fragment, warnings) = pdf!.build(page)
+                        output.pages.append(.pdf(fragment))
+                        output.warnings += warnings
+                    case .zpl:
+                        let (bitmap, warnings) = renderer.bitmap(of: page)
+                        output.pages.append(.bytes(page.copies > 0 ? zpl.encode(bitmap, copies: page.copies) { Array($0) } : []))
+                        output.warnings += warnings
+                    case .png:
+                        let (bitmap, warnings) = renderer.bitmap(of: page)
+                        output.pages.append(.bytes(PNGEncoder.encode(bitmap, dpi: page.dpi)))
+                        output.warnings += warnings
+                    case .pwg:
+                        let (bitmap, warnings) = renderer.bitmap(of: page)
+                        var bytes: [UInt8] = []
+                        for _ in 0..<max(0, page.copies) { bytes += PWGRasterEncoder.page(bitmap, dpi: page.dpi) }
+                        output.pages.append(.bytes(bytes))
+                        output.warnings += warnings
+                    }
+                }
+            } catch {
+                output.error = error
+            }
+            pipeline.condition.lock()
+            pipeline.results[index] = output
+            pipeline.condition.broadcast()
+            pipeline.condition.unlock()
+        }
+    }
+}
