@@ -58,21 +58,37 @@ extension Bitmap {
             }
             return
         }
-        let shift = UInt8(x & 7)
+        let shift = UInt64(x & 7)
         let perRow = bytesPerRow, stampRow = stamp.bytesPerRow
+        let firstByte = x >> 3
+        // Up to 7 stamp bytes (glyphs are narrow) go in with one 64-bit read-modify-write when the
+        // destination row has 8 bytes from `firstByte`; wider stamps or the right edge go bytewise.
+        let wide = stampRow > 7 || firstByte + 8 > perRow
         let lastDestByte = (x + stamp.width - 1) >> 3
         stamp.bytes.withUnsafeBufferPointer { s in
             bytes.withUnsafeMutableBufferPointer { d in
+                let dBytes = UnsafeMutableRawPointer(d.baseAddress!)
                 for sy in 0..<stamp.height {
-                    let dBase = (y + sy) * perRow + (x >> 3)
+                    let dBase = (y + sy) * perRow + firstByte
                     let sBase = sy * stampRow
+                    if !wide {
+                        // Big-endian order: the first stamp byte is the most significant.
+                        var v: UInt64 = 0
+                        for i in 0..<stampRow { v |= UInt64(s[sBase + i]) << UInt64(56 - 8 * i) }
+                        if v == 0 { continue }
+                        v >>= shift
+                        let current = UInt64(bigEndian: dBytes.loadUnaligned(fromByteOffset: dBase, as: UInt64.self))
+                        let updated = clear ? current & ~v : current | v
+                        dBytes.storeBytes(of: updated.bigEndian, toByteOffset: dBase, as: UInt64.self)
+                        continue
+                    }
                     for i in 0..<stampRow {
                         let v = s[sBase + i]
                         if v == 0 { continue }
-                        let hi = v >> shift
+                        let hi = v >> UInt8(shift)
                         if clear { d[dBase + i] &= ~hi } else { d[dBase + i] |= hi }
-                        if shift != 0, (x >> 3) + i + 1 <= lastDestByte {
-                            let lo = v << (8 - shift)
+                        if shift != 0, firstByte + i + 1 <= lastDestByte {
+                            let lo = v << (8 - UInt8(shift))
                             if clear { d[dBase + i + 1] &= ~lo } else { d[dBase + i + 1] |= lo }
                         }
                     }

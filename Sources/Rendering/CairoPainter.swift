@@ -197,10 +197,23 @@ final class CairoPainter {
         var spacing: Int
     }
 
+    /// A Pango layout with what was measured of it, kept while the layout is cached: the same
+    /// strings recur on every label of a batch, and drawing them again is then only bit blits.
     final class LayoutBox {
         let layout: OpaquePointer
+        var measured: (width: Double, height: Double, lines: Int)?
+        var unknownGlyphs: Int?
+        /// Glyph images and their whole-dot origins (raster mode), once computed.
+        var placements: [(image: GlyphImage, x: Int, y: Int)]?
         init(_ layout: OpaquePointer) { self.layout = layout }
         deinit { g_object_unref(UnsafeMutableRawPointer(layout)) }
+
+        var unknown: Int {
+            if let u = unknownGlyphs { return u }
+            let u = Int(pango_layout_get_unknown_glyphs_count(layout))
+            unknownGlyphs = u
+            return u
+        }
     }
 
     private func fontDescription(_ key: FontKey) -> OpaquePointer {
@@ -213,9 +226,11 @@ final class CairoPainter {
         return d
     }
 
+    private func layout(for key: LayoutKey) -> OpaquePointer { layoutBox(for: key).layout }
+
     /// A laid-out Pango layout for `key`, cached: the same strings recur on every label of a batch.
-    private func layout(for key: LayoutKey) -> OpaquePointer {
-        if let box = layouts[key] { return box.layout }
+    func layoutBox(for key: LayoutKey) -> LayoutBox {
+        if let box = layouts[key] { return box }
         if layouts.count >= 4096 { layouts.removeAll(keepingCapacity: true) }
         let layout = pango_layout_new(ctx)!
         pango_layout_set_font_description(layout, fontDescription(key.font))
@@ -228,29 +243,34 @@ final class CairoPainter {
         }
         pango_layout_set_alignment(layout, key.align == 1 ? PANGO_ALIGN_CENTER : key.align == 2 ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT)
         if key.spacing != 1000 { pango_layout_set_line_spacing(layout, Float(key.spacing) / 1000) }
-        layouts[key] = LayoutBox(layout)
-        return layout
+        let box = LayoutBox(layout)
+        layouts[key] = box
+        return box
     }
 
     struct Measured {
         var layout: OpaquePointer
+        var box: LayoutBox
         var width: Double
         var height: Double
         var lines: Int
     }
 
     private func measure(_ key: LayoutKey) -> Measured {
-        let layout = self.layout(for: key)
+        let box = layoutBox(for: key)
+        if let m = box.measured { return Measured(layout: box.layout, box: box, width: m.width, height: m.height, lines: m.lines) }
         var logical = PangoRectangle()
-        pango_layout_get_extents(layout, nil, &logical)
-        return Measured(layout: layout, width: Double(logical.width) / Double(PANGO_SCALE), height: Double(logical.height) / Double(PANGO_SCALE),
-                        lines: Int(pango_layout_get_line_count(layout)))
+        pango_layout_get_extents(box.layout, nil, &logical)
+        let m = (Double(logical.width) / Double(PANGO_SCALE), Double(logical.height) / Double(PANGO_SCALE), Int(pango_layout_get_line_count(box.layout)))
+        box.measured = m
+        return Measured(layout: box.layout, box: box, width: m.0, height: m.1, lines: m.2)
     }
 
     /// A text item laid out in its frame: the layout, where its origin goes (design dots, whole),
     /// and what did not fit.
     struct FittedText {
         var layout: OpaquePointer
+        var box: LayoutBox
         var key: LayoutKey
         var x: Double
         var y: Double
@@ -329,12 +349,12 @@ final class CairoPainter {
         case .middle: y += (availH - m.height) / 2
         case .bottom: y += availH - m.height
         }
-        let unknown = Int(pango_layout_get_unknown_glyphs_count(m.layout))
+        let unknown = m.box.unknown
         if unknown > 0 {
             unknownGlyphs += unknown
             warnings.append(LabelWarning(element: item.element, message: "\(unknown) character(s) have no glyph in fonts/ and print as boxes", page: page.pageNumber))
         }
-        return FittedText(layout: m.layout, key: usedKey, x: x.rounded(), y: y.rounded(), warnings: warnings)
+        return FittedText(layout: m.layout, box: m.box, key: usedKey, x: x.rounded(), y: y.rounded(), warnings: warnings)
     }
 
     private func drawText(_ item: TextItem, _ cr: OpaquePointer, page: ComposedPage) -> [LabelWarning] {
@@ -352,13 +372,12 @@ final class CairoPainter {
     }
 
     /// Human-readable text of a barcode: the layout and its origin in symbol dots.
-    func barcodeText(_ t: SnappedText, font: FontSpec, dpi: Int) -> (layout: OpaquePointer, key: LayoutKey, x: Double, y: Double) {
+    func barcodeText(_ t: SnappedText, font: FontSpec, dpi: Int) -> (layout: OpaquePointer, box: LayoutBox, key: LayoutKey, x: Double, y: Double) {
         let sizeDots = font.size * Double(dpi) / 72
         let key = LayoutKey(text: t.text, font: FontKey(font, sizeDots: sizeDots), width: -1, height: 0, wrap: false, ellipsize: false, align: 0, spacing: 1000)
-        let layout = self.layout(for: key)
-        var logical = PangoRectangle()
-        pango_layout_get_extents(layout, nil, &logical)
-        let width = Double(logical.width) / Double(PANGO_SCALE)
+        let m = measure(key)
+        let layout = m.layout
+        let width = m.width
         let baseline = Double(pango_layout_get_baseline(layout)) / Double(PANGO_SCALE)
         var x = t.x
         switch t.anchor {
@@ -366,8 +385,8 @@ final class CairoPainter {
         case .right: x -= width
         case .left: break
         }
-        unknownGlyphs += Int(pango_layout_get_unknown_glyphs_count(layout))
-        return (layout, key, x.rounded(), (t.baseline - baseline).rounded())
+        unknownGlyphs += m.box.unknown
+        return (layout, m.box, key, x.rounded(), (t.baseline - baseline).rounded())
     }
 
     // MARK: Glyphs (raster mode)
@@ -387,8 +406,20 @@ final class CairoPainter {
     /// top-left. Glyph images are rendered once per font and glyph, then reused: placing a glyph is
     /// a bit blit, not a trip through pixman's general compositing path (slow on A1 surfaces).
     /// Returns false, drawing nothing, when the layout has glyphs missing from the fonts.
-    func forEachGlyph(_ layout: OpaquePointer, _ body: (GlyphImage, Int, Int) -> Void) -> Bool {
-        if pango_layout_get_unknown_glyphs_count(layout) > 0 { return false }
+    func forEachGlyph(_ box: LayoutBox, _ body: (GlyphImage, Int, Int) -> Void) -> Bool {
+        if box.unknown > 0 { return false }
+        if let placements = box.placements {
+            for p in placements { body(p.image, p.x, p.y) }
+            return true
+        }
+        var placements: [(image: GlyphImage, x: Int, y: Int)] = []
+        _ = forEachGlyph(box.layout) { image, x, y in placements.append((image, x, y)) }
+        box.placements = placements
+        for p in placements { body(p.image, p.x, p.y) }
+        return true
+    }
+
+    private func forEachGlyph(_ layout: OpaquePointer, _ body: (GlyphImage, Int, Int) -> Void) -> Bool {
         let iter = pango_layout_get_iter(layout)!
         defer { pango_layout_iter_free(iter) }
         repeat {

@@ -319,7 +319,7 @@ final class PDFAssembler {
 
     func add(_ page: PDFPageFragment) throws(RenderingError) {
         if pageCount == 0 { try write(Array("%PDF-1.7\n%\u{00E2}\u{00E3}\u{00CF}\u{00D3}\n".utf8)) }
-        for (key, bits) in page.images where images[key] == nil {
+        for (key, bits) in page.images.sorted(by: { $0.key < $1.key }) where images[key] == nil {
             let object = allocate()
             let (data, compressed) = compress(bits.bytes)
             try stream(object, dictionary: "/Type /XObject /Subtype /Image /ImageMask true /Width \(bits.width) /Height \(bits.height) /BitsPerComponent 1 /Decode [1 0]", data: data, compressed: compressed)
@@ -352,7 +352,7 @@ final class PDFAssembler {
     func finish() throws(RenderingError) {
         if pageCount == 0 { try write(Array("%PDF-1.7\n%\u{00E2}\u{00E3}\u{00CF}\u{00D3}\n".utf8)) }
         var fontRefs = ""
-        for key in fontOrder {
+        for key in fontOrder.sorted() {
             let number = try writeFont(key: key, glyphs: fonts[key]!)
             fontRefs += "/\(PDFNames.font(key)) \(number) 0 R "
         }

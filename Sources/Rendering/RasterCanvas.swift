@@ -115,14 +115,14 @@ final class RasterCanvas {
         let f = item.frame
         if item.style.inverted { fill(t, Int(f.x), Int(f.y), Int(f.width), Int(f.height)) }
         guard let fitted = painter.fitText(item, page: page) else { return [] }
-        drawLayout(fitted.layout, key: fitted.key, x: Int(fitted.x), y: Int(fitted.y), t, clear: item.style.inverted)
+        drawLayout(fitted.box, key: fitted.key, x: Int(fitted.x), y: Int(fitted.y), t, clear: item.style.inverted)
         return fitted.warnings
     }
 
     /// Glyph by glyph from the glyph cache; a layout with glyphs missing from the fonts (drawn as
     /// hex boxes by Pango) goes through Cairo once as a whole-layout stamp.
-    private func drawLayout(_ layout: OpaquePointer, key: CairoPainter.LayoutKey, x: Int, y: Int, _ t: QuarterTransform, clear: Bool = false) {
-        let drawn = painter.forEachGlyph(layout) { image, gx, gy in
+    private func drawLayout(_ box: CairoPainter.LayoutBox, key: CairoPainter.LayoutKey, x: Int, y: Int, _ t: QuarterTransform, clear: Bool = false) {
+        let drawn = painter.forEachGlyph(box) { image, gx, gy in
             var bits = image.bits
             if t.rotation != .none {
                 let k = RotatedGlyphKey(width: bits.width, height: bits.height, bytes: bits.bytes, rotation: t.rotation)
@@ -133,7 +133,7 @@ final class RasterCanvas {
         }
         if drawn { return }
         if let stamp = cachedStamp(StampKey(layout: key, rotation: t.rotation), {
-            let (bits, dx, dy) = painter.textStamp(layout)
+            let (bits, dx, dy) = painter.textStamp(box.layout)
             return Stamp(bits: bits, dx: dx, dy: dy, width: bits.width, height: bits.height)
         }) {
             place(stamp, x: x, y: y, t, clear: clear)
@@ -152,7 +152,7 @@ final class RasterCanvas {
         for bar in b.symbol.bars { fill(t, bar.x, bar.y, bar.width, bar.height) }
         for text in b.symbol.texts {
             let placed = painter.barcodeText(text, font: b.humanReadableFont, dpi: page.dpi)
-            drawLayout(placed.layout, key: placed.key, x: Int(placed.x), y: Int(placed.y), t)
+            drawLayout(placed.box, key: placed.key, x: Int(placed.x), y: Int(placed.y), t)
         }
     }
 }

@@ -119,14 +119,16 @@ final class RowDeflate {
                 var i = 0
                 while i < n {
                     let limit = min(258, n - i)
-                    let above = i >= rowBytes ? matchLength(data, i, i - rowBytes, limit) : 0
-                    let run = i >= 1 && above < limit ? runLength(data, i, data[i - 1], limit) : 0
+                    let byte = data[i]
+                    // Cheap first-byte checks before measuring a match.
+                    let above = i >= rowBytes && data[i - rowBytes] == byte ? matchLength(data, i, i - rowBytes, limit) : 0
+                    let run = i >= 1 && above < limit && data[i - 1] == byte ? runLength(data, i, byte, limit) : 0
                     if above >= 3 && above >= run {
                         w.put(len[above].code, len[above].bits); w.put(rowDistance.code, rowDistance.bits); i += above
                     } else if run >= 3 {
                         w.put(len[run].code, len[run].bits); w.put(oneDistance.code, oneDistance.bits); i += run
                     } else {
-                        let c = lit[Int(data[i])]; w.put(c.code, c.bits); i += 1
+                        let c = lit[Int(byte)]; w.put(c.code, c.bits); i += 1
                     }
                 }
                 w.put(lit[256].code, lit[256].bits) // end of block

@@ -290,3 +290,58 @@ struct LayoutTests {
         }
     }
 }
+
+@Suite("Batches")
+struct BatchTests {
+    /// Records with different product counts (continuation and summary both occur).
+    func records(_ n: Int) throws -> [DataValue] {
+        let base = try DataValue.records(from: FileManager.default.contents(atPath: Project.templates + "/samples/generic-100x150.json")!)[0]
+        return (0..<n).map { i in
+            guard case .object(var o) = base else { return base }
+            o["waybill_no"] = .string(String(646249802726 + i * 7))
+            o["island"] = .bool(i % 3 == 0)
+            o["products"] = .array((0..<(i % 25 + 1)).map { .object(["name": .string("상품 \($0)"), "qty": .number(Double($0 % 4 + 1))]) })
+            return .object(o)
+        }
+    }
+
+    @Test("worker threads give byte-identical output to one thread", arguments: [OutputFormat.pdf, .zpl, .pwg])
+    func parallelIsIdentical(format: OutputFormat) throws {
+        let template = try shippedTemplate("waybills/generic-100x150.yaml")
+        let all = try records(40)
+        var outputs: [[UInt8]] = []
+        for workers in [1, 2, 3] {
+            var rest = all[...]
+            let sink = MemorySink()
+            let result = try ParallelBatchRenderer(configuration: Project.configuration, template: template, dpi: 203, format: format, workers: workers)
+                .run(next: { rest.popFirst() }, sink: sink, title: "batch")
+            #expect(result.records == 40 && result.pages == 40)
+            #expect(result.warnings.isEmpty, "\(result.warnings.prefix(3))")
+            outputs.append(sink.bytes)
+        }
+        #expect(outputs[0] == outputs[1] && outputs[1] == outputs[2], "\(format): \(outputs.map(\.count))")
+        // And the same as the single-threaded document writer.
+        let renderer = try LabelRenderer(configuration: Project.configuration)
+        let sink = MemorySink()
+        let writer = renderer.documentWriter(format: format, sink: sink, title: "batch")
+        let composer = LabelComposer(template: template, dpi: 203)
+        for (i, r) in all.enumerated() { for page in try composer.compose(r, index: i) { _ = try writer.add(page) } }
+        try writer.finish()
+        #expect(sink.bytes == outputs[0])
+    }
+
+    @Test("an error in record k is reported for record k, in order, whatever the threads")
+    func errorsInOrder() throws {
+        let template = try shippedTemplate("waybills/generic-100x150.yaml")
+        var all = try records(30)
+        all[17] = .object(["waybill_no": .string("1")])
+        var rest = all[...]
+        do {
+            _ = try ParallelBatchRenderer(configuration: Project.configuration, template: template, dpi: 203, format: .zpl, workers: 3)
+                .run(next: { rest.popFirst() }, sink: MemorySink(), title: "batch")
+            Issue.record("no error")
+        } catch let error as RenderingError {
+            #expect(error.record == 17)
+        }
+    }
+}
