@@ -564,6 +564,8 @@ final class CairoPainter {
             cairo_paint(c)
             cairo_scale(c, Double(w) / Double(cairo_image_surface_get_width(src)), Double(h) / Double(cairo_image_surface_get_height(src)))
             cairo_set_source_surface(c, src, 0, 0)
+            // Pad, not fade, at the image's edges: the outer rows of a logo keep their ink.
+            cairo_pattern_set_extend(cairo_get_source(c), CAIRO_EXTEND_PAD)
             cairo_paint(c)
             cairo_destroy(c)
             cairo_surface_flush(rgb)

@@ -345,3 +345,46 @@ struct BatchTests {
         }
     }
 }
+
+@Suite("Images")
+struct ImageTests {
+    @Test("a PNG from the templates folder is scaled and thresholded to 1 bit, in raster and in PDF")
+    func image() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A 4 × 4 logo: left half black, right half light grey (above the threshold: no ink).
+        var logo = Bitmap(width: 4, height: 4)
+        for y in 0..<4 { for x in 0..<2 { logo.setInk(x: x, y: y) } }
+        try Data(PNGEncoder.encode(logo, dpi: 203)).write(to: URL(fileURLWithPath: dir + "/logo.png"))
+        let template = try TemplateParser.parse(yaml: """
+            page: {width: 40dots, height: 20dots}
+            elements:
+              - {type: image, name: logo, x: 0dots, y: 0dots, width: 40dots, height: 20dots, file: logo.png, threshold: 128}
+            """, file: "img.yaml")
+        let configuration = RendererConfiguration(fontsDirectory: Project.fonts, templatesDirectory: dir)
+        let renderer = try LabelRenderer(configuration: configuration)
+        let page = try LabelComposer(template: template).compose(.object([:]))[0]
+        let (bitmap, warnings) = renderer.bitmap(of: page)
+        #expect(warnings.isEmpty)
+        #expect(bitmap.isInk(x: 5, y: 10) && bitmap.isInk(x: 15, y: 2))
+        #expect(!bitmap.isInk(x: 25, y: 10) && !bitmap.isInk(x: 35, y: 18))
+        #expect(bitmap.isInk(x: 0, y: 0) && bitmap.isInk(x: 0, y: 19) && !bitmap.isInk(x: 39, y: 19), "edges keep their ink")
+        #expect(abs(bitmap.inkCount - 20 * 20) <= 20, "half the area is ink: \(bitmap.inkCount)")
+
+        let sink = try FileSink(path: dir + "/img.pdf")
+        let writer = renderer.documentWriter(format: .pdf, sink: sink)
+        _ = try writer.add(page)
+        try writer.finish()
+        try sink.close()
+        let list = try runTool("pdfimages", ["-list", dir + "/img.pdf"]).stdout
+        #expect(list.contains("smask") || list.contains("stencil"), "\(list)")
+
+        let missing = try TemplateParser.parse(yaml: """
+            page: {width: 40dots, height: 20dots}
+            elements:
+              - {type: image, name: logo, x: 0dots, y: 0dots, width: 40dots, height: 20dots, file: nope.png}
+            """, file: "img.yaml")
+        let w = renderer.bitmap(of: try LabelComposer(template: missing).compose(.object([:]))[0]).warnings
+        #expect(w.map(\.message) == ["image 'nope.png' could not be read as PNG from \(dir)"])
+    }
+}
