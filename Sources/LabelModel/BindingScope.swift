@@ -22,12 +22,21 @@ public struct BindingScope: Sendable {
 
     /// The value at `path` and its JSON path text (`$.receiver.name`, `$.products[2].sku`).
     public func lookup(_ path: [String]) -> (value: DataValue?, jsonPath: String) {
-        guard let first = path.first else { return (record, "$") }
-        if let local = locals[first] {
-            let rest = Array(path.dropFirst())
-            return (local.value.lookup(rest), Self.join(local.path, rest))
-        }
-        return (record.lookup(path), Self.join("$", path))
+        (value(at: path), jsonPath(of: path))
+    }
+
+    /// The value at `path`, nil when missing.
+    public func value(at path: [String]) -> DataValue? {
+        guard let first = path.first else { return record }
+        if let local = locals[first] { return local.value.lookup(path.dropFirst()) }
+        return record.lookup(path)
+    }
+
+    /// The JSON path text of `path` (for messages; built only when needed).
+    public func jsonPath(of path: [String]) -> String {
+        guard let first = path.first else { return "$" }
+        if let local = locals[first] { return Self.join(local.path, Array(path.dropFirst())) }
+        return Self.join("$", path)
     }
 
     static func join(_ base: String, _ rest: [String]) -> String {
@@ -53,19 +62,19 @@ public struct BindingScope: Sendable {
     }
 
     func evaluate(_ b: Binding) throws(LabelModelError) -> String {
-        let (value, jsonPath) = lookup(b.path)
+        let value = self.value(at: b.path)
         var text: String
         switch value {
         case .none, .some(.null):
             let hasDefault = b.filters.contains { $0.name == .default }
             if !b.optional && !hasDefault {
                 let what = value == nil ? "missing" : "null"
-                throw LabelModelError(code: .data, message: "\(what) field '\(b.pathText)' needed by the template (add '| default:…' or write '\(b.pathText)?' if it may be absent)", dataPath: jsonPath, element: element)
+                throw LabelModelError(code: .data, message: "\(what) field '\(b.pathText)' needed by the template (add '| default:…' or write '\(b.pathText)?' if it may be absent)", dataPath: jsonPath(of: b.path), element: element)
             }
             text = ""
         case .some(let v):
             guard let t = v.text else {
-                throw LabelModelError(code: .data, message: "field '\(b.pathText)' is a \(v.typeName), expected text or a number", dataPath: jsonPath, element: element)
+                throw LabelModelError(code: .data, message: "field '\(b.pathText)' is a \(v.typeName), expected text or a number", dataPath: jsonPath(of: b.path), element: element)
             }
             text = t
         }
@@ -74,7 +83,7 @@ public struct BindingScope: Sendable {
                 text = try filter.apply(text)
             } catch {
                 var e = error
-                e.dataPath = jsonPath
+                e.dataPath = jsonPath(of: b.path)
                 e.element = element
                 throw e
             }
@@ -84,6 +93,6 @@ public struct BindingScope: Sendable {
 
     /// Whether a `when:` condition holds.
     public func holds(_ condition: Condition) -> Bool {
-        condition.holds(for: lookup(condition.path).value)
+        condition.holds(for: value(at: condition.path))
     }
 }

@@ -33,7 +33,7 @@ public enum DataValue: Sendable, Hashable {
     }
 
     /// Follows a dotted path (`receiver.name`, `items.0.sku`) from this value.
-    public func lookup(_ path: [String]) -> DataValue? {
+    public func lookup<Path: Collection>(_ path: Path) -> DataValue? where Path.Element == String {
         var current = self
         for key in path {
             switch current {

@@ -406,6 +406,17 @@ final class CairoPainter {
     /// top-left. Glyph images are rendered once per font and glyph, then reused: placing a glyph is
     /// a bit blit, not a trip through pixman's general compositing path (slow on A1 surfaces).
     /// Returns false, drawing nothing, when the layout has glyphs missing from the fonts.
+    /// The glyph images and origins of a layout (computed once per layout), or nil when the
+    /// layout has glyphs missing from the fonts.
+    func glyphPlacements(_ box: LayoutBox) -> [(image: GlyphImage, x: Int, y: Int)]? {
+        if box.unknown > 0 { return nil }
+        if let p = box.placements { return p }
+        var placements: [(image: GlyphImage, x: Int, y: Int)] = []
+        _ = forEachGlyph(box.layout) { image, x, y in placements.append((image, x, y)) }
+        box.placements = placements
+        return placements
+    }
+
     func forEachGlyph(_ box: LayoutBox, _ body: (GlyphImage, Int, Int) -> Void) -> Bool {
         if box.unknown > 0 { return false }
         if let placements = box.placements {
