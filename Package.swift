@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         // System libraries (each imported by exactly one Swift target).
@@ -21,8 +23,9 @@ let package = Package(
         .target(name: "LabelModel", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Barcode", dependencies: ["LabelModel", "CZint"]),
         .target(name: "Rendering", dependencies: ["LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
+        .target(name: "Fulfillment", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "labeld", dependencies: [
-            "LabelModel", "Barcode", "Rendering",
+            "LabelModel", "Barcode", "Rendering", "Fulfillment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -31,6 +34,11 @@ let package = Package(
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting"]),
         .testTarget(name: "labeldTests", dependencies: ["LabelTesting"]),
+        .testTarget(name: "FulfillmentTests", dependencies: [
+            "Fulfillment", "LabelTesting",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
     ]
 )
 

@@ -1,13 +1,67 @@
 import ArgumentParser
 import Foundation
+import Fulfillment
 import LabelModel
 import Rendering
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run on a release build).",
-        subcommands: [RenderBench.self, BenchDataCommand.self]
+        subcommands: [RenderBench.self, BenchDataCommand.self, ImportBench.self]
     )
+
+    struct ImportBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Time importing order lines from a CSV export (Korean headers) into a fresh database, then listing them."
+        )
+
+        @Option(name: .long, help: "Order lines.") var lines: Int = 100_000
+
+        func run() throws {
+            try reportingCoreErrors {
+                let dir = NSTemporaryDirectory() + "labeld-bench-\(getpid())"
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                // 1 000 SKUs; orders of 1–4 lines; 5 % to Jeju; 2 % unmatched names.
+                var csv = "주문번호,주문일시,수령자명,수령자연락처,우편번호,주소,상품명,옵션,수량,배송메세지,품목코드\n"
+                var products: [ProductInput] = []
+                for i in 0..<1000 {
+                    var p = ProductInput(code: "P\(i)", name: "상품 \(i) 한글 이름", sku: "SKU-\(i)", option: "옵션 \(i % 7)")
+                    p.itemCode = "IC-\(i)"
+                    products.append(p)
+                }
+                var state: UInt64 = 42
+                func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+                var written = 0, order = 0
+                while written < lines {
+                    order += 1
+                    let count = min(lines - written, 1 + next(4))
+                    let postal = next(20) == 0 ? "63\(100 + next(200))" : String(format: "%05d", 1000 + next(50000))
+                    for _ in 0..<count {
+                        let i = next(1000)
+                        let name = next(50) == 0 ? "미등록 상품 \(i)" : "상품 \(i) 한글 이름"
+                        csv += "O-\(order),2026-11-27 09:00:00,김고객\(order % 100),010-1234-\(String(format: "%04d", order % 10000)),\(postal),\"서울특별시 강남구 테헤란로 \(order % 500), \(order % 30)층\",\(name),옵션 \(i % 7),\(1 + next(3)),부재 시 문 앞,\(next(3) == 0 ? "" : "IC-\(i)")\n"
+                        written += 1
+                    }
+                }
+                let data = Data(csv.utf8)
+                let store = try FulfillmentStore.open(path: dir + "/bench.sqlite")
+                _ = try store.syncProducts(products, actor: "bench")
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let (orders, parsed) = try FulfillmentStore.ordersFromCSV(data, source: "bench.csv", channel: "bench")
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                let report = try store.collect(orders, channel: "bench", actor: "bench", report: parsed)
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                let listed = try store.orders()
+                let t3 = DispatchTime.now().uptimeNanoseconds
+                func s(_ a: UInt64, _ b: UInt64) -> Double { Double(b - a) / 1e9 }
+                print(String(format: "import %d lines (%.1f MB CSV): parse %.2f s, collect %.2f s, list %d orders %.2f s — total %.2f s; peak RSS %.1f MB",
+                             lines, Double(data.count) / 1e6, s(t0, t1), s(t1, t2), listed.count, s(t2, t3), s(t0, t3), peakRSSMegabytes()))
+                print(report.summary)
+            }
+        }
+    }
 
     struct BenchDataCommand: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,165 @@
+public import GRDB
+public import Foundation
+
+/// labeld's order and inventory core on one SQLite database (WAL, foreign keys on), through GRDB.
+/// Sendable: every operation is one transaction on the writer it was given (a `DatabasePool` for
+/// files, a `DatabaseQueue` in tests).
+public struct FulfillmentStore: Sendable {
+    public let writer: any DatabaseWriter
+    /// Island postal ranges (도서산간), shipped as data.
+    public let islands: IslandRegions
+    /// The clock, for collection times and delay flags (tests pass a fixed one).
+    public let now: @Sendable () -> Date
+
+    public init(writer: any DatabaseWriter, islands: IslandRegions = .empty, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.writer = writer
+        self.islands = islands
+        self.now = now
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Opens (creating if needed) the database file at `path` in WAL mode.
+    public static func open(path: String, islands: IslandRegions = .empty) throws -> FulfillmentStore {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(10)
+        return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands)
+    }
+
+    /// A private in-memory database (tests).
+    public static func inMemory(islands: IslandRegions = .empty, now: @escaping @Sendable () -> Date = { Date() }) throws -> FulfillmentStore {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        return try FulfillmentStore(writer: try DatabaseQueue(configuration: config), islands: islands, now: now)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+                CREATE TABLE auditLog (id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                    subject TEXT NOT NULL, oldValue TEXT, newValue TEXT);
+                CREATE TABLE product (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, brand TEXT);
+                CREATE TABLE productOption (id INTEGER PRIMARY KEY,
+                    productId INTEGER NOT NULL REFERENCES product(id) ON DELETE CASCADE,
+                    sku TEXT NOT NULL UNIQUE, barcode TEXT, itemCode TEXT UNIQUE, optionText TEXT NOT NULL DEFAULT '',
+                    location TEXT, tags TEXT NOT NULL DEFAULT '', warningQuantity INTEGER, expectedReceiptDate TEXT,
+                    mallStock INTEGER, matchKey TEXT NOT NULL);
+                CREATE INDEX productOption_matchKey ON productOption(matchKey);
+                CREATE TABLE productStaging (id INTEGER PRIMARY KEY, json TEXT NOT NULL, stagedAt TEXT NOT NULL);
+                CREATE TABLE movementType (name TEXT PRIMARY KEY, builtIn INTEGER NOT NULL);
+                CREATE TABLE stockMovement (id INTEGER PRIMARY KEY,
+                    optionId INTEGER NOT NULL REFERENCES productOption(id) ON DELETE CASCADE,
+                    type TEXT NOT NULL REFERENCES movementType(name), quantity INTEGER NOT NULL,
+                    at TEXT NOT NULL, actor TEXT NOT NULL, note TEXT, orderLineId INTEGER);
+                CREATE INDEX stockMovement_option ON stockMovement(optionId);
+                CREATE TABLE stockLevel (optionId INTEGER PRIMARY KEY REFERENCES productOption(id) ON DELETE CASCADE,
+                    onHand INTEGER NOT NULL DEFAULT 0, allocated INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE salesOrder (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, channelOrderNo TEXT NOT NULL,
+                    suffix INTEGER NOT NULL DEFAULT 0, orderedAt TEXT, paidAt TEXT, collectedAt TEXT NOT NULL,
+                    receiverName TEXT NOT NULL, receiverPhone TEXT NOT NULL, receiverPhone2 TEXT, postalCode TEXT NOT NULL,
+                    address TEXT NOT NULL, message TEXT, carrier TEXT, waybillNo TEXT,
+                    island INTEGER NOT NULL DEFAULT 0, disruption INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL DEFAULT 'collected', shippedAt TEXT, sourceRow INTEGER,
+                    UNIQUE (channel, channelOrderNo, suffix));
+                CREATE TABLE orderLine (id INTEGER PRIMARY KEY,
+                    orderId INTEGER NOT NULL REFERENCES salesOrder(id) ON DELETE CASCADE, lineNo INTEGER NOT NULL,
+                    productName TEXT NOT NULL, optionText TEXT NOT NULL DEFAULT '', itemCode TEXT,
+                    quantity INTEGER NOT NULL CHECK (quantity > 0), isGift INTEGER NOT NULL DEFAULT 0,
+                    optionId INTEGER REFERENCES productOption(id), sourceRow INTEGER);
+                CREATE INDEX orderLine_order ON orderLine(orderId);
+                CREATE INDEX orderLine_option ON orderLine(optionId);
+                """)
+            for name in MovementType.builtIn {
+                try db.execute(sql: "INSERT INTO movementType (name, builtIn) VALUES (?, 1)", arguments: [name])
+            }
+            try db.execute(sql: "INSERT INTO settings (id, json) VALUES (1, ?)", arguments: [try Settings().jsonText()])
+        }
+        return m
+    }
+
+    // Formatters are thread-safe for formatting and parsing once configured.
+    nonisolated(unsafe) static let timestamp: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+
+    func stamp() -> String { Self.timestamp.string(from: now()) }
+}
+
+/// Built-in stock movement types (입/출고 유형); sellers add their own in settings.
+public enum MovementType {
+    public static let receipt = "입고"
+    public static let shipment = "출고"
+    public static let returnReceipt = "반품입고"
+    public static let adjustment = "조정"
+    public static let mallImport = "마켓재고반영"
+    public static let builtIn = [receipt, shipment, returnReceipt, adjustment, mallImport]
+}
+
+extension Settings {
+    func jsonText() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+}
+
+// MARK: - Settings and audit
+
+/// One audit log row: who changed what, when, old → new.
+public struct AuditEntry: Sendable, Hashable, Codable {
+    public var at: String
+    public var actor: String
+    public var action: String
+    public var subject: String
+    public var oldValue: String?
+    public var newValue: String?
+}
+
+extension FulfillmentStore {
+    public func settings() throws -> Settings {
+        try writer.read { db in try Self.settings(db) }
+    }
+
+    static func settings(_ db: Database) throws -> Settings {
+        let json = try String.fetchOne(db, sql: "SELECT json FROM settings WHERE id = 1") ?? "{}"
+        return try JSONDecoder().decode(Settings.self, from: Data(json.utf8))
+    }
+
+    /// Changes one setting (validated), records it in the audit log; returns (old, new) as text.
+    @discardableResult
+    public func updateSetting(_ key: String, to value: String, actor: String) throws -> (old: String, new: String) {
+        try writer.write { db in
+            var s = try Self.settings(db)
+            let old = try s.value(of: key)
+            try s.set(key, to: value)
+            let new = try s.value(of: key)
+            try db.execute(sql: "UPDATE settings SET json = ? WHERE id = 1", arguments: [try s.jsonText()])
+            if key == "stockMovementTypes" {
+                for name in s.stockMovementTypes {
+                    try db.execute(sql: "INSERT OR IGNORE INTO movementType (name, builtIn) VALUES (?, 0)", arguments: [name])
+                }
+            }
+            try audit(db, actor: actor, action: "settings.set", subject: key, old: old, new: new)
+            return (old, new)
+        }
+    }
+
+    func audit(_ db: Database, actor: String, action: String, subject: String, old: String?, new: String?) throws {
+        try db.execute(sql: "INSERT INTO auditLog (at, actor, action, subject, oldValue, newValue) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [stamp(), actor, action, subject, old, new])
+    }
+
+    public func auditLog(limit: Int = 100) throws -> [AuditEntry] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM auditLog ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                AuditEntry(at: $0["at"], actor: $0["actor"], action: $0["action"], subject: $0["subject"], oldValue: $0["oldValue"], newValue: $0["newValue"])
+            }
+        }
+    }
+}

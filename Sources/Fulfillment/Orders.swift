@@ -1,0 +1,364 @@
+public import Foundation
+public import GRDB
+
+/// An order as collected from a sales channel: the JSON the HTTP API takes, and what CSV rows become.
+public struct OrderInput: Codable, Sendable, Hashable {
+    public struct Receiver: Codable, Sendable, Hashable {
+        public var name: String
+        public var phone: String
+        public var phone2: String?
+        public var postalCode: String
+        public var address: String
+        public init(name: String, phone: String, postalCode: String, address: String) {
+            self.name = name; self.phone = phone; self.postalCode = postalCode; self.address = address
+        }
+    }
+
+    public struct Line: Codable, Sendable, Hashable {
+        public var productName: String
+        public var option: String?
+        /// The mall's item code (품목코드).
+        public var itemCode: String?
+        public var quantity: Int
+        /// 사은품.
+        public var gift: Bool?
+        /// Where the line came from in a file (CSV row), for reports.
+        public var sourceRow: Int?
+        public init(productName: String, option: String? = nil, itemCode: String? = nil, quantity: Int, gift: Bool? = nil) {
+            self.productName = productName; self.option = option; self.itemCode = itemCode; self.quantity = quantity; self.gift = gift
+        }
+    }
+
+    public var channel: String?
+    public var orderNo: String
+    /// ISO 8601.
+    public var orderedAt: String?
+    public var paidAt: String?
+    public var receiver: Receiver
+    public var message: String?
+    public var carrier: String?
+    public var waybillNo: String?
+    public var lines: [Line]
+
+    public init(channel: String? = nil, orderNo: String, receiver: Receiver, lines: [Line]) {
+        self.channel = channel; self.orderNo = orderNo; self.receiver = receiver; self.lines = lines
+    }
+}
+
+/// What an import did, row by row: nothing is dropped without a line here.
+public struct ImportReport: Codable, Sendable, Hashable {
+    public struct Note: Codable, Sendable, Hashable, CustomStringConvertible {
+        public init(row: Int?, orderNo: String, detail: String) { self.row = row; self.orderNo = orderNo; self.detail = detail }
+        /// The CSV row (1-based line in the file; the header is line 1) or the JSON record (1-based).
+        public var row: Int?
+        public var orderNo: String
+        public var detail: String
+        public var description: String { "\(row.map { "row \($0): " } ?? "")order \(orderNo): \(detail)" }
+    }
+
+    public var collectedOrders = 0
+    public var collectedLines = 0
+    public var duplicates: [Note] = []
+    public var excluded: [Note] = []
+    public var unmatched: [Note] = []
+    public var errors: [Note] = []
+    public var encoding: String?
+    /// With --strict and errors, nothing was imported.
+    public var rolledBack = false
+
+    public init() {}
+
+    public var summary: String {
+        "collected \(collectedOrders) order(s) / \(collectedLines) line(s); duplicates \(duplicates.count), excluded \(excluded.count), unmatched \(unmatched.count), errors \(errors.count)"
+            + (rolledBack ? " — nothing imported (strict)" : "")
+    }
+}
+
+/// A collected order in listings.
+public struct OrderSummary: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var channel: String
+    public var orderNo: String
+    public var suffix: Int
+    public var receiverName: String
+    public var postalCode: String
+    public var status: String
+    public var island: Bool
+    public var disruption: Bool
+    public var delayed: Bool
+    public var lines: Int
+    public var unmatchedLines: Int
+    public var collectedAt: String
+}
+
+/// Which columns of a channel's CSV export hold which field (Korean headers by default).
+public struct ColumnMapping: Codable, Sendable, Hashable {
+    public var orderNo = "주문번호"
+    public var receiverName = "수령자명"
+    public var receiverPhone = "수령자연락처"
+    public var receiverPhone2: String? = "수령자연락처2"
+    public var postalCode = "우편번호"
+    public var address = "주소"
+    public var productName = "상품명"
+    public var option: String? = "옵션"
+    public var quantity = "수량"
+    public var message: String? = "배송메세지"
+    public var itemCode: String? = "품목코드"
+    public var orderedAt: String? = "주문일시"
+    public var paidAt: String? = "결제일시"
+    public var carrier: String? = "택배사"
+    public var waybillNo: String? = "송장번호"
+    public var gift: String? = "사은품"
+
+    public init() {}
+
+    /// Reads a mapping file: a JSON object of field → header; fields not named keep their default.
+    public static func load(path: String) throws -> ColumnMapping {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FulfillmentError(code: .mapping, message: "mapping file '\(path)' not found")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else {
+            throw FulfillmentError(code: .mapping, message: "mapping file '\(path)': expected a JSON object of field → column header, e.g. {\"orderNo\": \"주문번호\"}")
+        }
+        var m = ColumnMapping()
+        let known: [String: WritableKeyPath<ColumnMapping, String>] = [
+            "orderNo": \.orderNo, "receiverName": \.receiverName, "receiverPhone": \.receiverPhone, "postalCode": \.postalCode,
+            "address": \.address, "productName": \.productName, "quantity": \.quantity,
+        ]
+        let optional: [String: WritableKeyPath<ColumnMapping, String?>] = [
+            "receiverPhone2": \.receiverPhone2, "option": \.option, "message": \.message, "itemCode": \.itemCode, "orderedAt": \.orderedAt,
+            "paidAt": \.paidAt, "carrier": \.carrier, "waybillNo": \.waybillNo, "gift": \.gift,
+        ]
+        for (field, header) in object {
+            if let k = known[field] { m[keyPath: k] = header } else if let k = optional[field] { m[keyPath: k] = header } else {
+                throw FulfillmentError(code: .mapping, message: "mapping file '\(path)': unknown field '\(field)', expected one of \((Array(known.keys) + Array(optional.keys)).sorted().joined(separator: ", "))")
+            }
+        }
+        return m
+    }
+}
+
+extension FulfillmentStore {
+    /// Parses a channel's CSV export (UTF-8, UTF-8 with BOM or CP949) into orders, one row per
+    /// line, rows with the same order number forming one order. Rows with mistakes are reported
+    /// (row, column, what was expected) and their whole order is left out.
+    public static func ordersFromCSV(_ data: Data, source: String, channel: String, mapping: ColumnMapping = ColumnMapping())
+        throws -> (orders: [OrderInput], report: ImportReport) {
+        let (text, encoding) = try TextDecoding.decode(data, source: source)
+        let table = try CSVTable.parse(text, source: source)
+        var report = ImportReport()
+        report.encoding = encoding.rawValue
+        func column(_ header: String?, required: Bool) throws(FulfillmentError) -> Int? {
+            guard let header else { return nil }
+            if let i = table.header.firstIndex(of: header) { return i }
+            if required {
+                throw FulfillmentError(code: .mapping, message: "\(source): no column '\(header)' in the header (\(table.header.joined(separator: ", "))); name it in a mapping file")
+            }
+            return nil
+        }
+        let c = (orderNo: try column(mapping.orderNo, required: true)!, name: try column(mapping.receiverName, required: true)!,
+                 phone: try column(mapping.receiverPhone, required: true)!, phone2: try column(mapping.receiverPhone2, required: false),
+                 postal: try column(mapping.postalCode, required: true)!, address: try column(mapping.address, required: true)!,
+                 product: try column(mapping.productName, required: true)!, option: try column(mapping.option, required: false),
+                 quantity: try column(mapping.quantity, required: true)!, message: try column(mapping.message, required: false),
+                 itemCode: try column(mapping.itemCode, required: false), orderedAt: try column(mapping.orderedAt, required: false),
+                 paidAt: try column(mapping.paidAt, required: false), carrier: try column(mapping.carrier, required: false),
+                 waybill: try column(mapping.waybillNo, required: false), gift: try column(mapping.gift, required: false))
+        var orders: [String: OrderInput] = [:]
+        var order: [String] = []
+        var badOrders: Set<String> = []
+        for (line, fields) in table.rows {
+            func field(_ i: Int?) -> String? {
+                guard let i, i < fields.count, !fields[i].isEmpty else { return nil }
+                return fields[i]
+            }
+            let orderNo = field(c.orderNo) ?? ""
+            func bad(_ columnIndex: Int, _ what: String) {
+                report.errors.append(.init(row: line, orderNo: orderNo, detail: "column '\(table.header[columnIndex])': \(what)"))
+                badOrders.insert(orderNo)
+            }
+            if fields.count != table.header.count {
+                report.errors.append(.init(row: line, orderNo: orderNo, detail: "\(fields.count) field(s), the header has \(table.header.count)"))
+                badOrders.insert(orderNo)
+                continue
+            }
+            var ok = true
+            for (i, what) in [(c.orderNo, "order number"), (c.name, "receiver name"), (c.phone, "receiver phone"), (c.postal, "postal code"), (c.address, "address"), (c.product, "product name")] where field(i) == nil {
+                bad(i, "\(what) is empty"); ok = false
+            }
+            let quantityText = field(c.quantity) ?? ""
+            let quantity = Int(quantityText.contains(",") ? quantityText.replacingOccurrences(of: ",", with: "") : quantityText)
+            if quantity == nil || quantity! <= 0 { bad(c.quantity, "expected a whole number above 0, got '\(quantityText)'"); ok = false }
+            if let p = field(c.postal), Self.digits(p).count != 5 { bad(c.postal, "expected a 5-digit postal code, got '\(p)'"); ok = false }
+            guard ok else { continue }
+            var lineInput = OrderInput.Line(productName: field(c.product)!, option: field(c.option), itemCode: field(c.itemCode), quantity: quantity!)
+            if let g = field(c.gift) { lineInput.gift = ["y", "yes", "1", "true", "사은품", "o"].contains(g.lowercased()) }
+            lineInput.sourceRow = line
+            if var existing = orders[orderNo] {
+                existing.lines.append(lineInput)
+                orders[orderNo] = existing
+            } else {
+                var o = OrderInput(channel: channel, orderNo: orderNo,
+                                   receiver: .init(name: field(c.name)!, phone: field(c.phone)!, postalCode: Self.digits(field(c.postal)!), address: field(c.address)!),
+                                   lines: [lineInput])
+                o.receiver.phone2 = field(c.phone2)
+                o.message = field(c.message)
+                o.orderedAt = field(c.orderedAt)
+                o.paidAt = field(c.paidAt)
+                o.carrier = field(c.carrier)
+                o.waybillNo = field(c.waybill)
+                orders[orderNo] = o
+                order.append(orderNo)
+            }
+        }
+        for no in badOrders where orders[no] != nil {
+            report.errors.append(.init(row: orders[no]!.lines.first?.sourceRow, orderNo: no, detail: "order left out: another of its rows has a mistake"))
+        }
+        return (order.filter { !badOrders.contains($0) }.compactMap { orders[$0] }, report)
+    }
+
+    /// 주문수집: collects orders (one transaction). Applies the duplicate policy (a shipped order is
+    /// never overwritten), collection exclusions, matching (item code, then normalised name + option),
+    /// island and disruption flags. With `strict`, any error in `report` imports nothing.
+    public func collect(_ orders: [OrderInput], channel: String? = nil, actor: String, strict: Bool = false, report initial: ImportReport = ImportReport()) throws -> ImportReport {
+        var report = initial
+        if strict && !report.errors.isEmpty { report.rolledBack = true; return report }
+        let settings = try self.settings()
+        guard settings.integratedOrders else {
+            throw FulfillmentError(code: .integratedOrdersOff, message: "integrated order management is off (settings set integratedOrders on)")
+        }
+        let collectedAt = stamp()
+        do {
+        try writer.write { db in
+            // Matching tables, loaded once.
+            var byItemCode: [String: Int64] = [:]
+            var byKey: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, itemCode, matchKey FROM productOption") {
+                if let code: String = row[1] { byItemCode[code] = row[0] }
+                byKey[row[2], default: row[0]] = byKey[row[2]] ?? row[0]
+            }
+            let insertOrder = try db.cachedStatement(sql: """
+                INSERT INTO salesOrder (channel, channelOrderNo, suffix, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
+                    postalCode, address, message, carrier, waybillNo, island, disruption, sourceRow)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let insertLine = try db.cachedStatement(sql: """
+                INSERT INTO orderLine (orderId, lineNo, productName, optionText, itemCode, quantity, isGift, optionId, sourceRow)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let findExisting = try db.cachedStatement(sql: "SELECT id, status, suffix FROM salesOrder WHERE channel = ? AND channelOrderNo = ? ORDER BY suffix DESC")
+            for (index, input) in orders.enumerated() {
+                let channelName = input.channel ?? channel ?? "direct"
+                let firstRow = input.lines.first?.sourceRow ?? (index + 1)
+                // Collection exclusions (주문수집 제외): by channel product name.
+                var lines: [OrderInput.Line] = []
+                for line in input.lines {
+                    if let pattern = settings.collectionExclusions.first(where: { !$0.isEmpty && line.productName.localizedCaseInsensitiveContains($0) }) {
+                        report.excluded.append(.init(row: line.sourceRow ?? firstRow, orderNo: input.orderNo, detail: "line '\(line.productName)' excluded by '\(pattern)'"))
+                    } else {
+                        lines.append(line)
+                    }
+                }
+                if lines.isEmpty {
+                    report.excluded.append(.init(row: firstRow, orderNo: input.orderNo, detail: "order not collected: every line is excluded"))
+                    continue
+                }
+                if let bad = lines.first(where: { $0.quantity <= 0 }) {
+                    report.errors.append(.init(row: bad.sourceRow ?? firstRow, orderNo: input.orderNo, detail: "quantity must be above 0"))
+                    continue
+                }
+                // Duplicates.
+                var suffix = 0
+                if let existing = try Row.fetchOne(findExisting, arguments: [channelName, input.orderNo]) {
+                    switch settings.duplicateOrderNumber {
+                    case .skip:
+                        report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "already collected: skipped"))
+                        continue
+                    case .overwrite:
+                        let status: String = existing["status"]
+                        if status == "shipped" {
+                            report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "already shipped: kept, not overwritten"))
+                            continue
+                        }
+                        try db.execute(sql: "DELETE FROM salesOrder WHERE id = ?", arguments: [existing["id"] as Int64])
+                        suffix = existing["suffix"]
+                        report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "overwrote the unshipped order"))
+                    case .addAsNew:
+                        suffix = (existing["suffix"] as Int) + 1
+                        report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "added as a new order \(input.orderNo)-\(suffix)"))
+                    }
+                }
+                let postal = Self.digits(input.receiver.postalCode)
+                let island = settings.islandMarking && islands.region(of: postal, exceptions: settings.islandExceptions) != nil
+                let disruption = settings.deliveryDisruptionRegions.contains { r in
+                    (r.carrier == nil || r.carrier == input.carrier) && r.from <= postal && postal <= r.to
+                }
+                try insertOrder.execute(arguments: [channelName, input.orderNo, suffix, input.orderedAt, input.paidAt, collectedAt,
+                                                    input.receiver.name, input.receiver.phone, input.receiver.phone2, postal, input.receiver.address,
+                                                    input.message, input.carrier, input.waybillNo, island, disruption, firstRow])
+                let orderId = db.lastInsertedRowID
+                for (n, line) in lines.enumerated() {
+                    var optionId: Int64?
+                    for key in settings.orderMatching where optionId == nil {
+                        switch key {
+                        case .itemCode: optionId = line.itemCode.flatMap { byItemCode[$0] }
+                        case .productName: optionId = byKey[Normalize.matchKey(name: line.productName, option: line.option ?? "")]
+                        }
+                    }
+                    if optionId == nil {
+                        report.unmatched.append(.init(row: line.sourceRow ?? firstRow, orderNo: input.orderNo,
+                                                      detail: "'\(line.productName)\(line.option.map { " [\($0)]" } ?? "")' matches no product option (kept, unmatched)"))
+                    }
+                    try insertLine.execute(arguments: [orderId, n + 1, line.productName, line.option ?? "", line.itemCode, line.quantity,
+                                                       line.gift ?? false, optionId, line.sourceRow])
+                    report.collectedLines += 1
+                }
+                report.collectedOrders += 1
+            }
+            if strict && !report.errors.isEmpty {
+                report.rolledBack = true
+                throw RollbackForStrict()
+            }
+            try audit(db, actor: actor, action: "orders.collect", subject: channel ?? "orders", old: nil, new: report.summary)
+        }
+        } catch is RollbackForStrict {
+            // Strict: the transaction was rolled back; the report says why.
+        }
+        return report
+    }
+
+    /// The ASCII digits of `text`.
+    static func digits(_ text: String) -> String {
+        var bytes = [UInt8]()
+        for b in text.utf8 where b >= 0x30 && b <= 0x39 { bytes.append(b) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Collected orders, filtered.
+    public func orders(delayedOnly: Bool = false, islandOnly: Bool = false, unmatchedOnly: Bool = false, limit: Int? = nil) throws -> [OrderSummary] {
+        let days = try settings().deliveryDelayDays
+        let cutoff = Self.timestamp.string(from: now().addingTimeInterval(-Double(days) * 86400))
+        return try writer.read { db in
+            var sql = """
+                SELECT o.id, o.channel, o.channelOrderNo, o.suffix, o.receiverName, o.postalCode, o.status, o.island, o.disruption,
+                       o.collectedAt, COUNT(l.id) AS lines, SUM(l.optionId IS NULL) AS unmatched
+                FROM salesOrder o LEFT JOIN orderLine l ON l.orderId = o.id GROUP BY o.id
+                """
+            var having: [String] = []
+            if islandOnly { having.append("o.island = 1") }
+            if unmatchedOnly { having.append("SUM(l.optionId IS NULL) > 0") }
+            if delayedOnly { having.append("o.status = 'collected' AND o.collectedAt < '\(cutoff)'") }
+            if !having.isEmpty { sql += " HAVING " + having.joined(separator: " AND ") }
+            sql += " ORDER BY o.id"
+            if let limit { sql += " LIMIT \(limit)" }
+            return try Row.fetchAll(db, sql: sql).map { r in
+                let status: String = r[6], collectedAt: String = r[9]
+                return OrderSummary(id: r[0], channel: r[1], orderNo: r[2], suffix: r[3], receiverName: r[4], postalCode: r[5], status: status,
+                                    island: r[7], disruption: r[8], delayed: status == "collected" && collectedAt < cutoff,
+                                    lines: r[10], unmatchedLines: r[11] ?? 0, collectedAt: collectedAt)
+            }
+        }
+    }
+}
+
+struct RollbackForStrict: Error {}

@@ -1,0 +1,259 @@
+public import Foundation
+
+/// The seller's settings (재고운영설정), one record with defaults; see ../shared/domain/SETTINGS.md.
+/// Every change is validated and written to the audit log (who, when, old → new).
+public struct Settings: Codable, Sendable, Hashable {
+    public enum ProductSync: String, Codable, Sendable, CaseIterable { case auto, manual }
+    public enum AllocationBasis: String, Codable, Sendable, CaseIterable { case currentStock, unlimited }
+    public enum GiftAllocation: String, Codable, Sendable, CaseIterable { case fullShipmentOnly, partialToo }
+    public enum DuplicatePolicy: String, Codable, Sendable, CaseIterable { case skip, overwrite, addAsNew }
+    public enum MatchKey: String, Codable, Sendable, CaseIterable { case itemCode, productName }
+    public enum PriorityKey: String, Codable, Sendable, CaseIterable { case orderedAt, paidAt, singleLineFirst, fewestLinesFirst, channelRank, manualPriority }
+    public enum PrintSortKey: String, Codable, Sendable, CaseIterable { case orderedAt, orderNo, firstProductName, sku, location, totalQuantity, lineCount, receiverName, postalCode }
+    public enum OverflowMode: String, Codable, Sendable, CaseIterable { case summary, continuation }
+    public enum ListField: String, Codable, Sendable, CaseIterable { case productName, option, quantity, sku, location, channelProductName }
+
+    /// 마켓전송기준: what is reported to sales channels per option.
+    public enum MarketStockBasis: Codable, Sendable, Hashable, CustomStringConvertible {
+        case available, current, fixed(Int), mall
+        public var description: String {
+            switch self {
+            case .available: return "available"
+            case .current: return "current"
+            case .fixed(let n): return "fixed(\(n))"
+            case .mall: return "mall"
+            }
+        }
+        public static func parse(_ text: String) -> MarketStockBasis? {
+            switch text {
+            case "available": return .available
+            case "current": return .current
+            case "mall": return .mall
+            default:
+                for prefix in ["fixed(", "fixed:"] where text.hasPrefix(prefix) {
+                    let digits = text.dropFirst(prefix.count).filter(\.isNumber)
+                    if let n = Int(digits), n >= 0 { return .fixed(n) }
+                }
+                return nil
+            }
+        }
+        public init(from decoder: any Decoder) throws {
+            let s = try decoder.singleValueContainer().decode(String.self)
+            guard let v = Self.parse(s) else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad marketStockBasis \(s)")) }
+            self = v
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(description)
+        }
+    }
+
+    public struct PrintSort: Codable, Sendable, Hashable {
+        public var key: PrintSortKey
+        public var descending: Bool
+        public init(key: PrintSortKey, descending: Bool = false) { self.key = key; self.descending = descending }
+    }
+
+    /// 배송 차질 지역: a postal range, optionally for one carrier only.
+    public struct DisruptionRange: Codable, Sendable, Hashable {
+        public var carrier: String?
+        public var from: String
+        public var to: String
+        public init(carrier: String? = nil, from: String, to: String) { self.carrier = carrier; self.from = from; self.to = to }
+    }
+
+    /// 송장양식: which template and printer a carrier's waybills use.
+    public struct WaybillFormat: Codable, Sendable, Hashable {
+        public var template: String
+        public var printer: String?
+        public init(template: String, printer: String? = nil) { self.template = template; self.printer = printer }
+    }
+
+    /// 송장 내 상품리스트.
+    public struct ProductList: Codable, Sendable, Hashable {
+        public var fields: [ListField] = [.productName, .option, .quantity]
+        /// Quantity emphasis when ≥ 2; `{n}` is the quantity (`★{n}개★`).
+        public var quantityEmphasis: String? = "★{n}개★"
+        public var maxLines: Int = 20
+        public var overflow: OverflowMode = .summary
+        public init() {}
+    }
+
+    /// 취소/교환.
+    public struct CancelExchange: Codable, Sendable, Hashable {
+        public var holdBeforeShipping = true
+        public var holdAfterShipping = true
+        public var exchangeFee = 0
+        public var noCombine = true
+        public init() {}
+    }
+
+    public var productSync: ProductSync = .auto
+    public var integratedOrders = true
+    public var allocationBasis: AllocationBasis = .currentStock
+    public var marketStockBasis: MarketStockBasis = .available
+    public var importMallStock = false
+    public var productUpdateExclusions: [String] = []
+    public var optionTags: [String] = []
+    public var stockMovementTypes: [String] = []
+    public var showOverdueExpectedDate = true
+    public var giftAllocation: GiftAllocation = .fullShipmentOnly
+    public var duplicateOrderNumber: DuplicatePolicy = .skip
+    public var islandMarking = true
+    public var islandText = "도서"
+    /// Postal codes inside the island ranges that are not islands (연륙도서, bridged).
+    public var islandExceptions: [String] = []
+    public var collectionExclusions: [String] = []
+    public var orderMatching: [MatchKey] = [.itemCode, .productName]
+    public var allocationPriority: [PriorityKey] = [.orderedAt]
+    public var deliveryDisruptionRegions: [DisruptionRange] = []
+    public var waybillFormats: [String: WaybillFormat] = [:]
+    public var waybillProductList = ProductList()
+    public var printOrder: [PrintSort] = [PrintSort(key: .orderedAt)]
+    public var splitNoCombine = true
+    public var deliveryDelayDays = 3
+    public var cancelExchange = CancelExchange()
+    public var pickupRestock = true
+
+    public init() {}
+
+    /// Every key `get`/`set` understand, in the order of SETTINGS.md.
+    public static let keys: [String] = [
+        "productSync", "integratedOrders", "allocationBasis", "marketStockBasis", "importMallStock", "productUpdateExclusions",
+        "optionTags", "stockMovementTypes", "showOverdueExpectedDate", "giftAllocation", "duplicateOrderNumber", "islandMarking",
+        "islandText", "islandExceptions", "collectionExclusions", "orderMatching", "allocationPriority", "deliveryDisruptionRegions",
+        "waybillFormats", "waybillProductList", "printOrder", "splitNoCombine", "deliveryDelayDays", "cancelExchange", "pickupRestock",
+    ]
+
+    /// A setting as text (lists comma-separated; structured values as JSON).
+    public func value(of key: String) throws(FulfillmentError) -> String {
+        func json<T: Encodable>(_ v: T) -> String {
+            let e = JSONEncoder()
+            e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: (try? e.encode(v)) ?? Data(), as: UTF8.self)
+        }
+        switch key {
+        case "productSync": return productSync.rawValue
+        case "integratedOrders": return integratedOrders ? "on" : "off"
+        case "allocationBasis": return allocationBasis.rawValue
+        case "marketStockBasis": return marketStockBasis.description
+        case "importMallStock": return importMallStock ? "on" : "off"
+        case "productUpdateExclusions": return productUpdateExclusions.joined(separator: ",")
+        case "optionTags": return optionTags.joined(separator: ",")
+        case "stockMovementTypes": return stockMovementTypes.joined(separator: ",")
+        case "showOverdueExpectedDate": return showOverdueExpectedDate ? "on" : "off"
+        case "giftAllocation": return giftAllocation.rawValue
+        case "duplicateOrderNumber": return duplicateOrderNumber.rawValue
+        case "islandMarking": return islandMarking ? "on" : "off"
+        case "islandText": return islandText
+        case "islandExceptions": return islandExceptions.joined(separator: ",")
+        case "collectionExclusions": return collectionExclusions.joined(separator: ",")
+        case "orderMatching": return orderMatching.map(\.rawValue).joined(separator: ",")
+        case "allocationPriority": return allocationPriority.map(\.rawValue).joined(separator: ",")
+        case "deliveryDisruptionRegions": return json(deliveryDisruptionRegions)
+        case "waybillFormats": return json(waybillFormats)
+        case "waybillProductList": return json(waybillProductList)
+        case "printOrder": return printOrder.map { "\($0.key.rawValue):\($0.descending ? "desc" : "asc")" }.joined(separator: ",")
+        case "splitNoCombine": return splitNoCombine ? "on" : "off"
+        case "deliveryDelayDays": return String(deliveryDelayDays)
+        case "cancelExchange": return json(cancelExchange)
+        case "pickupRestock": return pickupRestock ? "on" : "off"
+        default: throw Self.unknown(key)
+        }
+    }
+
+    static func unknown(_ key: String) -> FulfillmentError {
+        FulfillmentError(code: .unknownSetting, message: "unknown setting '\(key)': expected one of \(keys.joined(separator: ", "))")
+    }
+
+    /// Sets a setting from text, validating it; throws with what was expected.
+    public mutating func set(_ key: String, to text: String) throws(FulfillmentError) {
+        func invalid(_ expected: String) -> FulfillmentError {
+            FulfillmentError(code: .invalidSetting, message: "\(key): expected \(expected), got '\(text)'")
+        }
+        func bool() throws(FulfillmentError) -> Bool {
+            switch text.lowercased() {
+            case "on", "true", "yes", "1": return true
+            case "off", "false", "no", "0": return false
+            default: throw invalid("on or off")
+            }
+        }
+        func choice<E: RawRepresentable & CaseIterable>(_ t: E.Type) throws(FulfillmentError) -> E where E.RawValue == String {
+            guard let v = E(rawValue: text) else { throw invalid("one of \(E.allCases.map(\.rawValue).joined(separator: ", "))") }
+            return v
+        }
+        func list() -> [String] { text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        func orderedList<E: RawRepresentable & CaseIterable & Hashable>(_ t: E.Type) throws(FulfillmentError) -> [E] where E.RawValue == String {
+            var out: [E] = []
+            for item in list() {
+                guard let v = E(rawValue: item) else { throw invalid("a comma-separated list of \(E.allCases.map(\.rawValue).joined(separator: ", "))") }
+                if out.contains(v) { throw invalid("each key once (\(item) is repeated)") }
+                out.append(v)
+            }
+            if out.isEmpty { throw invalid("at least one of \(E.allCases.map(\.rawValue).joined(separator: ", "))") }
+            return out
+        }
+        func json<T: Decodable>(_ t: T.Type, _ example: String) throws(FulfillmentError) -> T {
+            do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch { throw invalid("JSON like \(example)") }
+        }
+        switch key {
+        case "productSync": productSync = try choice(ProductSync.self)
+        case "integratedOrders": integratedOrders = try bool()
+        case "allocationBasis": allocationBasis = try choice(AllocationBasis.self)
+        case "marketStockBasis":
+            guard let v = MarketStockBasis.parse(text) else { throw invalid("available, current, fixed(N) or mall") }
+            marketStockBasis = v
+        case "importMallStock": importMallStock = try bool()
+        case "productUpdateExclusions": productUpdateExclusions = list()
+        case "optionTags": optionTags = list()
+        case "stockMovementTypes":
+            let types = list()
+            if let clash = types.first(where: { MovementType.builtIn.contains($0) }) { throw invalid("custom type names (\(clash) is built in)") }
+            stockMovementTypes = types
+        case "showOverdueExpectedDate": showOverdueExpectedDate = try bool()
+        case "giftAllocation": giftAllocation = try choice(GiftAllocation.self)
+        case "duplicateOrderNumber": duplicateOrderNumber = try choice(DuplicatePolicy.self)
+        case "islandMarking": islandMarking = try bool()
+        case "islandText":
+            guard !text.isEmpty, text.count <= 10 else { throw invalid("1 to 10 characters") }
+            islandText = text
+        case "islandExceptions":
+            let codes = list()
+            if let bad = codes.first(where: { $0.count != 5 || !$0.allSatisfy(\.isNumber) }) { throw invalid("5-digit postal codes (\(bad))") }
+            islandExceptions = codes
+        case "collectionExclusions": collectionExclusions = list()
+        case "orderMatching": orderMatching = try orderedList(MatchKey.self)
+        case "allocationPriority": allocationPriority = try orderedList(PriorityKey.self)
+        case "deliveryDisruptionRegions":
+            let ranges = try json([DisruptionRange].self, #"[{"carrier":"cj","from":"63000","to":"63644"}]"#)
+            for r in ranges where r.from.count != 5 || r.to.count != 5 || r.from > r.to { throw invalid("ranges of 5-digit codes with from ≤ to") }
+            deliveryDisruptionRegions = ranges
+        case "waybillFormats": waybillFormats = try json([String: WaybillFormat].self, #"{"cj":{"template":"waybills/cj","printer":"zebra-1"}}"#)
+        case "waybillProductList":
+            let v = try json(ProductList.self, #"{"fields":["productName","option","quantity"],"quantityEmphasis":"★{n}개★","maxLines":20,"overflow":"summary"}"#)
+            if !(1...200).contains(v.maxLines) { throw invalid("maxLines from 1 to 200") }
+            waybillProductList = v
+        case "printOrder":
+            var sorts: [PrintSort] = []
+            for item in list() {
+                let parts = item.split(separator: ":").map(String.init)
+                guard let k = PrintSortKey(rawValue: parts[0]), parts.count <= 2, parts.count == 1 || ["asc", "desc"].contains(parts[1]) else {
+                    throw invalid("keys with :asc or :desc from \(PrintSortKey.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                sorts.append(PrintSort(key: k, descending: parts.count == 2 && parts[1] == "desc"))
+            }
+            if sorts.isEmpty { throw invalid("at least one sort key") }
+            printOrder = sorts
+        case "splitNoCombine": splitNoCombine = try bool()
+        case "deliveryDelayDays":
+            guard let n = Int(text), (0...365).contains(n) else { throw invalid("a whole number of days from 0 to 365") }
+            deliveryDelayDays = n
+        case "cancelExchange":
+            let v = try json(CancelExchange.self, #"{"holdBeforeShipping":true,"holdAfterShipping":true,"exchangeFee":3000,"noCombine":true}"#)
+            if v.exchangeFee < 0 { throw invalid("exchangeFee ≥ 0") }
+            cancelExchange = v
+        case "pickupRestock": pickupRestock = try bool()
+        default: throw Self.unknown(key)
+        }
+    }
+}

@@ -1,0 +1,262 @@
+import ArgumentParser
+import Foundation
+import Fulfillment
+import Rendering
+
+/// `--db` and `--actor`, shared by the order and inventory commands.
+struct CoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The database file.")
+    var db: String = "./var/labeld.sqlite"
+
+    @Option(name: .long, help: "Who is acting (recorded in the audit log and the stock ledger).")
+    var actor: String = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
+
+    func store() throws -> FulfillmentStore {
+        let home = RendererConfiguration.locateHome()
+        let islandsPath = ProcessInfo.processInfo.environment["LABELD_ISLANDS"] ?? home + "/data/island-postal-ranges.json"
+        let islands = FileManager.default.fileExists(atPath: islandsPath) ? try IslandRegions.load(path: islandsPath) : .empty
+        return try FulfillmentStore.open(path: db, islands: islands)
+    }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, printing labeld errors as `error: …` with exit code 1.
+    func reportingCoreErrors(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as FulfillmentError {
+            printError("error: \(error.message)")
+            throw ExitCode(1)
+        } catch let error as CLIError {
+            printError("error: \(error.description)")
+            throw ExitCode(error.exitCode)
+        }
+    }
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let e = JSONEncoder()
+    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try e.encode(value), as: UTF8.self))
+}
+
+struct Products: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The product catalog (상품).", subcommands: [Import.self, List.self, Update.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sync products from a JSON file (array or JSON Lines of {code, name, sku, option, itemCode, barcode, location, tags, warningQuantity, expectedReceiptDate, mallStock}).")
+        @OptionGroup var core: CoreOptions
+        @Argument(help: "JSON file.") var file: String
+
+        func run() throws {
+            try reportingCoreErrors {
+                guard let data = FileManager.default.contents(atPath: file) else { throw CLIError(description: "cannot read '\(file)'") }
+                let products: [ProductInput]
+                do {
+                    if data.first(where: { $0 != 0x20 && $0 != 0x0A }) == UInt8(ascii: "[") {
+                        products = try JSONDecoder().decode([ProductInput].self, from: data)
+                    } else {
+                        products = try data.split(separator: 0x0A).filter { !$0.isEmpty }.map { try JSONDecoder().decode(ProductInput.self, from: Data($0)) }
+                    }
+                } catch {
+                    throw CLIError(description: "\(file): expected product objects with code, name and sku (\(error))")
+                }
+                let report = try core.store().syncProducts(products, actor: core.actor)
+                print("added \(report.added), updated \(report.updated), staged \(report.staged), excluded \(report.excluded.count)\(report.excluded.isEmpty ? "" : " (\(report.excluded.joined(separator: ", ")))")")
+            }
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "상품정보 업데이트: copy staged products into the inventory list (productSync = manual).")
+        @OptionGroup var core: CoreOptions
+        func run() throws {
+            try reportingCoreErrors {
+                let r = try core.store().runProductUpdate(actor: core.actor)
+                print("added \(r.added), updated \(r.updated), excluded \(r.excluded.count), mall stock imported for \(r.mallStockImported)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The inventory list with stock.")
+        @OptionGroup var core: CoreOptions
+        @Option(name: .long, help: "Only options with this tag.") var tag: String?
+        @Flag(name: .long, help: "JSON output.") var json = false
+        func run() throws {
+            try reportingCoreErrors {
+                let rows = try core.store().optionStocks(tag: tag)
+                if json { try printJSON(rows); return }
+                for r in rows {
+                    print([r.sku, r.name, r.option, "on hand \(r.onHand)", "available \(r.available)", r.location ?? "", r.expectedReceiptDisplay ?? "",
+                           r.belowWarning ? "⚠ below \(r.warningQuantity!)" : ""].filter { !$0.isEmpty }.joined(separator: "\t"))
+                }
+            }
+        }
+    }
+}
+
+struct Stock: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stock and its ledger (재고).", subcommands: [Receive.self, Adjust.self, List.self, Market.self])
+
+    struct Receive: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "입고: add received units.")
+        @OptionGroup var core: CoreOptions
+        @Argument var sku: String
+        @Argument var quantity: Int
+        @Option(name: .long, help: "Movement type (입고 or a seller-defined one).") var type: String = "입고"
+        @Option(name: .long) var note: String?
+        func run() throws {
+            try reportingCoreErrors {
+                let onHand = try core.store().receive(sku: sku, quantity: quantity, type: type, actor: core.actor, note: note)
+                print("\(sku): on hand \(onHand)")
+            }
+        }
+    }
+
+    struct Adjust: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "조정: correct on-hand stock by a signed amount.")
+        @OptionGroup var core: CoreOptions
+        @Argument var sku: String
+        @Argument(help: "Change, e.g. -2 or 5 (write -- before a negative number).") var delta: Int
+        @Option(name: .long) var note: String?
+        func run() throws {
+            try reportingCoreErrors {
+                let onHand = try core.store().adjust(sku: sku, by: delta, actor: core.actor, note: note)
+                print("\(sku): on hand \(onHand)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The stock ledger.")
+        @OptionGroup var core: CoreOptions
+        @Option(name: .long) var sku: String?
+        func run() throws {
+            try reportingCoreErrors {
+                for m in try core.store().movements(sku: sku) {
+                    print([m.at, m.sku, m.type, String(m.quantity), m.actor, m.note ?? ""].joined(separator: "\t"))
+                }
+            }
+        }
+    }
+
+    struct Market: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Quantities to send to sales channels (마켓전송기준).")
+        @OptionGroup var core: CoreOptions
+        @Flag(name: .long) var json = false
+        func run() throws {
+            try reportingCoreErrors {
+                let rows = try core.store().marketStock()
+                if json { try printJSON(rows); return }
+                for r in rows { print("\(r.sku)\t\(r.itemCode ?? "")\t\(r.quantity)") }
+            }
+        }
+    }
+}
+
+struct Orders: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, List.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "주문수집: import a channel's CSV export (UTF-8, UTF-8 BOM or CP949) or orders as JSON / JSON Lines.",
+            discussion: "Prints a report: collected, duplicates, excluded, unmatched, errors (with row numbers). Exit 1 when any row had an error.")
+        @OptionGroup var core: CoreOptions
+        @Argument var file: String
+        @Option(name: .long, help: "Sales channel name.") var channel: String = "direct"
+        @Option(name: .long, help: "Column mapping file (JSON: field → header).") var mapping: String?
+        @Flag(name: .long, help: "Import nothing if any row has an error.") var strict = false
+        @Flag(name: .long, help: "Print the report as JSON.") var json = false
+
+        func run() throws {
+            try reportingCoreErrors {
+                guard let data = FileManager.default.contents(atPath: file) else { throw CLIError(description: "cannot read '\(file)'") }
+                let store = try core.store()
+                var orders: [OrderInput]
+                var report = ImportReport()
+                if file.hasSuffix(".json") || file.hasSuffix(".jsonl") {
+                    do {
+                        if data.first(where: { $0 != 0x20 && $0 != 0x0A }) == UInt8(ascii: "[") {
+                            orders = try JSONDecoder().decode([OrderInput].self, from: data)
+                        } else {
+                            orders = try data.split(separator: 0x0A).filter { !$0.isEmpty }.map { try JSONDecoder().decode(OrderInput.self, from: Data($0)) }
+                        }
+                    } catch {
+                        throw CLIError(description: "\(file): not valid order JSON (\(error))")
+                    }
+                } else {
+                    let m = try mapping.map { try ColumnMapping.load(path: $0) } ?? ColumnMapping()
+                    (orders, report) = try FulfillmentStore.ordersFromCSV(data, source: file, channel: channel, mapping: m)
+                }
+                report = try store.collect(orders, channel: channel, actor: core.actor, strict: strict, report: report)
+                if json { try printJSON(report) } else {
+                    print(report.summary)
+                    for n in report.errors { print("error: \(n)") }
+                    for n in report.duplicates { print("duplicate: \(n)") }
+                    for n in report.excluded { print("excluded: \(n)") }
+                    for n in report.unmatched { print("unmatched: \(n)") }
+                }
+                if !report.errors.isEmpty { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Collected orders.")
+        @OptionGroup var core: CoreOptions
+        @Flag(name: .long, help: "Only unshipped orders older than deliveryDelayDays (배송지연).") var delayed = false
+        @Flag(name: .long, help: "Only island/remote orders (도서).") var island = false
+        @Flag(name: .long, help: "Only orders with unmatched lines.") var unmatched = false
+        @Flag(name: .long) var json = false
+        func run() throws {
+            try reportingCoreErrors {
+                let rows = try core.store().orders(delayedOnly: delayed, islandOnly: island, unmatchedOnly: unmatched)
+                if json { try printJSON(rows); return }
+                for o in rows {
+                    let flags = [o.island ? "도서" : "", o.disruption ? "배송차질" : "", o.delayed ? "배송지연" : "", o.unmatchedLines > 0 ? "미매칭 \(o.unmatchedLines)" : ""].filter { !$0.isEmpty }
+                    print("\(o.id)\t\(o.channel)\t\(o.orderNo)\(o.suffix > 0 ? "-\(o.suffix)" : "")\t\(o.receiverName)\t\(o.postalCode)\t\(o.lines) line(s)\t\(o.status)\t\(flags.joined(separator: ","))")
+                }
+                printError("\(rows.count) order(s)")
+            }
+        }
+    }
+}
+
+struct SettingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "settings", abstract: "Seller settings (재고운영설정).", subcommands: [Get.self, Set.self, Audit.self])
+
+    struct Get: ParsableCommand {
+        @OptionGroup var core: CoreOptions
+        @Argument(help: "A setting; all when omitted.") var key: String?
+        func run() throws {
+            try reportingCoreErrors {
+                let s = try core.store().settings()
+                for k in key.map({ [$0] }) ?? Fulfillment.Settings.keys { print(key == nil ? "\(k)\t\(try s.value(of: k))" : try s.value(of: k)) }
+            }
+        }
+    }
+
+    struct Set: ParsableCommand {
+        @OptionGroup var core: CoreOptions
+        @Argument var key: String
+        @Argument var value: String
+        func run() throws {
+            try reportingCoreErrors {
+                let (old, new) = try core.store().updateSetting(key, to: value, actor: core.actor)
+                print("\(key): \(old) → \(new)")
+            }
+        }
+    }
+
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Who changed what, when.")
+        @OptionGroup var core: CoreOptions
+        func run() throws {
+            try reportingCoreErrors {
+                for e in try core.store().auditLog() { print("\(e.at)\t\(e.actor)\t\(e.action)\t\(e.subject)\t\(e.oldValue ?? "") → \(e.newValue ?? "")") }
+            }
+        }
+    }
+}
