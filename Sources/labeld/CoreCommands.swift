@@ -225,7 +225,23 @@ struct Orders: ParsableCommand {
 }
 
 struct SettingsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "settings", abstract: "Seller settings (재고운영설정).", subcommands: [Get.self, Set.self, Audit.self])
+    static let configuration = CommandConfiguration(commandName: "settings", abstract: "Seller settings (재고운영설정).", subcommands: [Get.self, Set.self, Audit.self, RefreshPartners.self])
+
+    struct RefreshPartners: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "refresh-partners", abstract: "거래처/마켓계정/부운영자 갱신: reload channels, carriers and operators; report what changed.")
+        @OptionGroup var core: CoreOptions
+        func run() throws {
+            try reportingCoreErrors {
+                let templates = RendererConfiguration.standard().templatesDirectory + "/waybills"
+                let carriers = ((try? FileManager.default.contentsOfDirectory(atPath: templates)) ?? []).filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+                let r = try core.store().refreshPartners(carriers: carriers, actor: core.actor)
+                if r.unchanged { print("no changes") }
+                for kind in r.added.keys.sorted() {
+                    print("\(kind): +\(r.added[kind]!.joined(separator: ", ")) -\(r.removed[kind]!.joined(separator: ", "))")
+                }
+            }
+        }
+    }
 
     struct Get: ParsableCommand {
         @OptionGroup var core: CoreOptions

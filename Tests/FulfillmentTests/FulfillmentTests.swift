@@ -68,6 +68,24 @@ struct SettingsTests {
     }
 }
 
+@Suite("Reference lists")
+struct PartnerTests {
+    @Test("refresh reports channels, carriers and operators added and removed")
+    func refresh() throws {
+        let store = try catalogStore()
+        var order = OrderInput(orderNo: "R-1", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
+                               lines: [.init(productName: "수제 딸기잼 500g", quantity: 1)])
+        order.carrier = "lotte"
+        _ = try store.collect([order], channel: "smartstore", actor: "operator:lee")
+        let first = try store.refreshPartners(carriers: ["cj", "generic-100x150"], actor: "owner:kim")
+        #expect(first.added["channel"] == ["smartstore"] && first.added["carrier"] == ["cj", "generic-100x150", "lotte"])
+        #expect(first.added["operator"] == ["operator:lee", "owner:kim", "test"])
+        let second = try store.refreshPartners(carriers: ["cj"], actor: "owner:kim")
+        #expect(second.removed["carrier"] == ["generic-100x150"] && second.added["carrier"] == [])
+        #expect(try store.partners(kind: "carrier") == ["cj", "lotte"])
+    }
+}
+
 @Suite("Catalog and stock ledger")
 struct CatalogTests {
     @Test("manual product sync stages until the update run; exclusions are never added; mall stock is imported")
@@ -135,8 +153,12 @@ struct CatalogTests {
                     if amount > 0, (try? store.receive(sku: sku, quantity: amount, actor: "p")) != nil { expected[sku, default: 0] += amount }
                 case 3, 4:
                     if amount != 0, (try? store.adjust(sku: sku, by: amount, actor: "p")) != nil { expected[sku, default: 0] += amount }
-                default:
+                case 5 where amount % 2 == 0:
                     _ = try? store.syncProducts([ProductInput(code: "P\(i)", name: "새 상품 \(i)", sku: "NEW-\(i)")], actor: "p")
+                default:
+                    // Collecting orders never moves stock by itself.
+                    _ = try? store.collect([OrderInput(orderNo: "PB-\(i)", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
+                                                       lines: [.init(productName: "수제 딸기잼 500g", quantity: max(1, abs(amount)))])], channel: "p", actor: "p")
                 }
             }
             #expect(try store.ledgerMismatches().isEmpty)

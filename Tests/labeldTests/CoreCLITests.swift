@@ -1,0 +1,53 @@
+import Foundation
+import LabelTesting
+import Testing
+
+@Suite("labeld order and inventory commands")
+struct CoreCLITests {
+    func labeld(_ args: [String], db: String) throws -> ToolResult {
+        try runTool(Project.binary, args + ["--db", db, "--actor", "tester"], environment: ["LABELD_HOME": Project.root])
+    }
+
+    var fixtures: String {
+        var url = URL(fileURLWithPath: #filePath)
+        url.deleteLastPathComponent(); url.deleteLastPathComponent()
+        return url.path + "/FulfillmentTests/Fixtures"
+    }
+
+    @Test("products, stock, CP949 orders, listings and settings through the binary, on one database file")
+    func endToEnd() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = dir + "/var/labeld.sqlite"
+        try #"[{"code":"P100","name":"남성 데일리 러닝화","sku":"SHOE-275","option":"사이즈:275","itemCode":"P100-275"},{"code":"P200","name":"수제 딸기잼 500g","sku":"JAM-500","warningQuantity":5}]"#
+            .write(toFile: dir + "/products.json", atomically: true, encoding: .utf8)
+        var r = try labeld(["products", "import", dir + "/products.json"], db: db)
+        #expect(r.status == 0 && r.stdout == "added 2, updated 0, staged 0, excluded 0\n", "\(r.stdout)\(r.stderr)")
+        r = try labeld(["stock", "receive", "JAM-500", "10"], db: db)
+        #expect(r.stdout == "JAM-500: on hand 10\n")
+        r = try runTool(Project.binary, ["stock", "adjust", "--note", "파손", "--db", db, "JAM-500", "--", "-3"], environment: ["LABELD_HOME": Project.root])
+        #expect(r.stdout == "JAM-500: on hand 7\n", "\(r.stderr)")
+        r = try labeld(["stock", "receive", "NOPE", "1"], db: db)
+        #expect(r.status == 1 && r.stderr == "error: no product option with SKU 'NOPE'\n")
+
+        r = try labeld(["orders", "import", fixtures + "/orders-cp949.csv", "--channel", "cafe24"], db: db)
+        #expect(r.status == 1, "row errors give exit 1 after importing the rest")
+        #expect(r.stdout.hasPrefix("collected 4 order(s) / 5 line(s); duplicates 0, excluded 0, unmatched 3, errors 2\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("error: row 6: order A-1004: column '수량': expected a whole number above 0, got '두개'"))
+        r = try labeld(["orders", "list", "--island"], db: db)
+        #expect(r.stdout.components(separatedBy: "\n").filter { !$0.isEmpty }.count == 2 && r.stdout.contains("A-1002") && r.stdout.contains("도서"))
+        r = try labeld(["orders", "import", fixtures + "/orders-utf8.csv", "--channel", "cafe24", "--strict"], db: db)
+        #expect(r.status == 1 && r.stdout.contains("nothing imported (strict)"))
+
+        r = try labeld(["settings", "set", "allocationBasis", "unlimited"], db: db)
+        #expect(r.stdout == "allocationBasis: currentStock → unlimited\n")
+        r = try labeld(["settings", "get", "allocationBasis"], db: db)
+        #expect(r.stdout == "unlimited\n")
+        r = try labeld(["settings", "set", "deliveryDelayDays", "soon"], db: db)
+        #expect(r.status == 1 && r.stderr == "error: deliveryDelayDays: expected a whole number of days from 0 to 365, got 'soon'\n")
+        r = try labeld(["settings", "audit"], db: db)
+        #expect(r.stdout.contains("tester\tsettings.set\tallocationBasis\tcurrentStock → unlimited"))
+        r = try labeld(["stock", "market"], db: db)
+        #expect(r.stdout.contains("JAM-500\t\t7"))
+    }
+}
