@@ -33,6 +33,7 @@ release: deps
 bench: deps release
 	.build/release/labeld bench render --labels 5000
 	Scripts/bench-rss.sh
+	.build/release/labeld bench import --lines 100000
 
 # Side-by-side with the peers in ../shared/bench/peers (installs glabels, reportlab, zint).
 bench-peers: deps release
