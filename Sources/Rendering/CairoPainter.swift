@@ -431,32 +431,19 @@ final class CairoPainter {
     }
 
     private func forEachGlyph(_ layout: OpaquePointer, _ body: (GlyphImage, Int, Int) -> Void) -> Bool {
-        let iter = pango_layout_get_iter(layout)!
-        defer { pango_layout_iter_free(iter) }
-        repeat {
-            guard let run = pango_layout_iter_get_run_readonly(iter) else { continue }
-            var logical = PangoRectangle()
-            pango_layout_iter_get_run_extents(iter, nil, &logical)
-            let baseline = Int(pango_layout_iter_get_baseline(iter))
-            guard let font = run.pointee.item.pointee.analysis.font, let glyphs = run.pointee.glyphs else { continue }
-            let fontID = id(of: OpaquePointer(font))
-            var x = Int(logical.x)
-            let infos = glyphs.pointee.glyphs!
-            for i in 0..<Int(glyphs.pointee.num_glyphs) {
-                let info = infos[i]
-                defer { x += Int(info.geometry.width) }
-                if info.glyph == PANGO_GLYPH_EMPTY { continue }
-                let key = GlyphKey(font: fontID, glyph: info.glyph)
+        for run in glyphRuns(layout, withText: false) {
+            let fontID = id(of: run.font)
+            for g in run.glyphs {
+                let key = GlyphKey(font: fontID, glyph: g.id)
                 let image: GlyphImage
                 if let cached = glyphImages[key] { image = cached } else {
-                    image = renderGlyph(OpaquePointer(font), info.glyph)
+                    image = renderGlyph(run.font, g.id)
                     glyphImages[key] = image
                 }
-                let gx = x + Int(info.geometry.x_offset), gy = baseline + Int(info.geometry.y_offset) + Int(run.pointee.y_offset)
                 // Whole-dot origins, rounded as cairo's non-anti-aliased glyph path rounds them.
-                body(image, Int((Double(gx) / Double(PANGO_SCALE)).rounded()), Int((Double(gy) / Double(PANGO_SCALE)).rounded()))
+                body(image, Int(g.x.rounded()), Int(g.y.rounded()))
             }
-        } while pango_layout_iter_next_run(iter) != 0
+        }
         return true
     }
 
@@ -626,7 +613,7 @@ extension CairoPainter {
     }
 
     /// The glyphs of a laid-out text, run by run, with exact positions: what a PDF shows.
-    func glyphRuns(_ layout: OpaquePointer) -> [GlyphRun] {
+    func glyphRuns(_ layout: OpaquePointer, withText: Bool = true) -> [GlyphRun] {
         var runs: [GlyphRun] = []
         let textPtr = pango_layout_get_text(layout)!
         let textBytes = UnsafeRawPointer(textPtr).assumingMemoryBound(to: UInt8.self)
@@ -650,7 +637,7 @@ extension CairoPainter {
                 let info = infos[i]
                 var text: String?
                 let start = Int(clusters[i])
-                if i == 0 || Int(clusters[i - 1]) != start {
+                if withText && (i == 0 || Int(clusters[i - 1]) != start) {
                     var end = Int(item.length)
                     var j = i + 1
                     while j < count { if Int(clusters[j]) != start { end = max(start, Int(clusters[j])); break }; j += 1 }

@@ -66,6 +66,22 @@ struct PDFPageFragment: Sendable {
     var images: [String: Bitmap]
 }
 
+/// zlib streams for PDF objects (libdeflate, fastest level). Not Sendable.
+final class PDFCompressor {
+    private let compressor = libdeflate_alloc_compressor(1)!
+    deinit { libdeflate_free_compressor(compressor) }
+
+    /// (bytes, compressed?) — short data is left as it is.
+    func compress(_ data: [UInt8]) -> ([UInt8], Bool) {
+        guard data.count > 64 else { return (data, false) }
+        let bound = libdeflate_zlib_compress_bound(compressor, data.count)
+        var out = [UInt8](repeating: 0, count: bound)
+        let n = data.withUnsafeBytes { src in out.withUnsafeMutableBytes { libdeflate_zlib_compress(compressor, src.baseAddress, data.count, $0.baseAddress, bound) } }
+        out.removeSubrange(n...)
+        return (out, true)
+    }
+}
+
 /// PDF resource names that every builder derives alike (no coordination between threads).
 enum PDFNames {
     static func font(_ key: String) -> String { "F" + hash(key) }
@@ -83,12 +99,11 @@ final class PDFPageBuilder {
     let painter: CairoPainter
     private var runFonts: [OpaquePointer: (key: String, size: Double, widths: OpaquePointer, upem: Double)] = [:]
     private var knownImages: Set<String> = []
-    private let compressor = libdeflate_alloc_compressor(1)!
+    private let compressor = PDFCompressor()
 
     init(painter: CairoPainter) { self.painter = painter }
 
     deinit {
-        libdeflate_free_compressor(compressor)
         for (_, f) in runFonts { hb_font_destroy(f.widths) }
     }
 
@@ -137,17 +152,8 @@ final class PDFPageBuilder {
                 c.add("cm /"); c.add(PDFNames.image(key)); c.add(" Do Q\n")
             }
         }
-        let (content, compressed) = compress(c.bytes)
+        let (content, compressed) = compressor.compress(c.bytes)
         return (PDFPageFragment(content: content, compressed: compressed, mediaWidth: mediaW, mediaHeight: mediaH, fonts: fonts, images: images), warnings)
-    }
-
-    func compress(_ data: [UInt8]) -> ([UInt8], Bool) {
-        guard data.count > 64 else { return (data, false) }
-        let bound = libdeflate_zlib_compress_bound(compressor, data.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = data.withUnsafeBytes { src in out.withUnsafeMutableBytes { libdeflate_zlib_compress(compressor, src.baseAddress, data.count, $0.baseAddress, bound) } }
-        out.removeSubrange(n...)
-        return (out, true)
     }
 
     private func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ c: inout PDFBytes) {
@@ -275,7 +281,7 @@ final class PDFAssembler {
     private var fonts: [String: [UInt32: PDFGlyphUse]] = [:]
     private var fontOrder: [String] = []
     private var images: [String: Int] = [:]
-    private let compressor = libdeflate_alloc_compressor(1)!
+    private let compressor = PDFCompressor()
     private(set) var pageCount = 0
 
     init(painter: CairoPainter, sink: any ByteSink, title: String) {
@@ -283,8 +289,6 @@ final class PDFAssembler {
         self.sink = sink
         self.title = title
     }
-
-    deinit { libdeflate_free_compressor(compressor) }
 
     private func write(_ bytes: [UInt8]) throws(RenderingError) {
         try sink.write(bytes)
@@ -308,14 +312,7 @@ final class PDFAssembler {
         try write(Array("\nendstream\nendobj\n".utf8))
     }
 
-    private func compress(_ data: [UInt8]) -> ([UInt8], Bool) {
-        guard data.count > 64 else { return (data, false) }
-        let bound = libdeflate_zlib_compress_bound(compressor, data.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = data.withUnsafeBytes { src in out.withUnsafeMutableBytes { libdeflate_zlib_compress(compressor, src.baseAddress, data.count, $0.baseAddress, bound) } }
-        out.removeSubrange(n...)
-        return (out, true)
-    }
+    private func compress(_ data: [UInt8]) -> ([UInt8], Bool) { compressor.compress(data) }
 
     func add(_ page: PDFPageFragment) throws(RenderingError) {
         if pageCount == 0 { try write(Array("%PDF-1.7\n%\u{00E2}\u{00E3}\u{00CF}\u{00D3}\n".utf8)) }

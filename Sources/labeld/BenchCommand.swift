@@ -19,7 +19,7 @@ struct Bench: ParsableCommand {
         @Option(name: .long, help: "Order lines.") var lines: Int = 100_000
 
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let dir = NSTemporaryDirectory() + "labeld-bench-\(getpid())"
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -19,19 +19,12 @@ struct CoreOptions: ParsableArguments {
     }
 }
 
-extension ParsableCommand {
-    /// Runs `body`, printing labeld errors as `error: …` with exit code 1.
-    func reportingCoreErrors(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let error as FulfillmentError {
-            printError("error: \(error.message)")
-            throw ExitCode(1)
-        } catch let error as CLIError {
-            printError("error: \(error.description)")
-            throw ExitCode(error.exitCode)
-        }
+/// Records from a JSON array or JSON Lines.
+func decodeJSONRecords<T: Decodable>(_ type: T.Type, from data: Data) throws -> [T] {
+    if data.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "[") {
+        return try JSONDecoder().decode([T].self, from: data)
     }
+    return try data.split(separator: 0x0A).filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x0D } }.map { try JSONDecoder().decode(T.self, from: Data($0)) }
 }
 
 func printJSON<T: Encodable>(_ value: T) throws {
@@ -50,15 +43,11 @@ struct Products: ParsableCommand {
         @Argument(help: "JSON file.") var file: String
 
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 guard let data = FileManager.default.contents(atPath: file) else { throw CLIError(description: "cannot read '\(file)'") }
                 let products: [ProductInput]
                 do {
-                    if data.first(where: { $0 != 0x20 && $0 != 0x0A }) == UInt8(ascii: "[") {
-                        products = try JSONDecoder().decode([ProductInput].self, from: data)
-                    } else {
-                        products = try data.split(separator: 0x0A).filter { !$0.isEmpty }.map { try JSONDecoder().decode(ProductInput.self, from: Data($0)) }
-                    }
+                    products = try decodeJSONRecords(ProductInput.self, from: data)
                 } catch {
                     throw CLIError(description: "\(file): expected product objects with code, name and sku (\(error))")
                 }
@@ -72,7 +61,7 @@ struct Products: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "상품정보 업데이트: copy staged products into the inventory list (productSync = manual).")
         @OptionGroup var core: CoreOptions
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let r = try core.store().runProductUpdate(actor: core.actor)
                 print("added \(r.added), updated \(r.updated), excluded \(r.excluded.count), mall stock imported for \(r.mallStockImported)")
             }
@@ -85,7 +74,7 @@ struct Products: ParsableCommand {
         @Option(name: .long, help: "Only options with this tag.") var tag: String?
         @Flag(name: .long, help: "JSON output.") var json = false
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let rows = try core.store().optionStocks(tag: tag)
                 if json { try printJSON(rows); return }
                 for r in rows {
@@ -108,7 +97,7 @@ struct Stock: ParsableCommand {
         @Option(name: .long, help: "Movement type (입고 or a seller-defined one).") var type: String = "입고"
         @Option(name: .long) var note: String?
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let onHand = try core.store().receive(sku: sku, quantity: quantity, type: type, actor: core.actor, note: note)
                 print("\(sku): on hand \(onHand)")
             }
@@ -122,7 +111,7 @@ struct Stock: ParsableCommand {
         @Argument(help: "Change, e.g. -2 or 5 (write -- before a negative number).") var delta: Int
         @Option(name: .long) var note: String?
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let onHand = try core.store().adjust(sku: sku, by: delta, actor: core.actor, note: note)
                 print("\(sku): on hand \(onHand)")
             }
@@ -134,7 +123,7 @@ struct Stock: ParsableCommand {
         @OptionGroup var core: CoreOptions
         @Option(name: .long) var sku: String?
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 for m in try core.store().movements(sku: sku) {
                     print([m.at, m.sku, m.type, String(m.quantity), m.actor, m.note ?? ""].joined(separator: "\t"))
                 }
@@ -147,7 +136,7 @@ struct Stock: ParsableCommand {
         @OptionGroup var core: CoreOptions
         @Flag(name: .long) var json = false
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let rows = try core.store().marketStock()
                 if json { try printJSON(rows); return }
                 for r in rows { print("\(r.sku)\t\(r.itemCode ?? "")\t\(r.quantity)") }
@@ -171,18 +160,14 @@ struct Orders: ParsableCommand {
         @Flag(name: .long, help: "Print the report as JSON.") var json = false
 
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 guard let data = FileManager.default.contents(atPath: file) else { throw CLIError(description: "cannot read '\(file)'") }
                 let store = try core.store()
                 var orders: [OrderInput]
                 var report = ImportReport()
                 if file.hasSuffix(".json") || file.hasSuffix(".jsonl") {
                     do {
-                        if data.first(where: { $0 != 0x20 && $0 != 0x0A }) == UInt8(ascii: "[") {
-                            orders = try JSONDecoder().decode([OrderInput].self, from: data)
-                        } else {
-                            orders = try data.split(separator: 0x0A).filter { !$0.isEmpty }.map { try JSONDecoder().decode(OrderInput.self, from: Data($0)) }
-                        }
+                        orders = try decodeJSONRecords(OrderInput.self, from: data)
                     } catch {
                         throw CLIError(description: "\(file): not valid order JSON (\(error))")
                     }
@@ -211,7 +196,7 @@ struct Orders: ParsableCommand {
         @Flag(name: .long, help: "Only orders with unmatched lines.") var unmatched = false
         @Flag(name: .long) var json = false
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let rows = try core.store().orders(delayedOnly: delayed, islandOnly: island, unmatchedOnly: unmatched)
                 if json { try printJSON(rows); return }
                 for o in rows {
@@ -231,7 +216,7 @@ struct SettingsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "refresh-partners", abstract: "거래처/마켓계정/부운영자 갱신: reload channels, carriers and operators; report what changed.")
         @OptionGroup var core: CoreOptions
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let templates = RendererConfiguration.standard().templatesDirectory + "/waybills"
                 let carriers = ((try? FileManager.default.contentsOfDirectory(atPath: templates)) ?? []).filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
                 let r = try core.store().refreshPartners(carriers: carriers, actor: core.actor)
@@ -247,7 +232,7 @@ struct SettingsCommand: ParsableCommand {
         @OptionGroup var core: CoreOptions
         @Argument(help: "A setting; all when omitted.") var key: String?
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let s = try core.store().settings()
                 for k in key.map({ [$0] }) ?? Fulfillment.Settings.keys { print(key == nil ? "\(k)\t\(try s.value(of: k))" : try s.value(of: k)) }
             }
@@ -259,7 +244,7 @@ struct SettingsCommand: ParsableCommand {
         @Argument var key: String
         @Argument var value: String
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 let (old, new) = try core.store().updateSetting(key, to: value, actor: core.actor)
                 print("\(key): \(old) → \(new)")
             }
@@ -270,7 +255,7 @@ struct SettingsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Who changed what, when.")
         @OptionGroup var core: CoreOptions
         func run() throws {
-            try reportingCoreErrors {
+            try reportingErrors {
                 for e in try core.store().auditLog() { print("\(e.at)\t\(e.actor)\t\(e.action)\t\(e.subject)\t\(e.oldValue ?? "") → \(e.newValue ?? "")") }
             }
         }

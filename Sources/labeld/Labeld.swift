@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Barcode
+import Fulfillment
 import LabelModel
 import Rendering
 
@@ -40,6 +41,9 @@ extension ParsableCommand {
             throw ExitCode(1)
         } catch let error as BarcodeError {
             printError("error: \(error.description)")
+            throw ExitCode(1)
+        } catch let error as FulfillmentError {
+            printError("error: \(error.message)")
             throw ExitCode(1)
         }
     }
