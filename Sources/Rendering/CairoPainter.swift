@@ -205,6 +205,8 @@ final class CairoPainter {
         var unknownGlyphs: Int?
         /// Glyph images and their whole-dot origins (raster mode), once computed.
         var placements: [(image: GlyphImage, x: Int, y: Int)]?
+        /// Glyph runs with cluster texts (vector mode), once computed.
+        var runs: [GlyphRun]?
         init(_ layout: OpaquePointer) { self.layout = layout }
         deinit { g_object_unref(UnsafeMutableRawPointer(layout)) }
 
@@ -610,6 +612,14 @@ extension CairoPainter {
     struct GlyphRun {
         var font: OpaquePointer
         var glyphs: [PlacedGlyph]
+    }
+
+    /// ``glyphRuns(_:withText:)`` of a cached layout, computed once.
+    func glyphRuns(_ box: LayoutBox) -> [GlyphRun] {
+        if let runs = box.runs { return runs }
+        let runs = glyphRuns(box.layout)
+        box.runs = runs
+        return runs
     }
 
     /// The glyphs of a laid-out text, run by run, with exact positions: what a PDF shows.

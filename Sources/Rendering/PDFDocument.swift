@@ -136,7 +136,7 @@ final class PDFPageBuilder {
                 guard let fitted = painter.fitText(t, page: page) else { continue }
                 warnings += fitted.warnings
                 if t.style.inverted { c.add("1 g\n") }
-                text(fitted.layout, x: fitted.x, y: fitted.y, &c, &fonts)
+                text(fitted.box, x: fitted.x, y: fitted.y, &c, &fonts)
                 if t.style.inverted { c.add("0 g\n") }
             case .image(let i):
                 let key = "\(i.path)|\(Int(i.frame.width))x\(Int(i.frame.height))|\(i.threshold)"
@@ -208,7 +208,7 @@ final class PDFPageBuilder {
         if !b.symbol.bars.isEmpty { c.add("f\n") }
         for t in b.symbol.texts {
             let placed = painter.barcodeText(t, font: b.humanReadableFont, dpi: dpi)
-            text(placed.layout, x: placed.x, y: placed.y, &c, &fonts)
+            text(placed.box, x: placed.x, y: placed.y, &c, &fonts)
         }
         c.add("Q\n")
     }
@@ -230,8 +230,8 @@ final class PDFPageBuilder {
         return entry
     }
 
-    private func text(_ layout: OpaquePointer, x: Double, y: Double, _ c: inout PDFBytes, _ fonts: inout [String: [UInt32: PDFGlyphUse]]) {
-        for run in painter.glyphRuns(layout) where !run.glyphs.isEmpty {
+    private func text(_ box: CairoPainter.LayoutBox, x: Double, y: Double, _ c: inout PDFBytes, _ fonts: inout [String: [UInt32: PDFGlyphUse]]) {
+        for run in painter.glyphRuns(box) where !run.glyphs.isEmpty {
             let f = font(for: run.font)
             let size = f.size
             c.add("BT /"); c.add(PDFNames.font(f.key)); c.add(" "); c.num(size); c.add("Tf 1 0 0 -1 ")
