@@ -10,6 +10,11 @@ public struct Template: Sendable, Hashable {
     public var elements: [Element]
     /// Copies of each label (`copies: "{{quantity}}"` prints one label per unit); nil is one.
     public var copies: TextTemplate?
+    /// The carrier profile (from `templates/carriers.yaml`) whose waybill rules the data must follow;
+    /// its fields are bound as `profile` (`{{profile.service_phone}}`).
+    public var carrier: String?
+    /// The data field holding the waybill number checked against the carrier profile.
+    public var waybillField: [String] = ["waybill_no"]
 
     public init(name: String, file: String, description: String? = nil, page: PageSpec, elements: [Element], copies: TextTemplate? = nil) {
         self.name = name

@@ -205,7 +205,7 @@ private struct Parser {
     // MARK: Template
 
     mutating func template(_ root: Node) throws(LabelModelError) -> Template {
-        let m = try map(root, what: "the template", allowed: ["name", "description", "page", "defaults", "elements", "copies"])
+        let m = try map(root, what: "the template", allowed: ["name", "description", "page", "defaults", "elements", "copies", "carrier", "waybill_field"])
         let pageNode = try required(m, "page", what: "the template", element: nil)
         let page = try self.page(pageNode)
         if let d = m["defaults"] {
@@ -218,7 +218,10 @@ private struct Parser {
         let elementsNode = try required(m, "elements", what: "the template", element: nil)
         let elements = try self.elements(elementsNode, inRow: false)
         let copies = try m["copies"].map { n throws(LabelModelError) in try textTemplate(n, what: "copies", element: nil) }
-        return Template(name: name, file: file, description: description, page: page, elements: elements, copies: copies)
+        var template = Template(name: name, file: file, description: description, page: page, elements: elements, copies: copies)
+        if let c = m["carrier"] { template.carrier = try string(c, what: "carrier", element: nil) }
+        if let w = m["waybill_field"] { template.waybillField = try path(w, what: "waybill_field", element: nil) }
+        return template
     }
 
     mutating func page(_ node: Node) throws(LabelModelError) -> PageSpec {

@@ -7,10 +7,13 @@ import Barcode
 public struct LabelComposer: Sendable {
     public let template: Template
     public let dpi: Int
+    /// Carrier profiles; a template naming a carrier needs its profile here.
+    public let carriers: [String: CarrierProfile]
 
-    public init(template: Template, dpi: Int? = nil) {
+    public init(template: Template, dpi: Int? = nil, carriers: [String: CarrierProfile] = [:]) {
         self.template = template
         self.dpi = dpi ?? template.page.dpi
+        self.carriers = carriers
     }
 
     var pageWidth: Int { template.page.width.wholeDots(at: dpi) }
@@ -32,7 +35,22 @@ public struct LabelComposer: Sendable {
     }
 
     private func composeThrowingModel(_ record: DataValue, index: Int) throws -> [ComposedPage] {
-        let scope = BindingScope(record: record)
+        var scope = BindingScope(record: record)
+        if let id = template.carrier {
+            guard let profile = carriers[id] else {
+                throw LabelModelError(code: .invalidTemplate, message: "carrier '\(id)' has no profile in carriers.yaml (known: \(carriers.keys.sorted().joined(separator: ", ")))", location: SourceLocation(file: template.file, line: 1, column: 1))
+            }
+            let (value, path) = scope.lookup(template.waybillField)
+            guard let number = value?.text, !number.isEmpty else {
+                throw LabelModelError(code: .data, message: "missing waybill number '\(template.waybillField.joined(separator: "."))' for \(profile.name)", dataPath: path)
+            }
+            do { try profile.validate(number) } catch {
+                var e = error
+                e.dataPath = path
+                throw e
+            }
+            scope = scope.binding("profile", to: profile.dataValue, path: "profile")
+        }
         var copies = 1
         if let c = template.copies {
             let text = try scope.evaluate(c)

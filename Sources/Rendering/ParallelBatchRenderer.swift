@@ -20,9 +20,11 @@ public final class ParallelBatchRenderer {
     let dpi: Int?
     let format: OutputFormat
     let workers: Int
+    let carriers: [String: CarrierProfile]
 
     public init(configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat,
-                workers: Int? = nil) {
+                workers: Int? = nil, carriers: [String: CarrierProfile] = [:]) {
+        self.carriers = carriers
         self.configuration = configuration
         self.template = template
         self.dpi = dpi
@@ -58,10 +60,10 @@ public final class ParallelBatchRenderer {
     public func run(next: () throws -> DataValue?, sink: any ByteSink, title: String,
                     pngSink: ((Int) throws(RenderingError) -> any ByteSink)? = nil) throws -> Result {
         let pipeline = Pipeline()
-        let configuration = configuration, template = template, dpi = dpi, format = format
+        let configuration = configuration, template = template, dpi = dpi, format = format, carriers = carriers
         for _ in 0..<workers {
             let thread = Thread {
-                Self.work(pipeline: pipeline, configuration: configuration, template: template, dpi: dpi, format: format)
+                Self.work(pipeline: pipeline, configuration: configuration, template: template, dpi: dpi, format: format, carriers: carriers)
             }
             thread.stackSize = 8 << 20
             pipeline.condition.lock(); pipeline.running += 1; pipeline.condition.unlock()
@@ -127,7 +129,8 @@ public final class ParallelBatchRenderer {
         return result
     }
 
-    private static func work(pipeline: Pipeline, configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat) {
+    private static func work(pipeline: Pipeline, configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat,
+                             carriers: [String: CarrierProfile]) {
         defer {
             pipeline.condition.lock()
             pipeline.running -= 1
@@ -139,7 +142,7 @@ public final class ParallelBatchRenderer {
             pipeline.condition.lock(); pipeline.startError = error; pipeline.condition.broadcast(); pipeline.condition.unlock()
             return
         }
-        let composer = LabelComposer(template: template, dpi: dpi)
+        let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers)
         let zpl = ZPLEncoder()
         let pdf = format == .pdf ? renderer.makePDFBuilder() : nil
         while true {

@@ -1,4 +1,5 @@
 public import Foundation
+public import LabelModel
 
 /// Where the renderer finds its fonts and the templates' assets (images).
 public struct RendererConfiguration: Sendable {
@@ -24,6 +25,13 @@ public struct RendererConfiguration: Sendable {
         var exe = (CommandLine.arguments.first.map { ($0 as NSString).resolvingSymlinksInPath } ?? "")
         for _ in 0..<6 { exe = (exe as NSString).deletingLastPathComponent; candidates.append(exe) }
         return candidates.first(where: hasFonts) ?? fm.currentDirectoryPath
+    }
+
+    /// The carrier profiles in `templates/carriers.yaml` (empty when the file is absent).
+    public func carrierProfiles() throws(LabelModelError) -> [String: CarrierProfile] {
+        let path = templatesDirectory + "/carriers.yaml"
+        guard FileManager.default.fileExists(atPath: path) else { return [:] }
+        return try CarrierProfile.load(path: path)
     }
 
     /// `fonts/` and `templates/` under ``locateHome(environment:)``; `LABELD_FONTS` and

@@ -76,7 +76,8 @@ func renderBatch(template: Template, next: () throws -> DataValue?, format: Outp
     files.append(main)
     let progress = Progress(enabled: showProgress)
     do {
-        let batch = ParallelBatchRenderer(configuration: configuration, template: template, dpi: dpi, format: format, workers: threads)
+        let batch = ParallelBatchRenderer(configuration: configuration, template: template, dpi: dpi, format: format, workers: threads,
+                                          carriers: try configuration.carrierProfiles())
         let result = try batch.run(next: {
             let record = try next()
             progress.tick()

@@ -27,14 +27,20 @@ struct Templates: ParsableCommand {
                 throw ExitCode(1)
             }
             var failures = 0, warnings = 0
-            let renderer = try? LabelRenderer(configuration: RendererConfiguration(fontsDirectory: configuration.fontsDirectory, templatesDirectory: root))
+            let local = RendererConfiguration(fontsDirectory: configuration.fontsDirectory, templatesDirectory: root)
+            let renderer = try? LabelRenderer(configuration: local)
+            var carriers: [String: CarrierProfile] = [:]
+            do { carriers = try local.carrierProfiles() } catch {
+                failures += 1
+                print("error \(error)")
+            }
             for rel in files {
                 do {
                     let template = try TemplateParser.load(path: root + "/" + rel, displayName: rel)
                     var note = ""
                     if let renderer, let sample = TemplateFiles.sample(for: template.name, in: root) {
                         let records = try DataValue.records(from: sample.data, source: sample.path)
-                        let composer = LabelComposer(template: template)
+                        let composer = LabelComposer(template: template, carriers: carriers)
                         var pages = 0
                         for (i, record) in records.enumerated() {
                             for page in try composer.compose(record, index: i) {
@@ -67,7 +73,7 @@ enum TemplateFiles {
     static func list(_ root: String) -> [String] {
         guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
         var files: [String] = []
-        for case let rel as String in e where (rel.hasSuffix(".yaml") || rel.hasSuffix(".yml")) && !rel.hasPrefix("samples/") {
+        for case let rel as String in e where (rel.hasSuffix(".yaml") || rel.hasSuffix(".yml")) && !rel.hasPrefix("samples/") && rel != "carriers.yaml" {
             files.append(rel)
         }
         return files.sorted()

@@ -16,6 +16,9 @@ public enum Project {
         RendererConfiguration(fontsDirectory: fonts, templatesDirectory: templates)
     }
 
+    /// The shipped carrier profiles.
+    public static var carriers: [String: CarrierProfile] { (try? configuration.carrierProfiles()) ?? [:] }
+
     /// The `labeld` built next to these tests (debug unless LABELD_BINARY says otherwise).
     public static var binary: String {
         if let b = ProcessInfo.processInfo.environment["LABELD_BINARY"] { return b }
@@ -115,7 +118,7 @@ public enum Decoders {
 public func renderFiles(_ template: Template, records: [DataValue], format: OutputFormat, dpi: Int? = nil,
                         directory: String, name: String = "label") throws -> (files: [String], warnings: [LabelWarning], unknownGlyphs: Int) {
     let renderer = try LabelRenderer(configuration: Project.configuration)
-    let composer = LabelComposer(template: template, dpi: dpi)
+    let composer = LabelComposer(template: template, dpi: dpi, carriers: Project.carriers)
     var files: [String] = []
     var warnings: [LabelWarning] = []
     let ext = format.rawValue
