@@ -15,6 +15,8 @@ public struct Template: Sendable, Hashable {
     public var carrier: String?
     /// The data field holding the waybill number checked against the carrier profile.
     public var waybillField: [String] = ["waybill_no"]
+    /// Labels laid out on sheets (A4 label stock, 폼텍): the page above is one label.
+    public var sheet: SheetLayout?
 
     public init(name: String, file: String, description: String? = nil, page: PageSpec, elements: [Element], copies: TextTemplate? = nil) {
         self.name = name
@@ -280,5 +282,23 @@ public struct Condition: Sendable, Hashable {
         if a == b { return true }
         // "3" equals 3, true equals "true": data from CSV exports arrives as strings.
         return a.text != nil && a.text == b.text
+    }
+}
+
+/// Several labels on one sheet, gLabels-style: a grid of `columns × rows` cells, the first cell's
+/// top-left at the origin, cells `pitch` apart.
+public struct SheetLayout: Sendable, Hashable {
+    public var width: Distance
+    public var height: Distance
+    public var columns: Int
+    public var rows: Int
+    public var originX: Distance
+    public var originY: Distance
+    public var pitchX: Distance
+    public var pitchY: Distance
+
+    public init(width: Distance, height: Distance, columns: Int, rows: Int, originX: Distance, originY: Distance, pitchX: Distance, pitchY: Distance) {
+        self.width = width; self.height = height; self.columns = columns; self.rows = rows
+        self.originX = originX; self.originY = originY; self.pitchX = pitchX; self.pitchY = pitchY
     }
 }

@@ -205,7 +205,7 @@ private struct Parser {
     // MARK: Template
 
     mutating func template(_ root: Node) throws(LabelModelError) -> Template {
-        let m = try map(root, what: "the template", allowed: ["name", "description", "page", "defaults", "elements", "copies", "carrier", "waybill_field"])
+        let m = try map(root, what: "the template", allowed: ["name", "description", "page", "defaults", "elements", "copies", "carrier", "waybill_field", "sheet"])
         let pageNode = try required(m, "page", what: "the template", element: nil)
         let page = try self.page(pageNode)
         if let d = m["defaults"] {
@@ -221,6 +221,7 @@ private struct Parser {
         var template = Template(name: name, file: file, description: description, page: page, elements: elements, copies: copies)
         if let c = m["carrier"] { template.carrier = try string(c, what: "carrier", element: nil) }
         if let w = m["waybill_field"] { template.waybillField = try path(w, what: "waybill_field", element: nil) }
+        if let sheetNode = m["sheet"] { template.sheet = try sheet(sheetNode, label: page) }
         return template
     }
 
@@ -236,6 +237,26 @@ private struct Parser {
         }
         let rotation = try m["rotation"].map { n throws(LabelModelError) in try self.rotation(n, element: nil) } ?? .none
         return PageSpec(width: width, height: height, rotation: rotation, dpi: dpi)
+    }
+
+    func sheet(_ node: Node, label: PageSpec) throws(LabelModelError) -> SheetLayout {
+        let m = try map(node, what: "sheet", allowed: ["width", "height", "columns", "rows", "origin_x", "origin_y", "pitch_x", "pitch_y"])
+        func d(_ key: String) throws(LabelModelError) -> Distance {
+            try nonNegative(try required(m, key, what: "sheet", element: nil), what: "sheet \(key)", element: nil)
+        }
+        let layout = SheetLayout(width: try d("width"), height: try d("height"),
+                                 columns: try integer(try required(m, "columns", what: "sheet", element: nil), what: "columns", element: nil, range: 1...50),
+                                 rows: try integer(try required(m, "rows", what: "sheet", element: nil), what: "rows", element: nil, range: 1...100),
+                                 originX: try d("origin_x"), originY: try d("origin_y"), pitchX: try d("pitch_x"), pitchY: try d("pitch_y"))
+        let right = layout.originX + layout.pitchX * Double(layout.columns - 1) + label.width
+        let bottom = layout.originY + layout.pitchY * Double(layout.rows - 1) + label.height
+        if right.millimetres > layout.width.millimetres + 0.05 || bottom.millimetres > layout.height.millimetres + 0.05 {
+            throw fail(node, "sheet: \(layout.columns) × \(layout.rows) labels of \(label.width) × \(label.height) at this origin and pitch reach \(right) × \(bottom), past the \(layout.width) × \(layout.height) sheet")
+        }
+        if layout.pitchX < label.width || layout.pitchY < label.height {
+            throw fail(node, "sheet: the pitch (\(layout.pitchX) × \(layout.pitchY)) is smaller than the label (\(label.width) × \(label.height))")
+        }
+        return layout
     }
 
     func font(_ node: Node, base: FontSpec, element: String?) throws(LabelModelError) -> FontSpec {

@@ -75,18 +75,42 @@ func renderBatch(template: Template, next: () throws -> DataValue?, format: Outp
     let main = try AtomicFile(path: format == .png && numberPNGs ? pngBase + "-1.png" : output)
     files.append(main)
     let progress = Progress(enabled: showProgress)
+    let pngSink = { (index: Int) throws(RenderingError) -> any ByteSink in
+        if index == 0 { return main.sink }
+        let file = try AtomicFile(path: "\(pngBase)-\(index + 1).png")
+        files.append(file)
+        return file.sink
+    }
+    let carriers = try configuration.carrierProfiles()
     do {
-        let batch = ParallelBatchRenderer(configuration: configuration, template: template, dpi: dpi, format: format, workers: threads,
-                                          carriers: try configuration.carrierProfiles())
-        let result = try batch.run(next: {
-            let record = try next()
-            progress.tick()
-            return record
-        }, sink: main.sink, title: template.name) { (index: Int) throws(RenderingError) -> any ByteSink in
-            if index == 0 { return main.sink }
-            let file = try AtomicFile(path: "\(pngBase)-\(index + 1).png")
-            files.append(file)
-            return file.sink
+        var result: (pages: Int, warnings: [LabelWarning])
+        if let sheet = template.sheet {
+            // Labels on sheets: composed one by one and placed on the grid, drawn on this thread.
+            let renderer = try LabelRenderer(configuration: configuration)
+            let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers)
+            var assembler = SheetAssembler(layout: sheet, dpi: composer.dpi)
+            let writer = renderer.documentWriter(format: format, sink: main.sink, title: template.name, pngSink: pngSink)
+            var warnings: [LabelWarning] = []
+            var index = 0
+            while let record = try next() {
+                for page in try composer.compose(record, index: index) {
+                    for full in assembler.add(page) { warnings += try writer.add(full) }
+                }
+                index += 1
+                progress.tick()
+            }
+            for last in assembler.finish() { warnings += try writer.add(last) }
+            try writer.finish()
+            result = (writer.pageCount, warnings)
+        } else {
+            let batch = ParallelBatchRenderer(configuration: configuration, template: template, dpi: dpi, format: format, workers: threads,
+                                              carriers: carriers)
+            let r = try batch.run(next: {
+                let record = try next()
+                progress.tick()
+                return record
+            }, sink: main.sink, title: template.name, pngSink: pngSink)
+            result = (r.pages, r.warnings)
         }
         for f in files { try f.commit() }
         progress.finish()

@@ -97,3 +97,26 @@ struct CLITests {
         #expect(r.stdout.contains("2 template(s), 1 with errors"))
     }
 }
+
+@Suite("Label sheets")
+struct SheetCLITests {
+    @Test("A4 sheet: copies fill 3 × 8 cells, then a second sheet; every label scans")
+    func a4Sheet() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runTool(Project.binary, ["render", "product-a4-3x8", "--data", Project.templates + "/samples/product-a4-3x8.json", "--format", "pdf", "-o", dir + "/sheet.pdf"],
+                            environment: ["LABELD_HOME": Project.root])
+        #expect(r.status == 0, "\(r.stderr)")
+        let info = try runTool("pdfinfo", [dir + "/sheet.pdf"]).stdout
+        #expect(info.contains("Pages:           2") && info.contains("595.276 x 841.89 pts (A4)"))
+        _ = try runTool("pdftoppm", ["-r", "300", "-mono", "-png", "-f", "2", "-l", "2", dir + "/sheet.pdf", dir + "/p"])
+        let page2 = try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasPrefix("p") && $0.hasSuffix(".png") }!
+        let typed = try runTool("zbarimg", ["--nodbus", "-q", dir + "/" + page2]).stdout.split(separator: "\n")
+        #expect(Set(typed) == ["EAN-13:8801234500012"], "sheet 2 holds only the tumblers: \(typed)")
+        // 30 labels: 24 on sheet 1 (20 rice, 4 tumblers), the last 6 tumblers on sheet 2.
+        let text1 = try runTool("pdftotext", ["-f", "1", "-l", "1", dir + "/sheet.pdf", "-"]).stdout
+        let text2 = try runTool("pdftotext", ["-f", "2", "-l", "2", dir + "/sheet.pdf", "-"]).stdout
+        #expect(text1.components(separatedBy: "현미").count - 1 == 20 && text1.components(separatedBy: "텀블러").count - 1 == 4)
+        #expect(text2.components(separatedBy: "텀블러").count - 1 == 6 && !text2.contains("현미"))
+    }
+}
