@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "LabelTesting", dependencies: ["LabelModel", "Rendering"], path: "Tests/LabelTesting"),
         .testTarget(name: "LabelModelTests", dependencies: ["LabelModel", "LabelTesting"]),
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting", "Fulfillment"]),
         .testTarget(name: "labeldTests", dependencies: ["LabelTesting"]),
         .testTarget(name: "FulfillmentTests", dependencies: [
             "Fulfillment", "LabelTesting",

@@ -12,6 +12,8 @@ public struct Settings: Codable, Sendable, Hashable {
     public enum PrintSortKey: String, Codable, Sendable, CaseIterable { case orderedAt, orderNo, firstProductName, sku, location, totalQuantity, lineCount, receiverName, postalCode }
     public enum OverflowMode: String, Codable, Sendable, CaseIterable { case summary, continuation }
     public enum ListField: String, Codable, Sendable, CaseIterable { case productName, option, quantity, sku, location, channelProductName }
+    /// The order of the lines in the waybill's product box (gifts always last).
+    public enum ListOrder: String, Codable, Sendable, CaseIterable { case asOrdered, productName, location, sku }
 
     /// 마켓전송기준: what is reported to sales channels per option.
     public enum MarketStockBasis: Codable, Sendable, Hashable, CustomStringConvertible {
@@ -76,6 +78,8 @@ public struct Settings: Codable, Sendable, Hashable {
         public var quantityEmphasis: String? = "★{n}개★"
         public var maxLines: Int = 20
         public var overflow: OverflowMode = .summary
+        /// nil: as ordered.
+        public var order: ListOrder?
         public init() {}
     }
 

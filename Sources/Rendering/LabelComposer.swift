@@ -9,11 +9,44 @@ public struct LabelComposer: Sendable {
     public let dpi: Int
     /// Carrier profiles; a template naming a carrier needs its profile here.
     public let carriers: [String: CarrierProfile]
+    /// The seller's limits for named repeats (the waybill's `products` box): at most `maxRows`
+    /// rows (never more than the template's), and summary or continuation on overflow.
+    public let repeatLimits: [String: RepeatLimit]
 
-    public init(template: Template, dpi: Int? = nil, carriers: [String: CarrierProfile] = [:]) {
+    public struct RepeatLimit: Sendable, Hashable {
+        public enum Mode: Sendable, Hashable { case summary, continuation }
+        public var maxRows: Int?
+        public var overflow: Mode?
+        public init(maxRows: Int? = nil, overflow: Mode? = nil) { self.maxRows = maxRows; self.overflow = overflow }
+    }
+
+    public init(template: Template, dpi: Int? = nil, carriers: [String: CarrierProfile] = [:], repeatLimits: [String: RepeatLimit] = [:]) {
         self.template = template
         self.dpi = dpi ?? template.page.dpi
         self.carriers = carriers
+        self.repeatLimits = repeatLimits
+    }
+
+    /// A repeat with the seller's limits applied.
+    func effective(_ r: RepeatElement, name: String) -> RepeatElement {
+        guard let limit = repeatLimits[name] else { return r }
+        var e = r
+        if let m = limit.maxRows { e.maxRows = max(1, min(r.maxRows, m)) }
+        switch (limit.overflow, r.overflow) {
+        case (.continuation?, .summary): e.overflow = .continuation
+        case (.summary?, .continuation):
+            // The summary row takes the first text style of the row.
+            var font = FontSpec()
+            for child in r.elements { if case .text(let t) = child.content { font = t.font; break } }
+            let width = template.page.width - r.x
+            var summary = TextElement(frame: Frame(x: r.x, y: r.y, width: width, height: r.rowHeight),
+                                      text: (try? TextTemplate.parse("… 외 {{remaining}}건")) ?? .literal("…"), font: font)
+            summary.font.bold = true
+            summary.wrap = false
+            e.overflow = .summary(summary)
+        default: break
+        }
+        return e
     }
 
     var pageWidth: Int { template.page.width.wholeDots(at: dpi) }
@@ -62,7 +95,9 @@ public struct LabelComposer: Sendable {
         // How many pages: the largest continuation repeat decides.
         var pageCount = 1
         for element in template.elements {
-            guard case .rows(let r) = element.content, case .continuation = r.overflow, conditionHolds(element, scope) else { continue }
+            guard case .rows(let declared) = element.content, conditionHolds(element, scope) else { continue }
+            let r = effective(declared, name: element.name)
+            guard case .continuation = r.overflow else { continue }
             let count = try items(of: r, element: element, scope: scope).count
             pageCount = max(pageCount, (count + r.maxRows - 1) / r.maxRows)
         }
@@ -83,7 +118,7 @@ public struct LabelComposer: Sendable {
     }
 
     func isContinuationRepeat(_ e: Element) -> Bool {
-        if case .rows(let r) = e.content, case .continuation = r.overflow { return true }
+        if case .rows(let r) = e.content, case .continuation = effective(r, name: e.name).overflow { return true }
         return false
     }
 
@@ -134,7 +169,8 @@ public struct LabelComposer: Sendable {
             page.items.append(.barcode(item))
             let size = item.boundingSize
             checkBounds(element.name, DotFrame(x: Double(item.x), y: Double(item.y), width: Double(size.width), height: Double(size.height)), &page)
-        case .rows(let r):
+        case .rows(let declared):
+            let r = effective(declared, name: element.name)
             let all = try items(of: r, element: element, scope: scope)
             var shown = all
             var summary: (TextElement, Int)?
