@@ -19,6 +19,7 @@ run: deps release
 	  .build/release/labeld render $$name --data $$f --format zpl -o out/$$name.zpl && \
 	  echo "rendered out/$$name.{pdf,png,zpl}"; \
 	done
+	.build/release/labeld gallery -o out/gallery
 
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
