@@ -78,7 +78,18 @@ public struct BindingScope: Sendable {
             }
             text = t
         }
-        for filter in b.filters {
+        for declared in b.filters {
+            var filter = declared
+            for (i, arg) in filter.arguments.enumerated() where arg.hasPrefix("@") {
+                let path = arg.dropFirst().split(separator: ".").map(String.init)
+                guard let resolved = self.value(at: path)?.text else {
+                    throw LabelModelError(code: .data, message: "filter '\(filter.name.rawValue)': argument \(arg) names no value", dataPath: jsonPath(of: path), element: element)
+                }
+                if filter.name == .mask && !FilterCall.isMaskPattern(resolved) {
+                    throw LabelModelError(code: .data, message: "mask pattern '\(resolved)' from \(arg): expected 'name', 'phone' or a pattern of '.' and '*'", dataPath: jsonPath(of: path), element: element)
+                }
+                filter.arguments[i] = resolved
+            }
             do {
                 text = try filter.apply(text)
             } catch {

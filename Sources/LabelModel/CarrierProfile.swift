@@ -96,6 +96,7 @@ public struct CarrierProfile: Sendable, Hashable {
 
     /// The profile's fields as label data (`{{carrier.name}}`, `{{carrier.service_phone}}`…).
     public var dataValue: DataValue {
-        .object(["id": .string(id), "name": .string(name), "service_phone": .string(servicePhone), "group": .string(group)])
+        .object(["id": .string(id), "name": .string(name), "service_phone": .string(servicePhone), "group": .string(group),
+                 "mask_name": .string(maskName), "mask_phone": .string(maskPhone)])
     }
 }

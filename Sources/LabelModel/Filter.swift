@@ -69,7 +69,7 @@ public struct FilterCall: Sendable, Hashable {
         case .mask:
             try need(1...1, "mask:'name' or mask:'-****'")
             let p = arguments[0]
-            if p != "name" && p != "phone" && !p.allSatisfy({ $0 == "." || $0 == "*" || $0 == "-" }) {
+            if !p.hasPrefix("@") && !Self.isMaskPattern(p) {
                 throw LabelModelError(code: .invalidBinding, message: "mask pattern '\(p)': expected 'name', 'phone' or a pattern of '.' (keep) and '*' (mask), optionally starting with '-' to count from the right", location: location)
             }
         case .group:
@@ -91,6 +91,10 @@ public struct FilterCall: Sendable, Hashable {
             }
         case .phone, .upper, .lower, .trim: try need(0...0, name.rawValue)
         }
+    }
+
+    static func isMaskPattern(_ p: String) -> Bool {
+        p == "name" || p == "phone" || (!p.isEmpty && p.allSatisfy { $0 == "." || $0 == "*" || $0 == "-" })
     }
 
     static func groupSizes(_ pattern: String) -> (sizes: [Int], separator: String)? {

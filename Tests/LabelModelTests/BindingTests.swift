@@ -42,6 +42,16 @@ struct BindingTests {
         #expect(try BindingScope(record: Self.record).evaluate(text) == c.1, "\(c.0)")
     }
 
+    @Test("filter arguments read from the data with @path (a carrier profile's masking default)")
+    func dataArguments() throws {
+        let record: DataValue = .object(["phone": .string("01012345678"), "profile": .object(["mask_phone": .string("...****")])])
+        #expect(try BindingScope(record: record).evaluate(try TextTemplate.parse("{{phone | phone | mask:@profile.mask_phone}}")) == "010-****-5678")
+        #expect(throws: LabelModelError.self) {
+            _ = try BindingScope(record: .object(["phone": .string("1"), "profile": .object(["mask_phone": .string("xx")])]))
+                .evaluate(try TextTemplate.parse("{{phone | mask:@profile.mask_phone}}"))
+        }
+    }
+
     @Test("group splits 집배코드 2/3/2/2 and 우체국 numbers 5-4-4")
     func grouping() throws {
         #expect(try FilterCall(name: .group, arguments: ["2 3 2 2"]).apply("부46270404") == "부4 627 04 04")

@@ -38,7 +38,8 @@ struct GoldenTests {
                 let fresh = dir + "/" + name
                 try png.write(to: URL(fileURLWithPath: fresh))
                 let a = try pythonBits("png", goldenPath), b = try pythonBits("png", fresh)
-                #expect(a == b, "\(path) page \(page.pageNumber) differs from \(goldenPath) (new image: \(fresh))")
+                let same = a == b
+                #expect(same, "\(path) page \(page.pageNumber) differs from \(goldenPath) (new image: \(fresh))")
                 compared += 1
             }
         }

@@ -120,3 +120,21 @@ struct SheetCLITests {
         #expect(text2.components(separatedBy: "텀블러").count - 1 == 6 && !text2.contains("현미"))
     }
 }
+
+@Suite("Gallery")
+struct GalleryTests {
+    @Test("gallery: every template with a sample as PDF and 1-bit PNG, and an index page")
+    func gallery() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runTool(Project.binary, ["gallery", "-o", dir], environment: ["LABELD_HOME": Project.root])
+        #expect(r.status == 0, "\(r.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+        let samples = try FileManager.default.contentsOfDirectory(atPath: Project.templates + "/samples").filter { $0.hasSuffix(".json") }
+        #expect(files.filter { $0.hasSuffix(".pdf") }.count == samples.count)
+        let index = try String(contentsOfFile: dir + "/index.html", encoding: .utf8)
+        for name in ["cj-1.png", "epost-1.png", "hanjin-2.png", "product-a4-3x8-1.png"] {
+            #expect(files.contains(name) && index.contains("src=\"\(name)\""), "\(name)")
+        }
+    }
+}
