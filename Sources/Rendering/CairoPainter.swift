@@ -3,8 +3,10 @@ import LabelModel
 import Barcode
 import Foundation
 
-/// Draws composed pages with Cairo and Pango. One user unit is one printer dot. Raster mode draws
-/// true 1-bit (no anti-aliasing, "white" clears); vector mode draws black and white for PDF.
+/// Text layout with Pango (fitting, wrapping, shrinking; glyph runs for PDF) and Cairo drawing of
+/// what the raster canvas keeps as 1-bit images: glyphs, rounded boxes, slanted lines, images.
+/// One user unit is one printer dot. Raster mode hints glyphs for 1-bit output; vector mode keeps
+/// outlines unhinted for PDF. Not Sendable: each thread owns its painters.
 /// Not Sendable: each thread owns its painters.
 final class CairoPainter {
     enum Mode { case raster, vector }
@@ -16,7 +18,6 @@ final class CairoPainter {
     private var layouts: [LayoutKey: LayoutBox] = [:]
     private var masks: [String: MaskBox] = [:]
     private var fontDescriptions: [FontKey: OpaquePointer] = [:]
-    private var contextSerial: UInt32 = 0
     /// Characters that had no glyph in the fonts, summed over everything drawn.
     private(set) var unknownGlyphs = 0
 
@@ -48,48 +49,9 @@ final class CairoPainter {
 
     // MARK: Page
 
-    /// Draws `page` on `cr`, whose user space is the medium in dots. Returns warnings.
-    func paint(_ page: ComposedPage, on cr: OpaquePointer) -> [LabelWarning] {
-        
-        cairo_save(cr)
-        switch page.rotation {
-        case .none: break
-        case .quarter: cairo_translate(cr, Double(page.mediaWidth), 0); cairo_rotate(cr, Double.pi / 2)
-        case .half: cairo_translate(cr, Double(page.width), Double(page.height)); cairo_rotate(cr, Double.pi)
-        case .threeQuarters: cairo_translate(cr, 0, Double(page.mediaHeight)); cairo_rotate(cr, -Double.pi / 2)
-        }
-        pango_cairo_update_context(cr, ctx)
-        let serial = pango_context_get_serial(ctx)
-        if serial != contextSerial {
-            layouts.removeAll()
-            contextSerial = serial
-        }
-        var warnings = page.warnings
-        for item in page.items {
-            switch item {
-            case .box(let b): drawBox(b, cr)
-            case .line(let l): drawLine(l, cr)
-            case .text(let t): warnings += drawText(t, cr, page: page)
-            case .barcode(let b): drawBarcode(b, cr, dpi: page.dpi)
-            case .image(let i): if let w = drawImage(i, cr, page: page) { warnings.append(w) }
-            }
-        }
-        cairo_restore(cr)
-        return warnings
-    }
-
     private func ink(_ cr: OpaquePointer) {
         cairo_set_operator(cr, CAIRO_OPERATOR_OVER)
         cairo_set_source_rgba(cr, 0, 0, 0, 1)
-    }
-
-    private func paper(_ cr: OpaquePointer) {
-        if mode == .raster {
-            cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR)
-        } else {
-            cairo_set_operator(cr, CAIRO_OPERATOR_OVER)
-            cairo_set_source_rgba(cr, 1, 1, 1, 1)
-        }
     }
 
     // MARK: Shapes
@@ -147,30 +109,6 @@ final class CairoPainter {
     }
 
     // MARK: Barcodes
-
-    private func drawBarcode(_ b: BarcodeItem, _ cr: OpaquePointer, dpi: Int) {
-        cairo_save(cr)
-        cairo_translate(cr, Double(b.x), Double(b.y))
-        let w = Double(b.symbol.width), h = Double(b.symbol.height)
-        switch b.rotation {
-        case .none: break
-        case .quarter: cairo_translate(cr, h, 0); cairo_rotate(cr, Double.pi / 2)
-        case .half: cairo_translate(cr, w, h); cairo_rotate(cr, Double.pi)
-        case .threeQuarters: cairo_translate(cr, 0, w); cairo_rotate(cr, -Double.pi / 2)
-        }
-        ink(cr)
-        for bar in b.symbol.bars {
-            cairo_rectangle(cr, Double(bar.x), Double(bar.y), Double(bar.width), Double(bar.height))
-        }
-        cairo_fill(cr)
-        for t in b.symbol.texts {
-            let placed = barcodeText(t, font: b.humanReadableFont, dpi: dpi)
-            cairo_move_to(cr, placed.x, placed.y)
-            ink(cr)
-            pango_cairo_show_layout(cr, placed.layout)
-        }
-        cairo_restore(cr)
-    }
 
     // MARK: Text
 
@@ -359,20 +297,6 @@ final class CairoPainter {
         return FittedText(layout: m.layout, box: m.box, key: usedKey, x: x.rounded(), y: y.rounded(), warnings: warnings)
     }
 
-    private func drawText(_ item: TextItem, _ cr: OpaquePointer, page: ComposedPage) -> [LabelWarning] {
-        let f = item.frame
-        if item.style.inverted {
-            ink(cr)
-            cairo_rectangle(cr, f.x, f.y, f.width, f.height)
-            cairo_fill(cr)
-        }
-        guard let fitted = fitText(item, page: page) else { return [] }
-        cairo_move_to(cr, fitted.x, fitted.y)
-        if item.style.inverted { paper(cr) } else { ink(cr) }
-        pango_cairo_show_layout(cr, fitted.layout)
-        return fitted.warnings
-    }
-
     /// Human-readable text of a barcode: the layout and its origin in symbol dots.
     func barcodeText(_ t: SnappedText, font: FontSpec, dpi: Int) -> (layout: OpaquePointer, box: LayoutBox, key: LayoutKey, x: Double, y: Double) {
         let sizeDots = font.size * Double(dpi) / 72
@@ -534,15 +458,6 @@ final class CairoPainter {
         guard let mask = imageMask(item) else { return nil }
         return Bitmap(a1: cairo_image_surface_get_data(mask.surface)!, stride: Int(cairo_image_surface_get_stride(mask.surface)),
                       width: Int(cairo_image_surface_get_width(mask.surface)), height: Int(cairo_image_surface_get_height(mask.surface)))
-    }
-
-    private func drawImage(_ item: ImageItem, _ cr: OpaquePointer, page: ComposedPage) -> LabelWarning? {
-        guard let mask = imageMask(item) else {
-            return LabelWarning(element: item.element, message: "image '\(item.path)' could not be read as PNG from \(assets)", page: page.pageNumber)
-        }
-        ink(cr)
-        cairo_mask_surface(cr, mask.surface, item.frame.x, item.frame.y)
-        return nil
     }
 
     private func imageMask(_ item: ImageItem) -> MaskBox? {

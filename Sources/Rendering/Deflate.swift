@@ -2,30 +2,6 @@ internal import CDeflate
 
 /// Deflate helpers (libdeflate) shared by the PNG and ZPL encoders.
 enum Deflate {
-    /// A reusable libdeflate compressor writing zlib streams (what ZPL's `:Z64:` carries): about
-    /// twice as fast as zlib level 1 on label bitmaps, and smaller. Not Sendable.
-    final class FastCompressor {
-        private let compressor: OpaquePointer
-        private var output: [UInt8] = []
-
-        init(level: Int32 = 1) {
-            compressor = libdeflate_alloc_compressor(level)
-        }
-
-        deinit { libdeflate_free_compressor(compressor) }
-
-        /// zlib-wrapped deflate of `bytes`; `body` sees the compressed bytes.
-        func compress<R>(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-            let bound = libdeflate_zlib_compress_bound(compressor, bytes.count)
-            if output.count < bound { output = [UInt8](repeating: 0, count: bound) }
-            return output.withUnsafeMutableBytes { out in
-                let n = libdeflate_zlib_compress(compressor, bytes.baseAddress, bytes.count, out.baseAddress, bound)
-                precondition(n > 0, "libdeflate: output bound too small")
-                return body(UnsafeRawBufferPointer(start: out.baseAddress, count: n))
-            }
-        }
-    }
-
     /// zlib-wrapped deflate of `bytes` at `level` (PNG IDAT).
     static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32) -> [UInt8] {
         let compressor = libdeflate_alloc_compressor(level)!

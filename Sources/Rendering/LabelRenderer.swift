@@ -88,59 +88,62 @@ public protocol DocumentWriter: AnyObject {
     var pageCount: Int { get }
 }
 
-final class PDFWriter: DocumentWriter {
-    let canvas: PDFCanvas
-    private(set) var pageCount = 0
-    init(canvas: PDFCanvas) { self.canvas = canvas }
+/// Draws pages and encodes them in a raster format: ZPL (one format with `^PQ` copies), PNG, or
+/// PWG (the page once per copy, without the stream's sync word). Not Sendable.
+final class RasterPageEncoder {
+    let renderer: LabelRenderer
+    let format: OutputFormat
+    private lazy var zpl = ZPLEncoder()
 
-    func add(_ page: ComposedPage) throws(RenderingError) -> [LabelWarning] {
-        pageCount += 1
-        return canvas.add(page)
+    init(renderer: LabelRenderer, format: OutputFormat) {
+        self.renderer = renderer
+        self.format = format
     }
 
-    func finish() throws(RenderingError) { try canvas.finish() }
+    /// Hands the page's bytes to `body` (valid only inside it); returns the drawing's warnings.
+    func encode(_ page: ComposedPage, into body: (UnsafeRawBufferPointer) -> Void) -> [LabelWarning] {
+        let (bitmap, warnings) = renderer.bitmap(of: page)
+        switch format {
+        case .zpl:
+            if page.copies > 0 { zpl.encode(bitmap, copies: page.copies, body) }
+        case .png:
+            PNGEncoder.encode(bitmap, dpi: page.dpi).withUnsafeBytes(body)
+        case .pwg:
+            var bytes: [UInt8] = []
+            for _ in 0..<max(0, page.copies) { bytes += PWGRasterEncoder.page(bitmap, dpi: page.dpi) }
+            bytes.withUnsafeBytes(body)
+        case .pdf:
+            break
+        }
+        return warnings
+    }
 }
 
 final class RasterWriter: DocumentWriter {
-    let renderer: LabelRenderer
-    let format: OutputFormat
+    let encoder: RasterPageEncoder
     let sink: any ByteSink
     let pngSink: ((Int) throws(RenderingError) -> any ByteSink)?
     private(set) var pageCount = 0
-    private lazy var zpl = ZPLEncoder()
 
     init(renderer: LabelRenderer, format: OutputFormat, sink: any ByteSink, pngSink: ((Int) throws(RenderingError) -> any ByteSink)?) {
-        self.renderer = renderer
-        self.format = format
+        encoder = RasterPageEncoder(renderer: renderer, format: format)
         self.sink = sink
         self.pngSink = pngSink
     }
 
     func add(_ page: ComposedPage) throws(RenderingError) -> [LabelWarning] {
-        let (bitmap, warnings) = renderer.bitmap(of: page)
-        switch format {
-        case .png:
-            let target = try pngSink?(pageCount) ?? sink
-            try target.write(PNGEncoder.encode(bitmap, dpi: page.dpi))
-        case .zpl:
-            if page.copies > 0 {
-                var failure: RenderingError?
-                zpl.encode(bitmap, copies: page.copies) { bytes in
-                    do throws(RenderingError) { try sink.write(bytes) } catch { failure = error }
-                }
-                if let failure { throw failure }
-            }
-        case .pwg:
-            if pageCount == 0 { try sink.write(PWGRasterEncoder.syncWord) }
-            for _ in 0..<max(0, page.copies) { try sink.write(PWGRasterEncoder.page(bitmap, dpi: page.dpi)) }
-        case .pdf:
-            break
+        if encoder.format == .pwg && pageCount == 0 { try sink.write(PWGRasterEncoder.syncWord) }
+        let target = encoder.format == .png ? (try pngSink?(pageCount) ?? sink) : sink
+        var failure: RenderingError?
+        let warnings = encoder.encode(page) { bytes in
+            do throws(RenderingError) { try target.write(bytes) } catch { failure = error }
         }
+        if let failure { throw failure }
         pageCount += 1
         return warnings
     }
 
     func finish() throws(RenderingError) {
-        if format == .pwg && pageCount == 0 { try sink.write(PWGRasterEncoder.syncWord) }
+        if encoder.format == .pwg && pageCount == 0 { try sink.write(PWGRasterEncoder.syncWord) }
     }
 }

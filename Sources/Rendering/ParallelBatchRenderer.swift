@@ -143,7 +143,7 @@ public final class ParallelBatchRenderer {
             return
         }
         let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers)
-        let zpl = ZPLEncoder()
+        let raster = RasterPageEncoder(renderer: renderer, format: format)
         let pdf = format == .pdf ? renderer.makePDFBuilder() : nil
         while true {
             pipeline.condition.lock()
@@ -169,20 +169,10 @@ public final class ParallelBatchRenderer {
                         let (fragment, warnings) = pdf!.build(page)
                         output.pages.append(.pdf(fragment))
                         output.warnings += warnings
-                    case .zpl:
-                        let (bitmap, warnings) = renderer.bitmap(of: page)
-                        output.pages.append(.bytes(page.copies > 0 ? zpl.encode(bitmap, copies: page.copies) { Array($0) } : []))
-                        output.warnings += warnings
-                    case .png:
-                        let (bitmap, warnings) = renderer.bitmap(of: page)
-                        output.pages.append(.bytes(PNGEncoder.encode(bitmap, dpi: page.dpi)))
-                        output.warnings += warnings
-                    case .pwg:
-                        let (bitmap, warnings) = renderer.bitmap(of: page)
+                    case .zpl, .png, .pwg:
                         var bytes: [UInt8] = []
-                        for _ in 0..<max(0, page.copies) { bytes += PWGRasterEncoder.page(bitmap, dpi: page.dpi) }
+                        output.warnings += raster.encode(page) { bytes = Array($0) }
                         output.pages.append(.bytes(bytes))
-                        output.warnings += warnings
                     }
                 }
             } catch {
