@@ -7,7 +7,6 @@ import Foundation
 /// what the raster canvas keeps as 1-bit images: glyphs, rounded boxes, slanted lines, images.
 /// One user unit is one printer dot. Raster mode hints glyphs for 1-bit output; vector mode keeps
 /// outlines unhinted for PDF. Not Sendable: each thread owns its painters.
-/// Not Sendable: each thread owns its painters.
 final class CairoPainter {
     enum Mode { case raster, vector }
 
