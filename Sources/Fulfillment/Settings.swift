@@ -110,6 +110,8 @@ public struct Settings: Codable, Sendable, Hashable {
     public var collectionExclusions: [String] = []
     public var orderMatching: [MatchKey] = [.itemCode, .productName]
     public var allocationPriority: [PriorityKey] = [.orderedAt]
+    /// Sales channels in rank order, for the `channelRank` allocation priority (unlisted: last).
+    public var channelRanks: [String]?
     public var deliveryDisruptionRegions: [DisruptionRange] = []
     public var waybillFormats: [String: WaybillFormat] = [:]
     public var waybillProductList = ProductList()
@@ -125,7 +127,7 @@ public struct Settings: Codable, Sendable, Hashable {
     public static let keys: [String] = [
         "productSync", "integratedOrders", "allocationBasis", "marketStockBasis", "importMallStock", "productUpdateExclusions",
         "optionTags", "stockMovementTypes", "showOverdueExpectedDate", "giftAllocation", "duplicateOrderNumber", "islandMarking",
-        "islandText", "islandExceptions", "collectionExclusions", "orderMatching", "allocationPriority", "deliveryDisruptionRegions",
+        "islandText", "islandExceptions", "collectionExclusions", "orderMatching", "allocationPriority", "channelRanks", "deliveryDisruptionRegions",
         "waybillFormats", "waybillProductList", "printOrder", "splitNoCombine", "deliveryDelayDays", "cancelExchange", "pickupRestock",
     ]
 
@@ -154,6 +156,7 @@ public struct Settings: Codable, Sendable, Hashable {
         case "collectionExclusions": return collectionExclusions.joined(separator: ",")
         case "orderMatching": return orderMatching.map(\.rawValue).joined(separator: ",")
         case "allocationPriority": return allocationPriority.map(\.rawValue).joined(separator: ",")
+        case "channelRanks": return (channelRanks ?? []).joined(separator: ",")
         case "deliveryDisruptionRegions": return json(deliveryDisruptionRegions)
         case "waybillFormats": return json(waybillFormats)
         case "waybillProductList": return json(waybillProductList)
@@ -228,6 +231,7 @@ public struct Settings: Codable, Sendable, Hashable {
         case "collectionExclusions": collectionExclusions = list()
         case "orderMatching": orderMatching = try orderedList(MatchKey.self)
         case "allocationPriority": allocationPriority = try orderedList(PriorityKey.self)
+        case "channelRanks": channelRanks = list()
         case "deliveryDisruptionRegions":
             let ranges = try json([DisruptionRange].self, #"[{"carrier":"cj","from":"63000","to":"63644"}]"#)
             for r in ranges where r.from.count != 5 || r.to.count != 5 || r.from > r.to { throw invalid("ranges of 5-digit codes with from ≤ to") }

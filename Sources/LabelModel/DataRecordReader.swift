@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Reads label data records one at a time: JSON Lines are streamed (memory stays flat however
 /// long the batch); a JSON array or a single object is read whole.
@@ -10,7 +10,6 @@ public final class DataRecordReader {
     private var lineNumber = 0
     private var pending: [DataValue] = []
     private var streaming = true
-    private let decoder = JSONDecoder()
     /// Records read so far.
     public private(set) var count = 0
 
@@ -44,7 +43,7 @@ public final class DataRecordReader {
         // JSON Lines if the first line is a complete JSON value; otherwise one (pretty-printed) object.
         while buffer.firstIndex(of: 0x0A) == nil, fill() {}
         let lineEnd = buffer.firstIndex(of: 0x0A) ?? buffer.endIndex
-        if (try? decoder.decode(DataValue.self, from: buffer[buffer.startIndex..<lineEnd])) == nil {
+        if (try? DataValue.parse(json: buffer[buffer.startIndex..<lineEnd])) == nil {
             try readWhole()
         }
     }
@@ -86,7 +85,7 @@ public final class DataRecordReader {
     private func decodeLine(_ line: Data) throws(LabelModelError) -> DataValue? {
         guard line.contains(where: { !Self.isSpace($0) }) else { return nil }
         do {
-            let value = try decoder.decode(DataValue.self, from: line)
+            let value = try DataValue.parse(json: line)
             count += 1
             return value
         } catch {

@@ -102,21 +102,17 @@ extension DataValue {
     /// Reads label data: one JSON object, a JSON array of objects, or JSON Lines (one object a line).
     /// Errors name the line (JSON Lines) or the byte offset JSON reports.
     public static func records(from data: Data, source: String = "data") throws(LabelModelError) -> [DataValue] {
-        let decoder = JSONDecoder()
         let firstByte = data.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
         if firstByte == UInt8(ascii: "[") {
-            do {
-                let value = try decoder.decode(DataValue.self, from: data)
-                guard case .array(let items) = value else { throw LabelModelError(code: .dataSyntax, message: "\(source): expected a JSON array") }
-                return items
-            } catch let error as LabelModelError {
-                throw error
-            } catch {
-                throw LabelModelError(code: .dataSyntax, message: "\(source): not valid JSON: \(describe(error))")
+            let value: DataValue
+            do { value = try DataValue.parse(json: data) } catch {
+                throw LabelModelError(code: .dataSyntax, message: "\(source): \(error.message)")
             }
+            guard case .array(let items) = value else { throw LabelModelError(code: .dataSyntax, message: "\(source): expected a JSON array") }
+            return items
         }
         // A single object, or JSON Lines.
-        if let single = try? decoder.decode(DataValue.self, from: data) {
+        if let single = try? DataValue.parse(json: data) {
             return [single]
         }
         var records: [DataValue] = []
@@ -126,20 +122,13 @@ extension DataValue {
             let trimmed = line.drop { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
             if trimmed.isEmpty { continue }
             do {
-                records.append(try decoder.decode(DataValue.self, from: Data(trimmed)))
+                records.append(try DataValue.parse(json: trimmed))
             } catch {
-                throw LabelModelError(code: .dataSyntax, message: "\(source):\(lineNumber): not a JSON value (expected one JSON object per line): \(describe(error))")
+                throw LabelModelError(code: .dataSyntax, message: "\(source):\(lineNumber): not a JSON value (expected one JSON object per line): \(error.message)")
             }
         }
         if records.isEmpty { throw LabelModelError(code: .dataSyntax, message: "\(source): no records (expected a JSON object, a JSON array or JSON Lines)") }
         return records
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String
-            return underlying ?? context.debugDescription
-        }
-        return "\(error)"
-    }
 }

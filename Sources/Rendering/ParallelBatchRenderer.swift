@@ -53,6 +53,8 @@ public final class ParallelBatchRenderer {
         var unknownGlyphs = 0
         var startError: RenderingError?
         var running = 0
+        /// The record the writing thread waits for (workers wake it only for that one).
+        var waitingFor = -1
     }
 
     /// Renders every record `next()` returns. `sink` receives the document (ZPL, PWG, PDF) or the
@@ -95,6 +97,7 @@ public final class ParallelBatchRenderer {
             if inputDone && written == read { break }
             pipeline.condition.lock()
             if inputDone { pipeline.closed = true; pipeline.condition.broadcast() }
+            pipeline.waitingFor = written
             while pipeline.results[written] == nil && pipeline.startError == nil { pipeline.condition.wait() }
             if let error = pipeline.startError { pipeline.condition.unlock(); throw error }
             let output = pipeline.results.removeValue(forKey: written)!
@@ -180,7 +183,7 @@ public final class ParallelBatchRenderer {
             }
             pipeline.condition.lock()
             pipeline.results[index] = output
-            pipeline.condition.broadcast()
+            if pipeline.waitingFor == index { pipeline.condition.broadcast() }
             pipeline.condition.unlock()
         }
     }

@@ -34,7 +34,7 @@ struct SettingsTests {
         let store = try FulfillmentStore.inMemory()
         let s = try store.settings()
         #expect(s == Settings())
-        for key in Settings.keys { #expect(!(try s.value(of: key)).isEmpty || ["productUpdateExclusions", "optionTags", "stockMovementTypes", "islandExceptions", "collectionExclusions"].contains(key)) }
+        for key in Settings.keys { #expect(!(try s.value(of: key)).isEmpty || ["productUpdateExclusions", "optionTags", "stockMovementTypes", "islandExceptions", "collectionExclusions", "channelRanks"].contains(key)) }
         let (old, new) = try store.updateSetting("allocationBasis", to: "unlimited", actor: "owner:kim")
         #expect(old == "currentStock" && new == "unlimited")
         try store.updateSetting("marketStockBasis", to: "fixed(9999)", actor: "owner:kim")

@@ -119,3 +119,30 @@ struct BindingTests {
         #expect(Distance.parse("12px", dpi: 203) == nil)
     }
 }
+
+@Suite("JSON reader")
+struct JSONReaderTests {
+    @Test("values, escapes, surrogate pairs, numbers")
+    func values() throws {
+        let v = try DataValue.parse(json: Array(#"{"a":[1,-2.5e1,true,false,null],"s":"줄\n\"따옴표\" \u00e9 \ud83d\ude80 \/","o":{}}"#.utf8))
+        #expect(v == .object(["a": .array([.number(1), .number(-25), .bool(true), .bool(false), .null]),
+                              "s": .string("줄\n\"따옴표\" é 🚀 /"), "o": .object([:])]))
+    }
+
+    @Test("mistakes name the byte", arguments: [
+        (#"{"a":1,}"#, "not valid JSON at byte 7: expected a quoted key"),
+        (#"{"a" 1}"#, "not valid JSON at byte 5: expected ':'"),
+        (#"[1 2]"#, "not valid JSON at byte 3: expected ',' or ']'"),
+        (#""abc"#, "not valid JSON at byte 4: unterminated string"),
+        (#"{"a":tru}"#, "not valid JSON at byte 5: unexpected character"),
+        (#"{} x"#, "not valid JSON at byte 3: unexpected text after the JSON value"),
+    ])
+    func mistakes(_ c: (String, String)) {
+        do {
+            _ = try DataValue.parse(json: Array(c.0.utf8))
+            Issue.record("no error for \(c.0)")
+        } catch {
+            #expect(error.message == c.1)
+        }
+    }
+}
