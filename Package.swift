@@ -27,6 +27,7 @@ let package = Package(
         .executableTarget(name: "labeld", dependencies: [
             "LabelModel", "Barcode", "Rendering", "Fulfillment",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         .target(name: "LabelTesting", dependencies: ["LabelModel", "Rendering"], path: "Tests/LabelTesting"),

@@ -50,7 +50,7 @@ extension FulfillmentStore {
 
     /// Writes a ledger row and moves on-hand stock with it, in the caller's transaction: on-hand is
     /// always the ledger's sum.
-    func move(_ db: Database, optionId: Int64, type: String, quantity: Int, actor: String, note: String?, orderLineId: Int64? = nil) throws {
+    public func move(_ db: Database, optionId: Int64, type: String, quantity: Int, actor: String, note: String?, orderLineId: Int64? = nil) throws {
         try db.execute(sql: "INSERT INTO stockMovement (optionId, type, quantity, at, actor, note, orderLineId) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: [optionId, type, quantity, stamp(), actor, note, orderLineId])
         try db.execute(sql: "UPDATE stockLevel SET onHand = onHand + ? WHERE optionId = ?", arguments: [quantity, optionId])

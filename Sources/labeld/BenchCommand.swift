@@ -1,14 +1,70 @@
 import ArgumentParser
 import Foundation
 import Fulfillment
+import GRDB
 import LabelModel
 import Rendering
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run on a release build).",
-        subcommands: [RenderBench.self, BenchDataCommand.self, ImportBench.self]
+        subcommands: [RenderBench.self, BenchDataCommand.self, ImportBench.self, AllocateBench.self]
     )
+
+    struct AllocateBench: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "allocate", abstract: "Time allocating order lines over many SKUs with short stock.")
+        @Option(name: .long) var lines: Int = 100_000
+        @Option(name: .long) var skus: Int = 20_000
+
+        func run() throws {
+            try reportingErrors {
+                let dir = NSTemporaryDirectory() + "labeld-bench-alloc-\(getpid())"
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                let store = try FulfillmentStore.open(path: dir + "/bench.sqlite")
+                var products: [ProductInput] = []
+                for i in 0..<skus {
+                    var p = ProductInput(code: "P\(i)", name: "상품 \(i)", sku: "SKU-\(i)")
+                    p.itemCode = "IC-\(i)"
+                    products.append(p)
+                }
+                _ = try store.syncProducts(products, actor: "bench")
+                var state: UInt64 = 7
+                func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int((state >> 33) % UInt64(n)) }
+                // Short stock: about half of the demand exists.
+                try store.writer.write { db in
+                    for i in 0..<skus {
+                        let id = try Int64.fetchOne(db, sql: "SELECT id FROM productOption WHERE sku = ?", arguments: ["SKU-\(i)"])!
+                        try store.move(db, optionId: id, type: MovementType.receipt, quantity: next(8), actor: "bench", note: nil)
+                    }
+                }
+                var orders: [OrderInput] = []
+                var written = 0, n = 0
+                while written < lines {
+                    n += 1
+                    let count = min(lines - written, 1 + next(4))
+                    var o = OrderInput(orderNo: "A-\(n)", receiver: .init(name: "김", phone: "010", postalCode: "06190", address: "서울"), lines: [])
+                    o.orderedAt = String(format: "2026-11-27T%02d:%02d", next(24), next(60))
+                    for _ in 0..<count {
+                        let i = next(skus)
+                        o.lines.append(.init(productName: "상품 \(i)", itemCode: "IC-\(i)", quantity: 1 + next(2), gift: next(30) == 0))
+                    }
+                    orders.append(o)
+                    written += count
+                }
+                _ = try store.collect(orders, channel: "bench", actor: "bench")
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let report = try store.allocate(actor: "bench")
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                let again = try store.allocate(actor: "bench")
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                let states = AllocationState.allCases.map { "\($0.rawValue) \(report.states[$0] ?? 0)" }.joined(separator: ", ")
+                print(String(format: "allocate %d lines (%d orders) over %d SKUs: %.2f s (%d lines allocated; %@); second run %.2f s (%d more); peak RSS %.1f MB",
+                             lines, orders.count, skus, Double(t1 - t0) / 1e9, report.linesAllocated, states, Double(t2 - t1) / 1e9, again.linesAllocated, peakRSSMegabytes()))
+                if try !store.overAllocated().isEmpty { throw CLIError(description: "over-allocated options") }
+            }
+        }
+    }
 
     struct ImportBench: ParsableCommand {
         static let configuration = CommandConfiguration(

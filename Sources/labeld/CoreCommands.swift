@@ -146,7 +146,33 @@ struct Stock: ParsableCommand {
 }
 
 struct Orders: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, List.self])
+    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, List.self, Allocate.self, Hold.self, Release.self])
+
+    struct Allocate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "재고할당: allocate stock to unshipped orders by the seller's priority.")
+        @OptionGroup var core: CoreOptions
+        func run() throws {
+            try reportingErrors {
+                let r = try core.store().allocate(actor: core.actor)
+                let states = AllocationState.allCases.map { "\($0.rawValue) \(r.states[$0] ?? 0)" }.joined(separator: ", ")
+                print("\(r.ordersConsidered) order(s), \(r.linesAllocated) line(s) allocated; \(states)")
+            }
+        }
+    }
+
+    struct Hold: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "보류: put an order on hold (its stock is released).")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        func run() throws { try reportingErrors { try core.store().hold(orderId: id, actor: core.actor); print("order \(id) on hold") } }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "End a hold.")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        func run() throws { try reportingErrors { try core.store().release(orderId: id, actor: core.actor); print("order \(id) released") } }
+    }
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
