@@ -33,13 +33,14 @@ let package = Package(
         .target(name: "LabelTesting", dependencies: ["LabelModel", "Rendering"], path: "Tests/LabelTesting"),
         .testTarget(name: "LabelModelTests", dependencies: ["LabelModel", "LabelTesting"]),
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
-        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting", "Fulfillment"]),
+        .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting", "Fulfillment"],
+                    exclude: ["Golden", "Fixtures"]),
         .testTarget(name: "labeldTests", dependencies: ["LabelTesting"]),
         .testTarget(name: "FulfillmentTests", dependencies: [
             "Fulfillment", "LabelTesting",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
+        ], exclude: ["Fixtures"]),
     ]
 )
 

@@ -1,5 +1,5 @@
-public import Foundation
-public import GRDB
+import Foundation
+import GRDB
 
 /// Where an order stands after allocation (재고할당).
 public enum AllocationState: String, Codable, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
-public import Foundation
-public import GRDB
+import Foundation
+import GRDB
 
 /// A product option as it comes from a mall or a file (상품연동).
 public struct ProductInput: Codable, Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// 도서산간: island and remote postal ranges, loaded from data (`island-postal-ranges.json`), with
 /// per-code exceptions (bridged islands) from the settings.

@@ -1,5 +1,5 @@
 public import Foundation
-public import GRDB
+import GRDB
 
 /// An order as collected from a sales channel: the JSON the HTTP API takes, and what CSV rows become.
 public struct OrderInput: Codable, Sendable, Hashable {

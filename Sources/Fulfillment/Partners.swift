@@ -1,4 +1,4 @@
-public import GRDB
+import GRDB
 
 /// What 거래처/마켓계정/부운영자 갱신 changed in the reference lists.
 public struct PartnerRefresh: Codable, Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The seller's settings (재고운영설정), one record with defaults; see ../shared/domain/SETTINGS.md.
 /// Every change is validated and written to the audit log (who, when, old → new).

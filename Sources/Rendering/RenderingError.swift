@@ -1,5 +1,5 @@
 public import LabelModel
-public import Barcode
+import Barcode
 
 /// Why a label could not be rendered: template or data mistakes (from LabelModel), barcode data a
 /// symbology cannot encode (from Barcode, with zint's message), or output problems.
