@@ -223,19 +223,21 @@ extension FulfillmentStore {
     public func collect(_ orders: [OrderInput], channel: String? = nil, actor: String, strict: Bool = false, report initial: ImportReport = ImportReport()) throws -> ImportReport {
         var report = initial
         if strict && !report.errors.isEmpty { report.rolledBack = true; return report }
-        let settings = try self.settings()
-        guard settings.integratedOrders else {
-            throw FulfillmentError(code: .integratedOrdersOff, message: "integrated order management is off (settings set integratedOrders on)")
-        }
         let collectedAt = stamp()
         do {
         try writer.write { db in
+            // Settings read in the same transaction as the import they govern.
+            let settings = try Self.settings(db)
+            guard settings.integratedOrders else {
+                throw FulfillmentError(code: .integratedOrdersOff, message: "integrated order management is off (settings set integratedOrders on)")
+            }
             // Matching tables, loaded once.
             var byItemCode: [String: Int64] = [:]
             var byKey: [String: Int64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, itemCode, matchKey FROM productOption") {
                 if let code: String = row[1] { byItemCode[code] = row[0] }
-                byKey[row[2], default: row[0]] = byKey[row[2]] ?? row[0]
+                let key: String = row[2]
+                if byKey[key] == nil { byKey[key] = row[0] }   // the first option with that name wins
             }
             let insertOrder = try db.cachedStatement(sql: """
                 INSERT INTO salesOrder (channel, channelOrderNo, suffix, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,

@@ -321,6 +321,8 @@ final class CairoPainter {
         var bits: Bitmap
         var dx: Int
         var dy: Int
+        /// Unique per rendered glyph image (a cheap key for its rotated copies).
+        var id: Int
     }
 
     private struct GlyphKey: Hashable { var font: Int; var glyph: UInt32 }
@@ -392,7 +394,7 @@ final class CairoPainter {
             cairo_set_scaled_font(cr, scaled)
             cairo_show_glyphs(cr, &g, 1)
         }
-        return GlyphImage(bits: bits, dx: x0, dy: y0)
+        return GlyphImage(bits: bits, dx: x0, dy: y0, id: glyphImages.count)
     }
 
     // MARK: Stamps (1-bit pictures of text and shapes, cached by the raster canvas)

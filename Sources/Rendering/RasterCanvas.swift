@@ -138,7 +138,7 @@ final class RasterCanvas {
         let drawn = painter.forEachGlyph(box) { image, gx, gy in
             var bits = image.bits
             if t.rotation != .none {
-                let k = RotatedGlyphKey(width: bits.width, height: bits.height, bytes: bits.bytes, rotation: t.rotation)
+                let k = RotatedGlyphKey(glyph: image.id, rotation: t.rotation)
                 if let r = rotatedGlyphCache[k] { bits = r } else { bits = bits.rotated(t.rotation); rotatedGlyphCache[k] = bits }
             }
             let r = t.rect(x + gx + image.dx, y + gy + image.dy, image.bits.width, image.bits.height)
@@ -154,7 +154,8 @@ final class RasterCanvas {
     }
 
     private struct RotatedGlyphKey: Hashable {
-        var width: Int, height: Int, bytes: [UInt8], rotation: LabelModel.Rotation
+        var glyph: Int
+        var rotation: LabelModel.Rotation
     }
     private var rotatedGlyphCache: [RotatedGlyphKey: Bitmap] = [:]
 
