@@ -37,7 +37,7 @@ let package = Package(
                     exclude: ["Golden", "Fixtures"]),
         .testTarget(name: "labeldTests", dependencies: ["LabelTesting"]),
         .testTarget(name: "FulfillmentTests", dependencies: [
-            "Fulfillment", "LabelTesting",
+            "Fulfillment", "LabelTesting", "LabelModel",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"]),

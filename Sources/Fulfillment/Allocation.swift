@@ -149,6 +149,7 @@ extension FulfillmentStore {
     }
 
     static func deallocate(_ db: Database, orderId: Int64) throws {
+        try db.execute(sql: "UPDATE salesOrder SET allocationState = 'notAllocatable' WHERE id = ? AND hold = 0", arguments: [orderId])
         for row in try Row.fetchAll(db, sql: "SELECT id, optionId, allocated FROM orderLine WHERE orderId = ? AND allocated > 0", arguments: [orderId]) {
             try db.execute(sql: "UPDATE stockLevel SET allocated = allocated - ? WHERE optionId = ?", arguments: [row[2] as Int, row[1] as Int64])
             try db.execute(sql: "UPDATE orderLine SET allocated = 0 WHERE id = ?", arguments: [row[0] as Int64])

@@ -79,6 +79,7 @@ public struct FulfillmentStore: Sendable {
             try db.execute(sql: "INSERT INTO settings (id, json) VALUES (1, ?)", arguments: [try Settings().jsonText()])
         }
         migrateAllocation(&m)
+        migrateShipments(&m)
         return m
     }
 

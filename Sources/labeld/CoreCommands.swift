@@ -287,3 +287,71 @@ struct SettingsCommand: ParsableCommand {
         }
     }
 }
+
+struct Shipments: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Shipments: one waybill each (합포 combines orders).",
+                                                    subcommands: [List.self, Combine.self, Split.self, Ship.self, AddRange.self, Assign.self])
+
+    struct List: ParsableCommand {
+        @OptionGroup var core: CoreOptions
+        @Flag(name: .long) var json = false
+        func run() throws {
+            try reportingErrors {
+                let rows = try core.store().shipments()
+                if json { try printJSON(rows); return }
+                for s in rows { print("\(s.id)\t\(s.carrier ?? "")\t\(s.waybillNo ?? "")\t\(s.status)\t\(s.orderNumbers.joined(separator: ","))") }
+            }
+        }
+    }
+
+    struct Combine: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "합포: one shipment for orders to the same receiver.")
+        @OptionGroup var core: CoreOptions
+        @Argument(help: "Order ids.") var orders: [Int64]
+        func run() throws { try reportingErrors { print("shipment \(try core.store().combine(orderIds: orders, actor: core.actor))") } }
+    }
+
+    struct Split: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "주문나누기: move LINE=QTY parts of an order into a new order.")
+        @OptionGroup var core: CoreOptions
+        @Argument var order: Int64
+        @Argument(help: "LINE=QTY, e.g. 12=1") var parts: [String]
+        func run() throws {
+            try reportingErrors {
+                var quantities: [Int64: Int] = [:]
+                for p in parts {
+                    let kv = p.split(separator: "=")
+                    guard kv.count == 2, let line = Int64(kv[0]), let q = Int(kv[1]) else { throw CLIError(description: "expected LINE=QTY, got '\(p)'") }
+                    quantities[line] = q
+                }
+                print("new order \(try core.store().split(orderId: order, quantities: quantities, actor: core.actor))")
+            }
+        }
+    }
+
+    struct Ship: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "배송처리: ship a shipment (deducts stock through the ledger).")
+        @OptionGroup var core: CoreOptions
+        @Argument var shipment: Int64
+        func run() throws { try reportingErrors { try core.store().ship(shipmentId: shipment, actor: core.actor); print("shipment \(shipment) shipped") } }
+    }
+
+    struct AddRange: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add-range", abstract: "Give a carrier a range of waybill numbers.")
+        @OptionGroup var core: CoreOptions
+        @Argument var carrier: String
+        @Argument var start: Int
+        @Argument var end: Int
+        @Option(name: .long) var digits: Int = 12
+        @Option(name: .long, help: "off, mod7-11 or mod7-10 (the check digit is appended).") var check: String = "off"
+        func run() throws { try reportingErrors { try core.store().addWaybillRange(carrier: carrier, start: start, end: end, digits: digits, checkRule: check, actor: core.actor); print("ok") } }
+    }
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a shipment the next waybill number of a carrier's range.")
+        @OptionGroup var core: CoreOptions
+        @Argument var shipment: Int64
+        @Argument var carrier: String
+        func run() throws { try reportingErrors { print(try core.store().assignWaybill(shipmentId: shipment, carrier: carrier, actor: core.actor)) } }
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+
+/// A shipment: what one waybill covers — one order, or several combined (합포).
+public struct ShipmentSummary: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var carrier: String?
+    public var waybillNo: String?
+    public var status: String
+    public var orderNumbers: [String]
+}
+
+extension FulfillmentStore {
+    static func migrateShipments(_ m: inout DatabaseMigrator) {
+        m.registerMigration("v3-shipments") { db in
+            try db.execute(sql: """
+                CREATE TABLE shipment (id INTEGER PRIMARY KEY, carrier TEXT, waybillNo TEXT UNIQUE,
+                    status TEXT NOT NULL DEFAULT 'open', createdAt TEXT NOT NULL, shippedAt TEXT);
+                ALTER TABLE salesOrder ADD COLUMN shipmentId INTEGER REFERENCES shipment(id);
+                ALTER TABLE salesOrder ADD COLUMN doNotCombine INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE waybillRange (id INTEGER PRIMARY KEY, carrier TEXT NOT NULL, next INTEGER NOT NULL,
+                    last INTEGER NOT NULL, digits INTEGER NOT NULL, checkRule TEXT NOT NULL);
+                """)
+        }
+    }
+
+    /// The shipment of an order, made when first asked for (one order, one waybill).
+    @discardableResult
+    public func shipment(forOrder orderId: Int64) throws -> Int64 {
+        try writer.write { db in try Self.shipment(db, forOrder: orderId, at: stamp()) }
+    }
+
+    static func shipment(_ db: Database, forOrder orderId: Int64, at: String) throws -> Int64 {
+        guard let row = try Row.fetchOne(db, sql: "SELECT shipmentId, carrier FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
+            throw FulfillmentError(code: .notFound, message: "no order \(orderId)")
+        }
+        if let id: Int64 = row["shipmentId"] { return id }
+        try db.execute(sql: "INSERT INTO shipment (carrier, createdAt) VALUES (?, ?)", arguments: [row["carrier"] as String?, at])
+        let id = db.lastInsertedRowID
+        try db.execute(sql: "UPDATE salesOrder SET shipmentId = ? WHERE id = ?", arguments: [id, orderId])
+        return id
+    }
+
+    /// 합포: one shipment (one waybill) for orders to the same receiver — name, phone and normalised
+    /// address equal, none marked do-not-combine, none printed or shipped.
+    @discardableResult
+    public func combine(orderIds: [Int64], actor: String) throws -> Int64 {
+        guard orderIds.count >= 2 else { throw FulfillmentError(code: .invalidInput, message: "combine needs at least two orders") }
+        return try writer.write { db in
+            var key: String?
+            var target: Int64?
+            for id in orderIds {
+                guard let o = try Row.fetchOne(db, sql: """
+                    SELECT o.channelOrderNo, o.receiverName, o.receiverPhone, o.address, o.doNotCombine, o.status, s.status AS shipmentStatus, s.waybillNo
+                    FROM salesOrder o LEFT JOIN shipment s ON s.id = o.shipmentId WHERE o.id = ?
+                    """, arguments: [id]) else { throw FulfillmentError(code: .notFound, message: "no order \(id)") }
+                let no: String = o["channelOrderNo"]
+                if o["doNotCombine"] as Bool { throw FulfillmentError(code: .invalidInput, message: "order \(no) is marked do-not-combine") }
+                if (o["status"] as String) != "collected" || (o["shipmentStatus"] as String?).map({ $0 != "open" }) == true || (o["waybillNo"] as String?) != nil {
+                    throw FulfillmentError(code: .invalidInput, message: "order \(no) is already printed or shipped: it cannot be combined")
+                }
+                let k = Normalize.matchKey(name: o["receiverName"], option: Self.digits(o["receiverPhone"])) + "|" + Normalize.matchKey(name: o["address"], option: "")
+                if let key, key != k { throw FulfillmentError(code: .invalidInput, message: "order \(no) goes to another receiver (name, phone and address must match)") }
+                key = k
+            }
+            for id in orderIds {
+                let shipment = try Self.shipment(db, forOrder: id, at: stamp())
+                if target == nil { target = shipment; continue }
+                try db.execute(sql: "UPDATE salesOrder SET shipmentId = ? WHERE shipmentId = ?", arguments: [target!, shipment])
+                try db.execute(sql: "DELETE FROM shipment WHERE id = ? AND id != ?", arguments: [shipment, target!])
+            }
+            try audit(db, actor: actor, action: "shipments.combine", subject: "shipment \(target!)", old: nil, new: "orders \(orderIds.map(String.init).joined(separator: ","))")
+            return target!
+        }
+    }
+
+    /// 주문나누기: moves `quantities` (line id → units) into a new order with the same receiver. The
+    /// order's stock is released first (the next allocation run re-allocates both). With
+    /// splitNoCombine both orders are marked do-not-combine.
+    @discardableResult
+    public func split(orderId: Int64, quantities: [Int64: Int], actor: String) throws -> Int64 {
+        try writer.write { db in
+            let settings = try Self.settings(db)
+            guard let o = try Row.fetchOne(db, sql: "SELECT * FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
+                throw FulfillmentError(code: .notFound, message: "no order \(orderId)")
+            }
+            let no: String = o["channelOrderNo"]
+            if (o["status"] as String) != "collected" || (o["waybillNo"] as String?) != nil {
+                throw FulfillmentError(code: .invalidInput, message: "order \(no) is already printed or shipped: it cannot be split")
+            }
+            let lines = try Row.fetchAll(db, sql: "SELECT id, quantity FROM orderLine WHERE orderId = ?", arguments: [orderId])
+            let byId = Dictionary(uniqueKeysWithValues: lines.map { ($0["id"] as Int64, $0["quantity"] as Int) })
+            var remaining = 0
+            for (line, q) in byId { remaining += q - (quantities[line] ?? 0) }
+            for (line, q) in quantities {
+                guard let have = byId[line] else { throw FulfillmentError(code: .invalidInput, message: "line \(line) is not in order \(no)") }
+                guard q > 0, q <= have else { throw FulfillmentError(code: .invalidInput, message: "line \(line): split 1 to \(have) units, not \(q)") }
+            }
+            guard remaining > 0 else { throw FulfillmentError(code: .invalidInput, message: "a split must leave something in order \(no)") }
+            try Self.deallocate(db, orderId: orderId)
+            let suffix = (try Int.fetchOne(db, sql: "SELECT MAX(suffix) FROM salesOrder WHERE channel = ? AND channelOrderNo = ?",
+                                            arguments: [o["channel"] as String, no]) ?? 0) + 1
+            try db.execute(sql: """
+                INSERT INTO salesOrder (channel, channelOrderNo, suffix, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
+                    postalCode, address, message, carrier, island, disruption, doNotCombine)
+                SELECT channel, channelOrderNo, ?, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
+                    postalCode, address, message, carrier, island, disruption, ? FROM salesOrder WHERE id = ?
+                """, arguments: [suffix, settings.splitNoCombine, orderId])
+            let newId = db.lastInsertedRowID
+            var n = 0
+            for (line, q) in quantities.sorted(by: { $0.key < $1.key }) {
+                n += 1
+                try db.execute(sql: """
+                    INSERT INTO orderLine (orderId, lineNo, productName, optionText, itemCode, quantity, isGift, optionId, sourceRow)
+                    SELECT ?, ?, productName, optionText, itemCode, ?, isGift, optionId, sourceRow FROM orderLine WHERE id = ?
+                    """, arguments: [newId, n, q, line])
+                if q == byId[line]! { try db.execute(sql: "DELETE FROM orderLine WHERE id = ?", arguments: [line]) }
+                else { try db.execute(sql: "UPDATE orderLine SET quantity = quantity - ? WHERE id = ?", arguments: [q, line]) }
+            }
+            if settings.splitNoCombine { try db.execute(sql: "UPDATE salesOrder SET doNotCombine = 1 WHERE id = ?", arguments: [orderId]) }
+            try audit(db, actor: actor, action: "orders.split", subject: "order \(no)", old: nil, new: "\(no)-\(suffix)")
+            return newId
+        }
+    }
+
+    /// A carrier's waybill number range (start…end are the numbers without their check digit when
+    /// the profile's rule adds one, e.g. Lotte's 11-digit base + mod 7).
+    public func addWaybillRange(carrier: String, start: Int, end: Int, digits: Int, checkRule: String, actor: String) throws {
+        guard start <= end, start >= 0 else { throw FulfillmentError(code: .invalidInput, message: "waybill range: start must be ≤ end") }
+        guard ["off", "mod7-11", "mod7-10"].contains(checkRule) else { throw FulfillmentError(code: .invalidInput, message: "check rule: expected off, mod7-11 or mod7-10") }
+        try writer.write { db in
+            let overlapping = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM waybillRange WHERE carrier = ? AND NOT (last < ? OR next > ?)", arguments: [carrier, start, end])!
+            if overlapping > 0 { throw FulfillmentError(code: .invalidInput, message: "waybill range \(start)…\(end) overlaps one already given for \(carrier)") }
+            try db.execute(sql: "INSERT INTO waybillRange (carrier, next, last, digits, checkRule) VALUES (?, ?, ?, ?, ?)", arguments: [carrier, start, end, digits, checkRule])
+            try audit(db, actor: actor, action: "waybills.range", subject: carrier, old: nil, new: "\(start)…\(end)")
+        }
+    }
+
+    /// Gives the shipment the next number of its carrier's range; a range never hands out a number
+    /// twice, and an exhausted range is a clear error.
+    @discardableResult
+    public func assignWaybill(shipmentId: Int64, carrier: String, actor: String) throws -> String {
+        try writer.write { db in
+            guard let s = try Row.fetchOne(db, sql: "SELECT waybillNo FROM shipment WHERE id = ?", arguments: [shipmentId]) else {
+                throw FulfillmentError(code: .notFound, message: "no shipment \(shipmentId)")
+            }
+            if let existing: String = s["waybillNo"] { return existing }
+            guard let range = try Row.fetchOne(db, sql: "SELECT * FROM waybillRange WHERE carrier = ? AND next <= last ORDER BY id LIMIT 1", arguments: [carrier]) else {
+                throw FulfillmentError(code: .invalidInput, message: "no waybill numbers left for \(carrier): add a range (waybills add-range)")
+            }
+            let base: Int = range["next"], digits: Int = range["digits"], rule: String = range["checkRule"]
+            var number = String(base)
+            switch rule {
+            case "mod7-11", "mod7-10":
+                let length = rule == "mod7-11" ? 11 : 10
+                number = String(repeating: "0", count: max(0, length - number.count)) + number
+                number += String(base % 7)
+            default:
+                number = String(repeating: "0", count: max(0, digits - number.count)) + number
+            }
+            try db.execute(sql: "UPDATE waybillRange SET next = next + 1 WHERE id = ?", arguments: [range["id"] as Int64])
+            try db.execute(sql: "UPDATE shipment SET waybillNo = ?, carrier = ? WHERE id = ?", arguments: [number, carrier, shipmentId])
+            try audit(db, actor: actor, action: "waybills.assign", subject: "shipment \(shipmentId)", old: nil, new: number)
+            return number
+        }
+    }
+
+    /// 배송처리: ships a shipment — deducts on-hand through the ledger (출고) for exactly the allocated
+    /// quantities. In currentStock mode every line must be allocated; unlimited ships everything.
+    public func ship(shipmentId: Int64, actor: String) throws {
+        try writer.write { db in
+            let settings = try Self.settings(db)
+            guard let s = try Row.fetchOne(db, sql: "SELECT status FROM shipment WHERE id = ?", arguments: [shipmentId]) else {
+                throw FulfillmentError(code: .notFound, message: "no shipment \(shipmentId)")
+            }
+            guard (s["status"] as String) != "shipped" else { throw FulfillmentError(code: .invalidInput, message: "shipment \(shipmentId) is already shipped") }
+            let lines = try Row.fetchAll(db, sql: """
+                SELECT l.id, l.optionId, l.quantity, l.allocated, o.channelOrderNo, l.productName FROM orderLine l JOIN salesOrder o ON o.id = l.orderId
+                WHERE o.shipmentId = ? AND o.status = 'collected' AND o.hold = 0
+                """, arguments: [shipmentId])
+            guard !lines.isEmpty else { throw FulfillmentError(code: .invalidInput, message: "shipment \(shipmentId) has nothing to ship") }
+            for l in lines {
+                let allocated: Int = l["allocated"], quantity: Int = l["quantity"]
+                if settings.allocationBasis == .currentStock && allocated < quantity {
+                    throw FulfillmentError(code: .invalidInput, message: "order \(l["channelOrderNo"] as String): '\(l["productName"] as String)' has no allocated stock; it cannot be shipped (allocate first)")
+                }
+                guard let option: Int64 = l["optionId"] else {
+                    throw FulfillmentError(code: .invalidInput, message: "order \(l["channelOrderNo"] as String): '\(l["productName"] as String)' matches no product option")
+                }
+                try move(db, optionId: option, type: MovementType.shipment, quantity: -quantity, actor: actor, note: "shipment \(shipmentId)", orderLineId: l["id"])
+                if allocated > 0 { try db.execute(sql: "UPDATE stockLevel SET allocated = allocated - ? WHERE optionId = ?", arguments: [allocated, option]) }
+                try db.execute(sql: "UPDATE orderLine SET allocated = 0 WHERE id = ?", arguments: [l["id"] as Int64])
+            }
+            let now = stamp()
+            try db.execute(sql: "UPDATE salesOrder SET status = 'shipped', shippedAt = ? WHERE shipmentId = ? AND status = 'collected' AND hold = 0", arguments: [now, shipmentId])
+            try db.execute(sql: "UPDATE shipment SET status = 'shipped', shippedAt = ? WHERE id = ?", arguments: [now, shipmentId])
+            try audit(db, actor: actor, action: "shipments.ship", subject: "shipment \(shipmentId)", old: nil, new: "\(lines.count) line(s)")
+        }
+    }
+
+    public func shipments() throws -> [ShipmentSummary] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.id, s.carrier, s.waybillNo, s.status, GROUP_CONCAT(o.channelOrderNo || CASE o.suffix WHEN 0 THEN '' ELSE '-' || o.suffix END, ',')
+                FROM shipment s LEFT JOIN salesOrder o ON o.shipmentId = s.id GROUP BY s.id ORDER BY s.id
+                """).map { ShipmentSummary(id: $0[0], carrier: $0[1], waybillNo: $0[2], status: $0[3],
+                                            orderNumbers: (($0[4] as String?) ?? "").split(separator: ",").map(String.init)) }
+        }
+    }
+}
