@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 import Fulfillment
 import Rendering
@@ -355,3 +355,21 @@ struct Shipments: ParsableCommand {
         func run() throws { try reportingErrors { print(try core.store().assignWaybill(shipmentId: shipment, carrier: carrier, actor: core.actor)) } }
     }
 }
+
+struct Reset: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "초기화: delete all orders, allocations and shipments (owner only; a backup is written first).",
+        discussion: "Keeps products, stock, settings and templates. --confirm must be '\(FulfillmentStore.resetConfirmation)'.")
+    @OptionGroup var core: CoreOptions
+    @Option(name: .long, help: "Your role: owner, operator or station.") var role: Role = .operator
+    @Option(name: .long) var confirm: String = ""
+    @Option(name: .long, help: "Where the backup goes.") var backups: String = "./var/backups"
+    func run() throws {
+        try reportingErrors {
+            let path = try core.store().reset(role: role, actor: core.actor, confirmation: confirm, backupDirectory: backups)
+            print("reset done; backup: \(path)")
+        }
+    }
+}
+
+extension Role: ExpressibleByArgument {}
