@@ -80,6 +80,7 @@ public struct FulfillmentStore: Sendable {
         }
         migrateAllocation(&m)
         migrateShipments(&m)
+        migrateCustomerService(&m)
         return m
     }
 

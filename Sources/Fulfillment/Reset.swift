@@ -36,6 +36,7 @@ extension FulfillmentStore {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE stockLevel SET allocated = 0;
+                DELETE FROM pickup;
                 DELETE FROM orderLine;
                 DELETE FROM salesOrder;
                 DELETE FROM shipment;

@@ -146,7 +146,46 @@ struct Stock: ParsableCommand {
 }
 
 struct Orders: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, List.self, Allocate.self, Hold.self, Release.self])
+    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, List.self, Allocate.self, Hold.self, Release.self, Cancel.self, Exchange.self, Return.self])
+
+    /// LINE=QTY arguments.
+    static func parts(_ parts: [String]) throws -> [Int64: Int] {
+        var quantities: [Int64: Int] = [:]
+        for p in parts {
+            let kv = p.split(separator: "=")
+            guard kv.count == 2, let line = Int64(kv[0]), let q = Int(kv[1]) else { throw CLIError(description: "expected LINE=QTY, got '\(p)'") }
+            quantities[line] = q
+        }
+        return quantities
+    }
+
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "취소: cancel an unshipped order (held first when cancelExchange.holdBeforeShipping).")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        func run() throws { try reportingErrors { try core.store().cancel(orderId: id, actor: core.actor); print("order \(id): cancel recorded") } }
+    }
+
+    struct Exchange: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "교환: pick up shipped units and send a replacement order.")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        @Argument(help: "LINE=QTY") var parts: [String]
+        func run() throws {
+            try reportingErrors {
+                let (pickup, replacement) = try core.store().exchange(orderId: id, quantities: try Orders.parts(parts), actor: core.actor)
+                print("pickup \(pickup), replacement order \(replacement)")
+            }
+        }
+    }
+
+    struct Return: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "반품: request the pickup of shipped units.")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        @Argument(help: "LINE=QTY") var parts: [String]
+        func run() throws { try reportingErrors { print("pickup \(try core.store().requestReturn(orderId: id, quantities: try Orders.parts(parts), actor: core.actor))") } }
+    }
 
     struct Allocate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "재고할당: allocate stock to unshipped orders by the seller's priority.")
@@ -373,3 +412,15 @@ struct Reset: ParsableCommand {
 }
 
 extension Role: ExpressibleByArgument {}
+
+struct Pickups: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "수거 (return and exchange pickups).", subcommands: [Complete.self])
+
+    struct Complete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Complete a pickup; with pickupRestock the units go back into stock (반품입고) unless --defective.")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        @Flag(name: .long) var defective = false
+        func run() throws { try reportingErrors { try core.store().completePickup(id, defective: defective, actor: core.actor); print("pickup \(id) completed") } }
+    }
+}

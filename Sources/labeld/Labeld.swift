@@ -10,7 +10,7 @@ struct Labeld: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labeld",
         abstract: "Label and barcode print server for Korean parcel waybills (송장) and product labels.",
-        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Gallery.self, Products.self, Stock.self, Orders.self, Shipments.self, Reset.self, SettingsCommand.self, Bench.self]
+        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Gallery.self, Products.self, Stock.self, Orders.self, Shipments.self, Pickups.self, Reset.self, SettingsCommand.self, Bench.self]
     )
 }
 
