@@ -31,11 +31,16 @@ extension FulfillmentStore {
     }
 
     static func shipment(_ db: Database, forOrder orderId: Int64, at: String) throws -> Int64 {
-        guard let row = try Row.fetchOne(db, sql: "SELECT shipmentId, carrier FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT shipmentId, carrier, waybillNo, channelOrderNo FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
             throw FulfillmentError(code: .notFound, message: "no order \(orderId)")
         }
         if let id: Int64 = row["shipmentId"] { return id }
-        try db.execute(sql: "INSERT INTO shipment (carrier, createdAt) VALUES (?, ?)", arguments: [row["carrier"] as String?, at])
+        // A waybill number supplied with the order data becomes the shipment's (never twice).
+        if let supplied: String = row["waybillNo"],
+           try Bool.fetchOne(db, sql: "SELECT 1 FROM shipment WHERE waybillNo = ?", arguments: [supplied]) != nil {
+            throw FulfillmentError(code: .invalidInput, message: "order \(row["channelOrderNo"] as String): waybill number \(supplied) is already used by another shipment")
+        }
+        try db.execute(sql: "INSERT INTO shipment (carrier, waybillNo, createdAt) VALUES (?, ?, ?)", arguments: [row["carrier"] as String?, row["waybillNo"] as String?, at])
         let id = db.lastInsertedRowID
         try db.execute(sql: "UPDATE salesOrder SET shipmentId = ? WHERE id = ?", arguments: [id, orderId])
         return id
@@ -56,18 +61,26 @@ extension FulfillmentStore {
                     """, arguments: [id]) else { throw FulfillmentError(code: .notFound, message: "no order \(id)") }
                 let no: String = o["channelOrderNo"]
                 if o["doNotCombine"] as Bool { throw FulfillmentError(code: .invalidInput, message: "order \(no) is marked do-not-combine") }
-                if (o["status"] as String) != "collected" || (o["shipmentStatus"] as String?).map({ $0 != "open" }) == true || (o["waybillNo"] as String?) != nil {
+                if (o["status"] as String) != "collected" || (o["shipmentStatus"] as String?).map({ $0 != "open" }) == true {
                     throw FulfillmentError(code: .invalidInput, message: "order \(no) is already printed or shipped: it cannot be combined")
                 }
                 let k = Normalize.matchKey(name: o["receiverName"], option: Self.digits(o["receiverPhone"])) + "|" + Normalize.matchKey(name: o["address"], option: "")
                 if let key, key != k { throw FulfillmentError(code: .invalidInput, message: "order \(no) goes to another receiver (name, phone and address must match)") }
                 key = k
             }
-            for id in orderIds {
-                let shipment = try Self.shipment(db, forOrder: id, at: stamp())
-                if target == nil { target = shipment; continue }
+            // The combined shipment keeps the one waybill number the orders may already have.
+            let shipments = try orderIds.map { try Self.shipment(db, forOrder: $0, at: stamp()) }
+            var numbered: [Int64: String] = [:]
+            for id in Set(shipments) {
+                if let n = try String.fetchOne(db, sql: "SELECT waybillNo FROM shipment WHERE id = ?", arguments: [id]) { numbered[id] = n }
+            }
+            if Set(numbered.values).count > 1 {
+                throw FulfillmentError(code: .invalidInput, message: "the orders already carry different waybill numbers (\(Set(numbered.values).sorted().joined(separator: ", "))): they cannot share one waybill")
+            }
+            target = numbered.keys.min() ?? shipments[0]
+            for shipment in Set(shipments) where shipment != target! {
                 try db.execute(sql: "UPDATE salesOrder SET shipmentId = ? WHERE shipmentId = ?", arguments: [target!, shipment])
-                try db.execute(sql: "DELETE FROM shipment WHERE id = ? AND id != ?", arguments: [shipment, target!])
+                try db.execute(sql: "DELETE FROM shipment WHERE id = ?", arguments: [shipment])
             }
             try audit(db, actor: actor, action: "shipments.combine", subject: "shipment \(target!)", old: nil, new: "orders \(orderIds.map(String.init).joined(separator: ","))")
             return target!
@@ -205,6 +218,74 @@ extension FulfillmentStore {
                 FROM shipment s LEFT JOIN salesOrder o ON o.shipmentId = s.id GROUP BY s.id ORDER BY s.id
                 """).map { ShipmentSummary(id: $0[0], carrier: $0[1], waybillNo: $0[2], status: $0[3],
                                             orderNumbers: (($0[4] as String?) ?? "").split(separator: ",").map(String.init)) }
+        }
+    }
+}
+
+/// Everything the print side needs for one waybill (the shipment query API).
+public struct ShipmentDetail: Codable, Sendable, Hashable {
+    public struct Line: Codable, Sendable, Hashable {
+        public var orderNo: String
+        public var productName: String
+        public var option: String?
+        public var sku: String?
+        public var location: String?
+        public var quantity: Int
+        public var gift: Bool
+    }
+
+    public var id: Int64
+    public var carrier: String?
+    public var waybillNo: String?
+    public var status: String
+    public var orderNumbers: [String]
+    public var receiverName: String
+    public var receiverPhone: String
+    public var postalCode: String
+    public var address: String
+    public var message: String?
+    public var island: Bool
+    public var disruption: Bool
+    public var combined: Bool
+    public var delayed: Bool
+    public var lines: [Line]
+
+    /// The lines as the waybill's product box wants them (see ``WaybillProductList``).
+    public var waybillLines: [WaybillLine] {
+        lines.map { WaybillLine(productName: $0.productName, option: $0.option, quantity: $0.quantity, sku: $0.sku, location: $0.location, isGift: $0.gift) }
+    }
+}
+
+extension FulfillmentStore {
+    /// One shipment with its orders' receiver, flags and lines (product names, options, SKUs,
+    /// locations, quantities, gift flags) — what a waybill prints.
+    public func shipmentDetail(_ id: Int64) throws -> ShipmentDetail {
+        let days = try settings().deliveryDelayDays
+        let cutoff = Self.timestamp.string(from: now().addingTimeInterval(-Double(days) * 86400))
+        return try writer.read { db in
+            guard let s = try Row.fetchOne(db, sql: "SELECT * FROM shipment WHERE id = ?", arguments: [id]) else {
+                throw FulfillmentError(code: .notFound, message: "no shipment \(id)")
+            }
+            let orders = try Row.fetchAll(db, sql: "SELECT * FROM salesOrder WHERE shipmentId = ? ORDER BY id", arguments: [id])
+            guard let first = orders.first else { throw FulfillmentError(code: .notFound, message: "shipment \(id) has no orders") }
+            func no(_ o: Row) -> String { (o["suffix"] as Int) > 0 ? "\(o["channelOrderNo"] as String)-\(o["suffix"] as Int)" : o["channelOrderNo"] }
+            let lines = try Row.fetchAll(db, sql: """
+                SELECT o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift
+                FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
+                WHERE o.shipmentId = ? ORDER BY o.id, l.lineNo
+                """, arguments: [id]).map { r -> ShipmentDetail.Line in
+                let suffix: Int = r[1]
+                let option: String = r[3]
+                return ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[0] as String)-\(suffix)" : r[0], productName: r[2], option: option.isEmpty ? nil : option,
+                                           sku: r[4], location: r[5], quantity: r[6], gift: r[7])
+            }
+            return ShipmentDetail(id: id, carrier: s["carrier"], waybillNo: s["waybillNo"], status: s["status"], orderNumbers: orders.map(no),
+                                  receiverName: first["receiverName"], receiverPhone: first["receiverPhone"], postalCode: first["postalCode"],
+                                  address: first["address"], message: first["message"],
+                                  island: orders.contains { $0["island"] as Bool }, disruption: orders.contains { $0["disruption"] as Bool },
+                                  combined: orders.count > 1,
+                                  delayed: orders.contains { ($0["status"] as String) == "collected" && ($0["collectedAt"] as String) < cutoff },
+                                  lines: lines)
         }
     }
 }

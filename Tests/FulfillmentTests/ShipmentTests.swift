@@ -36,6 +36,7 @@ struct ShipmentTests {
         try s.assignWaybill(shipmentId: shipment, carrier: "lotte", actor: "t")
         let s3 = try s.shipment(forOrder: ids["S3"]!)
         _ = s3
+        try s.writer.write { try $0.execute(sql: "UPDATE shipment SET status = 'printed' WHERE id = ?", arguments: [shipment]) }
         do { try s.combine(orderIds: [ids["S1"]!, ids["S2"]!], actor: "t"); Issue.record("combined a printed shipment") } catch let e as FulfillmentError {
             #expect(e.message == "order S1 is already printed or shipped: it cannot be combined")
         }
@@ -90,5 +91,30 @@ struct ShipmentTests {
         #expect(try s.movements(sku: "JAM-500").map(\.quantity) == [2, -2])
         #expect(try s.ledgerMismatches().isEmpty && s.overAllocated().isEmpty)
         #expect(throws: FulfillmentError.self) { try s.ship(shipmentId: s1, actor: "t") }
+    }
+}
+
+@Suite("Shipment query API")
+struct ShipmentDetailTests {
+    @Test("a combined shipment's detail: receiver, flags, every line with SKU and location; supplied waybills")
+    func detail() throws {
+        let s = try catalogStore()
+        let home = OrderInput.Receiver(name: "고제주", phone: "010-1111-2222", postalCode: "63001", address: "제주시 연삼로 1")
+        var first = OrderInput(orderNo: "D1", receiver: home, lines: [.init(productName: "남성 데일리 러닝화", option: "사이즈:275", quantity: 1)])
+        first.carrier = "cj"
+        first.waybillNo = "646249802726"
+        let second = OrderInput(orderNo: "D2", receiver: home, lines: [.init(productName: "수제 딸기잼 500g", quantity: 2), .init(productName: "샘플", quantity: 1, gift: true)])
+        var third = OrderInput(orderNo: "D3", receiver: home, lines: [.init(productName: "수제 딸기잼 500g", quantity: 1)])
+        third.waybillNo = "646249802726"
+        _ = try s.collect([first, second, third], channel: "c", actor: "t")
+        let ids = try s.writer.read { try Int64.fetchAll($0, sql: "SELECT id FROM salesOrder ORDER BY id") }
+        let shipment = try s.combine(orderIds: [ids[1], ids[0]], actor: "t")
+        let d = try s.shipmentDetail(shipment)
+        #expect(d.orderNumbers == ["D1", "D2"] && d.combined && d.island && !d.disruption)
+        #expect(d.waybillNo == "646249802726", "the supplied waybill survives the combine")
+        #expect(d.lines.map(\.productName) == ["남성 데일리 러닝화", "수제 딸기잼 500g", "샘플"])
+        #expect(d.lines[0].sku == "SHOE-275" && d.lines[0].location == "A-01-02" && d.lines[2].gift && d.lines[2].sku == nil)
+        #expect(d.waybillLines.count == 3)
+        #expect(throws: FulfillmentError.self) { try s.shipment(forOrder: ids[2]) }
     }
 }
