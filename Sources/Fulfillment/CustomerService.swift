@@ -81,15 +81,35 @@ extension FulfillmentStore {
         return id
     }
 
-    /// 교환 after shipping: a pickup of the units going back, and a replacement order for them with
-    /// the exchange fee; with cancelExchange.noCombine the replacement is never combined.
+    /// 교환: a replacement order for `quantities` (line id → units) with the exchange fee; with
+    /// cancelExchange.noCombine it is never combined. After shipping, the units going back get a
+    /// pickup (and the replacement waits on hold with holdAfterShipping). Before shipping, the
+    /// original releases its stock and is held (holdBeforeShipping) or canceled; no pickup.
     @discardableResult
-    public func exchange(orderId: Int64, quantities: [Int64: Int], actor: String) throws -> (pickup: Int64, replacement: Int64) {
+    public func exchange(orderId: Int64, quantities: [Int64: Int], actor: String) throws -> (pickup: Int64?, replacement: Int64) {
         try writer.write { db in
             let settings = try Self.settings(db)
-            let pickup = try self.pickup(db, orderId: orderId, kind: "exchange", quantities: quantities, actor: actor)
             let o = try Self.orderRow(db, orderId)
-            let no: String = o["channelOrderNo"], channel: String = o["channel"]
+            let no: String = o["channelOrderNo"], channel: String = o["channel"], status: String = o["status"]
+            var pickup: Int64?
+            switch status {
+            case "shipped":
+                pickup = try self.pickup(db, orderId: orderId, kind: "exchange", quantities: quantities, actor: actor)
+            case "collected":
+                for (line, q) in quantities {
+                    guard let have = try Int.fetchOne(db, sql: "SELECT quantity FROM orderLine WHERE id = ? AND orderId = ?", arguments: [line, orderId]), q > 0, q <= have else {
+                        throw FulfillmentError(code: .invalidInput, message: "line \(line) of order \(no): nothing to exchange")
+                    }
+                }
+                try Self.deallocate(db, orderId: orderId)
+                if settings.cancelExchange.holdBeforeShipping {
+                    try db.execute(sql: "UPDATE salesOrder SET hold = 1, allocationState = 'onHold' WHERE id = ?", arguments: [orderId])
+                } else {
+                    try db.execute(sql: "UPDATE salesOrder SET status = 'canceled' WHERE id = ?", arguments: [orderId])
+                }
+            default:
+                throw FulfillmentError(code: .invalidInput, message: "order \(no) is \(status): it cannot be exchanged")
+            }
             let suffix = (try Int.fetchOne(db, sql: "SELECT MAX(suffix) FROM salesOrder WHERE channel = ? AND channelOrderNo = ?", arguments: [channel, no]) ?? 0) + 1
             try db.execute(sql: """
                 INSERT INTO salesOrder (channel, channelOrderNo, suffix, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
@@ -106,10 +126,10 @@ extension FulfillmentStore {
                     SELECT ?, ?, productName, optionText, itemCode, ?, isGift, optionId FROM orderLine WHERE id = ?
                     """, arguments: [replacement, n, q, line])
             }
-            if settings.cancelExchange.holdAfterShipping {
+            if status == "shipped" && settings.cancelExchange.holdAfterShipping {
                 try db.execute(sql: "UPDATE salesOrder SET hold = 1, allocationState = 'onHold' WHERE id = ?", arguments: [replacement])
             }
-            try audit(db, actor: actor, action: "orders.exchange", subject: "order \(no)", old: nil, new: "replacement \(no)-\(suffix), pickup \(pickup)")
+            try audit(db, actor: actor, action: "orders.exchange", subject: "order \(no)", old: nil, new: "replacement \(no)-\(suffix)" + (pickup.map { ", pickup \($0)" } ?? ""))
             return (pickup, replacement)
         }
     }

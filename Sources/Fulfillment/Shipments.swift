@@ -46,6 +46,17 @@ extension FulfillmentStore {
         return id
     }
 
+    /// A shipment for every unshipped order that has none yet; returns how many were made.
+    @discardableResult
+    public func createShipments(actor: String) throws -> Int {
+        try writer.write { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM salesOrder WHERE status = 'collected' AND shipmentId IS NULL ORDER BY id")
+            for id in ids { _ = try Self.shipment(db, forOrder: id, at: stamp()) }
+            if !ids.isEmpty { try audit(db, actor: actor, action: "shipments.create", subject: "\(ids.count) order(s)", old: nil, new: nil) }
+            return ids.count
+        }
+    }
+
     /// 합포: one shipment (one waybill) for orders to the same receiver — name, phone and normalised
     /// address equal, none marked do-not-combine, none printed or shipped.
     @discardableResult

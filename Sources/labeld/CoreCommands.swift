@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import Fulfillment
+import LabelModel
 import Rendering
 
 /// `--db` and `--actor`, shared by the order and inventory commands.
@@ -9,7 +10,13 @@ struct CoreOptions: ParsableArguments {
     var db: String = "./var/labeld.sqlite"
 
     @Option(name: .long, help: "Who is acting (recorded in the audit log and the stock ledger).")
-    var actor: String = ProcessInfo.processInfo.environment["USER"].map { "cli:\($0)" } ?? "cli"
+    var name: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
+
+    @Option(name: .long, help: "The acting role: owner (대표운영자), operator (부운영자) or station.")
+    var role: Role = .operator
+
+    /// `role:name`, as the audit log records every change.
+    var actor: String { "\(role.rawValue):\(name)" }
 
     func store() throws -> FulfillmentStore {
         let home = RendererConfiguration.locateHome()
@@ -174,7 +181,7 @@ struct Orders: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let (pickup, replacement) = try core.store().exchange(orderId: id, quantities: try Orders.parts(parts), actor: core.actor)
-                print("pickup \(pickup), replacement order \(replacement)")
+                print("\(pickup.map { "pickup \($0), " } ?? "")replacement order \(replacement)")
             }
         }
     }
@@ -329,7 +336,13 @@ struct SettingsCommand: ParsableCommand {
 
 struct Shipments: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Shipments: one waybill each (합포 combines orders).",
-                                                    subcommands: [List.self, Combine.self, Split.self, Ship.self, AddRange.self, Assign.self])
+                                                    subcommands: [List.self, Create.self, Combine.self, Split.self, Ship.self, AddRange.self, Assign.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A shipment (one waybill) for every unshipped order without one.")
+        @OptionGroup var core: CoreOptions
+        func run() throws { try reportingErrors { print("\(try core.store().createShipments(actor: core.actor)) shipment(s) created") } }
+    }
 
     struct List: ParsableCommand {
         @OptionGroup var core: CoreOptions
@@ -381,9 +394,16 @@ struct Shipments: ParsableCommand {
         @Argument var carrier: String
         @Argument var start: Int
         @Argument var end: Int
-        @Option(name: .long) var digits: Int = 12
-        @Option(name: .long, help: "off, mod7-11 or mod7-10 (the check digit is appended).") var check: String = "off"
-        func run() throws { try reportingErrors { try core.store().addWaybillRange(carrier: carrier, start: start, end: end, digits: digits, checkRule: check, actor: core.actor); print("ok") } }
+        @Option(name: .long, help: "Digits of a number (default: the carrier profile's).") var digits: Int?
+        @Option(name: .long, help: "off, mod7-11 or mod7-10, appended as the check digit (default: the carrier profile's rule).") var check: String?
+        func run() throws {
+            try reportingErrors {
+                let profile = try RendererConfiguration.standard().carrierProfiles()[carrier]
+                let rule = check ?? profile?.check.rawValue ?? "off"
+                try core.store().addWaybillRange(carrier: carrier, start: start, end: end, digits: digits ?? profile?.digits.max() ?? 12, checkRule: rule, actor: core.actor)
+                print("\(carrier): \(start)…\(end), check \(rule)")
+            }
+        }
     }
 
     struct Assign: ParsableCommand {
@@ -400,12 +420,11 @@ struct Reset: ParsableCommand {
         abstract: "초기화: delete all orders, allocations and shipments (owner only; a backup is written first).",
         discussion: "Keeps products, stock, settings and templates. --confirm must be '\(FulfillmentStore.resetConfirmation)'.")
     @OptionGroup var core: CoreOptions
-    @Option(name: .long, help: "Your role: owner, operator or station.") var role: Role = .operator
     @Option(name: .long) var confirm: String = ""
     @Option(name: .long, help: "Where the backup goes.") var backups: String = "./var/backups"
     func run() throws {
         try reportingErrors {
-            let path = try core.store().reset(role: role, actor: core.actor, confirmation: confirm, backupDirectory: backups)
+            let path = try core.store().reset(role: core.role, actor: core.actor, confirmation: confirm, backupDirectory: backups)
             print("reset done; backup: \(path)")
         }
     }

@@ -57,9 +57,30 @@ struct CustomerServiceTests {
         let (s, order, line) = try shipped()
         try s.updateSetting("cancelExchange", to: #"{"holdBeforeShipping":true,"holdAfterShipping":true,"exchangeFee":6000,"noCombine":true}"#, actor: "t")
         let (pickup, replacement) = try s.exchange(orderId: order, quantities: [line: 1], actor: "t")
-        #expect(pickup > 0)
+        #expect(pickup != nil)
         let r = try s.writer.read { try Row.fetchOne($0, sql: "SELECT channelOrderNo, suffix, exchangeFee, doNotCombine, hold, replacesOrderId FROM salesOrder WHERE id = ?", arguments: [replacement])! }
         #expect(r[0] as String == "C1" && r[1] as Int == 1 && r[2] as Int == 6000 && r[3] as Bool && r[4] as Bool && r[5] as Int64 == order)
         #expect(try s.allocationStates()["C1-1"] == .onHold)
+    }
+}
+
+@Suite("Exchange before shipping")
+struct ExchangeBeforeShippingTests {
+    @Test("the original releases its stock and waits on hold; the replacement carries the fee, no pickup")
+    func beforeShipping() throws {
+        let s = try catalogStore()
+        try s.receive(sku: "JAM-500", quantity: 5, actor: "t")
+        _ = try s.collect([OrderInput(orderNo: "E1", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
+                                      lines: [.init(productName: "수제 딸기잼 500g", quantity: 2)])], channel: "c", actor: "t")
+        try s.allocate(actor: "t")
+        let (order, line) = try s.writer.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT id FROM salesOrder")!, try Int64.fetchOne(db, sql: "SELECT id FROM orderLine")!)
+        }
+        let (pickup, replacement) = try s.exchange(orderId: order, quantities: [line: 1], actor: "t")
+        #expect(pickup == nil && replacement != order)
+        #expect(try s.allocationStates()["E1"] == .onHold)
+        #expect(try s.optionStocks().first { $0.sku == "JAM-500" }!.available == 5)
+        try s.allocate(actor: "t")
+        #expect(try s.allocationStates()["E1-1"] == .full)
     }
 }

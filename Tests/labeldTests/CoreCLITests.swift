@@ -5,7 +5,7 @@ import Testing
 @Suite("labeld order and inventory commands")
 struct CoreCLITests {
     func labeld(_ args: [String], db: String) throws -> ToolResult {
-        try runTool(Project.binary, args + ["--db", db, "--actor", "tester"], environment: ["LABELD_HOME": Project.root])
+        try runTool(Project.binary, args + ["--db", db, "--name", "tester"], environment: ["LABELD_HOME": Project.root])
     }
 
     var fixtures: String {
@@ -46,8 +46,43 @@ struct CoreCLITests {
         r = try labeld(["settings", "set", "deliveryDelayDays", "soon"], db: db)
         #expect(r.status == 1 && r.stderr == "error: deliveryDelayDays: expected a whole number of days from 0 to 365, got 'soon'\n")
         r = try labeld(["settings", "audit"], db: db)
-        #expect(r.stdout.contains("tester\tsettings.set\tallocationBasis\tcurrentStock → unlimited"))
+        #expect(r.stdout.contains("operator:tester\tsettings.set\tallocationBasis\tcurrentStock → unlimited"))
         r = try labeld(["stock", "market"], db: db)
         #expect(r.stdout.contains("JAM-500\t\t7"))
+    }
+}
+
+@Suite("labeld shipping commands")
+struct ShippingCLITests {
+    @Test("allocate, assign a Lotte number from a range (check digit from the carrier profile), ship, reset as owner")
+    func flow() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = dir + "/db.sqlite"
+        func labeld(_ args: [String]) throws -> ToolResult {
+            try runTool(Project.binary, args + ["--db", db], environment: ["LABELD_HOME": Project.root])
+        }
+        try #"[{"code":"P1","name":"양말","sku":"SOCK"}]"#.write(toFile: dir + "/p.json", atomically: true, encoding: .utf8)
+        try #"[{"orderNo":"F1","receiver":{"name":"가","phone":"010","postalCode":"06190","address":"서울"},"lines":[{"productName":"양말","quantity":2}]}]"#
+            .write(toFile: dir + "/o.json", atomically: true, encoding: .utf8)
+        _ = try labeld(["products", "import", dir + "/p.json"])
+        _ = try labeld(["stock", "receive", "SOCK", "3"])
+        _ = try labeld(["orders", "import", dir + "/o.json"])
+        var r = try labeld(["orders", "allocate"])
+        #expect(r.stdout.hasPrefix("1 order(s), 1 line(s) allocated; full 1"), "\(r.stdout)\(r.stderr)")
+        r = try labeld(["shipments", "create"])
+        #expect(r.stdout == "1 shipment(s) created\n")
+        r = try labeld(["shipments", "add-range", "lotte", "31234567890", "31234567899"])
+        #expect(r.stdout == "lotte: 31234567890…31234567899, check mod7-11\n", "\(r.stderr)")
+        r = try labeld(["shipments", "assign", "1", "lotte"])
+        #expect(r.stdout == "312345678901\n", "\(r.stderr)")
+        r = try labeld(["shipments", "ship", "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try labeld(["stock", "list", "--sku", "SOCK"])
+        #expect(r.stdout.contains("출고\t-2"))
+        r = try labeld(["reset", "--confirm", "DELETE ALL ORDERS"])
+        #expect(r.status == 1 && r.stderr.contains("reset is for the owner"))
+        r = try labeld(["reset", "--role", "owner", "--confirm", "DELETE ALL ORDERS", "--backups", dir + "/backups"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("reset done; backup: \(dir)/backups/labeld-"), "\(r.stdout)\(r.stderr)")
     }
 }
