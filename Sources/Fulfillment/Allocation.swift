@@ -40,6 +40,7 @@ extension FulfillmentStore {
         var orderedAt: String
         var paidAt: String
         var manualPriority: Int
+        var state: String
         var lines: [(id: Int64, optionId: Int64?, quantity: Int, gift: Bool, allocated: Int)]
     }
 
@@ -58,13 +59,13 @@ extension FulfillmentStore {
             var order: [Int64] = []
             for row in try Row.fetchAll(db, sql: """
                 SELECT o.id, o.channel, COALESCE(o.orderedAt, o.collectedAt), COALESCE(o.paidAt, o.orderedAt, o.collectedAt), o.manualPriority,
-                       l.id, l.optionId, l.quantity, l.isGift, l.allocated
+                       l.id, l.optionId, l.quantity, l.isGift, l.allocated, o.allocationState
                 FROM salesOrder o JOIN orderLine l ON l.orderId = o.id
                 WHERE o.status = 'collected' AND o.hold = 0 ORDER BY o.id, l.lineNo
                 """) {
                 let id: Int64 = row[0]
                 if candidates[id] == nil {
-                    candidates[id] = Candidate(id: id, channel: row[1], orderedAt: row[2], paidAt: row[3], manualPriority: row[4], lines: [])
+                    candidates[id] = Candidate(id: id, channel: row[1], orderedAt: row[2], paidAt: row[3], manualPriority: row[4], state: row[10], lines: [])
                     order.append(id)
                 }
                 candidates[id]!.lines.append((row[5], row[6], row[7], row[8], row[9]))
@@ -93,6 +94,8 @@ extension FulfillmentStore {
             let moveAllocated = try db.cachedStatement(sql: "UPDATE stockLevel SET allocated = allocated + ? WHERE optionId = ?")
             let setState = try db.cachedStatement(sql: "UPDATE salesOrder SET allocationState = ? WHERE id = ?")
             var report = AllocationReport()
+            // Stock levels move once per option at the end, not once per line.
+            var allocatedDelta: [Int64: Int] = [:]
             let unlimited = settings.allocationBasis == .unlimited
             for candidate in sorted {
                 report.ordersConsidered += 1
@@ -103,7 +106,7 @@ extension FulfillmentStore {
                     guard unlimited || have >= line.quantity else { return false }
                     available[option] = have - line.quantity
                     try allocateLine.execute(arguments: [line.quantity, line.id])
-                    try moveAllocated.execute(arguments: [line.quantity, option])
+                    allocatedDelta[option, default: 0] += line.quantity
                     report.linesAllocated += 1
                     return true
                 }
@@ -118,9 +121,10 @@ extension FulfillmentStore {
                     if giftsAllowed, try take(line) { allocatedLines += 1 }
                 }
                 let state: AllocationState = allocatedLines == candidate.lines.count ? .full : allocatedLines > 0 ? .partial : .notAllocatable
-                try setState.execute(arguments: [state.rawValue, candidate.id])
+                if state.rawValue != candidate.state { try setState.execute(arguments: [state.rawValue, candidate.id]) }
                 report.states[state, default: 0] += 1
             }
+            for (option, delta) in allocatedDelta { try moveAllocated.execute(arguments: [delta, option]) }
             try audit(db, actor: actor, action: "orders.allocate", subject: "\(report.ordersConsidered) order(s)", old: nil, new: "\(report.linesAllocated) line(s) allocated")
             return report
         }
