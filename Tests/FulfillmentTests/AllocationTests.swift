@@ -96,8 +96,7 @@ struct AllocationTests {
             for (sku, n) in zip(["SHOE-275", "JAM-500", "LAMP-SV"], stock) where n > 0 { try! s.receive(sku: sku, quantity: n, actor: "p") }
             let names = [("남성 데일리 러닝화", "사이즈:275"), ("수제 딸기잼 500g", nil), ("LED 스탠드 조명", "색상:실버")] as [(String, String?)]
             let orders = quantities.enumerated().map { i, q in
-                OrderInput(orderNo: "P\(i)", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                           lines: [.init(productName: names[i % 3].0, option: names[i % 3].1, quantity: q)])
+                seoulOrder("P\(i)", [.init(productName: names[i % 3].0, option: names[i % 3].1, quantity: q)])
             }
             _ = try! s.collect(orders, channel: "p", actor: "p")
             try! s.allocate(actor: "p")

@@ -9,8 +9,7 @@ struct CustomerServiceTests {
     func shipped() throws -> (FulfillmentStore, Int64, Int64) {
         let s = try catalogStore()
         try s.receive(sku: "JAM-500", quantity: 5, actor: "t")
-        _ = try s.collect([OrderInput(orderNo: "C1", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                                      lines: [.init(productName: "수제 딸기잼 500g", quantity: 3)])], channel: "c", actor: "t")
+        _ = try s.collect([seoulOrder("C1", [.init(productName: "수제 딸기잼 500g", quantity: 3)])], channel: "c", actor: "t")
         try s.allocate(actor: "t")
         let order = try s.writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM salesOrder")! }
         try s.ship(shipmentId: try s.shipment(forOrder: order), actor: "t")
@@ -22,8 +21,7 @@ struct CustomerServiceTests {
     func cancel() throws {
         let s = try catalogStore()
         try s.receive(sku: "JAM-500", quantity: 5, actor: "t")
-        _ = try s.collect([OrderInput(orderNo: "C2", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                                      lines: [.init(productName: "수제 딸기잼 500g", quantity: 3)])], channel: "c", actor: "t")
+        _ = try s.collect([seoulOrder("C2", [.init(productName: "수제 딸기잼 500g", quantity: 3)])], channel: "c", actor: "t")
         try s.allocate(actor: "t")
         let id = try s.writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM salesOrder")! }
         try s.cancel(orderId: id, actor: "t")
@@ -70,8 +68,7 @@ struct ExchangeBeforeShippingTests {
     func beforeShipping() throws {
         let s = try catalogStore()
         try s.receive(sku: "JAM-500", quantity: 5, actor: "t")
-        _ = try s.collect([OrderInput(orderNo: "E1", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                                      lines: [.init(productName: "수제 딸기잼 500g", quantity: 2)])], channel: "c", actor: "t")
+        _ = try s.collect([seoulOrder("E1", [.init(productName: "수제 딸기잼 500g", quantity: 2)])], channel: "c", actor: "t")
         try s.allocate(actor: "t")
         let (order, line) = try s.writer.read { db in
             (try Int64.fetchOne(db, sql: "SELECT id FROM salesOrder")!, try Int64.fetchOne(db, sql: "SELECT id FROM orderLine")!)

@@ -27,6 +27,11 @@ func catalogStore(now: Date = Date(timeIntervalSince1970: 1_795_000_000)) throws
     return store
 }
 
+/// An order to the one Seoul receiver most tests use: the receiver is not what those tests are about.
+func seoulOrder(_ orderNo: String, _ lines: [OrderInput.Line]) -> OrderInput {
+    OrderInput(orderNo: orderNo, receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"), lines: lines)
+}
+
 @Suite("Settings")
 struct SettingsTests {
     @Test("every setting has a default, round-trips as text, and changes are audited")
@@ -73,8 +78,7 @@ struct PartnerTests {
     @Test("refresh reports channels, carriers and operators added and removed")
     func refresh() throws {
         let store = try catalogStore()
-        var order = OrderInput(orderNo: "R-1", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                               lines: [.init(productName: "수제 딸기잼 500g", quantity: 1)])
+        var order = seoulOrder("R-1", [.init(productName: "수제 딸기잼 500g", quantity: 1)])
         order.carrier = "lotte"
         _ = try store.collect([order], channel: "smartstore", actor: "operator:lee")
         let first = try store.refreshPartners(carriers: ["cj", "generic-100x150"], actor: "owner:kim")
@@ -157,8 +161,7 @@ struct CatalogTests {
                     _ = try? store.syncProducts([ProductInput(code: "P\(i)", name: "새 상품 \(i)", sku: "NEW-\(i)")], actor: "p")
                 default:
                     // Collecting orders never moves stock by itself.
-                    _ = try? store.collect([OrderInput(orderNo: "PB-\(i)", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                                                       lines: [.init(productName: "수제 딸기잼 500g", quantity: max(1, abs(amount)))])], channel: "p", actor: "p")
+                    _ = try? store.collect([seoulOrder("PB-\(i)", [.init(productName: "수제 딸기잼 500g", quantity: max(1, abs(amount)))])], channel: "p", actor: "p")
                 }
             }
             #expect(try store.ledgerMismatches().isEmpty)
@@ -231,8 +234,7 @@ struct OrderCollectionTests {
     func duplicates(_ c: DupCase) throws {
         let store = try catalogStore()
         try store.updateSetting("duplicateOrderNumber", to: c.policy, actor: "t")
-        let order = OrderInput(orderNo: "D-1", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                               lines: [.init(productName: "수제 딸기잼 500g", quantity: 1)])
+        let order = seoulOrder("D-1", [.init(productName: "수제 딸기잼 500g", quantity: 1)])
         _ = try store.collect([order], channel: "c", actor: "t")
         if c.shipped { try store.writer.write { try $0.execute(sql: "UPDATE salesOrder SET status = 'shipped'") } }
         var again = order
@@ -252,7 +254,7 @@ struct OrderCollectionTests {
             .init(productName: " 남성데일리러닝화 ", option: "[사이즈 : 275]", quantity: 1),
             .init(productName: "LED 스탠드 조명", option: "색상:골드", quantity: 1),
         ]
-        let order = OrderInput(orderNo: "M-1", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"), lines: lines)
+        let order = seoulOrder("M-1", lines)
         let r = try store.collect([order], channel: "c", actor: "t")
         #expect(r.unmatched.count == 1 && r.unmatched[0].detail.contains("골드"))
         let matched = try store.writer.read { try Int64?.fetchAll($0, sql: "SELECT optionId FROM orderLine ORDER BY lineNo") }

@@ -85,8 +85,7 @@ struct InvariantTests {
         var units = 0
         var orders: [OrderInput] = []
         for i in 0..<300 {
-            orders.append(OrderInput(orderNo: "W\(i)", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                                     lines: [.init(productName: "상품 \(i % 20)", quantity: 1 + i % 2)]))
+            orders.append(seoulOrder("W\(i)", [.init(productName: "상품 \(i % 20)", quantity: 1 + i % 2)]))
             units += 1 + i % 2
         }
         _ = try setup.collect(orders, channel: "w", actor: "setup")

@@ -13,8 +13,7 @@ struct ResetTests {
         let store = try FulfillmentStore.open(path: dir + "/db.sqlite")
         _ = try store.syncProducts([ProductInput(code: "P1", name: "양말", sku: "SOCK")], actor: "t")
         try store.receive(sku: "SOCK", quantity: 5, actor: "t")
-        _ = try store.collect([OrderInput(orderNo: "R1", receiver: .init(name: "가", phone: "010", postalCode: "06190", address: "서울"),
-                                          lines: [.init(productName: "양말", quantity: 2)])], channel: "c", actor: "t")
+        _ = try store.collect([seoulOrder("R1", [.init(productName: "양말", quantity: 2)])], channel: "c", actor: "t")
         try store.allocate(actor: "t")
         for role in [Role.operator, .station] {
             #expect(throws: FulfillmentError.self) { _ = try store.reset(role: role, actor: "x", confirmation: FulfillmentStore.resetConfirmation, backupDirectory: dir) }
