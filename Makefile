@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 BUILD_PACKAGES = libcairo2-dev libpango1.0-dev libzint-dev libdeflate-dev libcups2-dev libsqlite3-dev pkg-config
-TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3
+TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3 cups cups-client cups-ipp-utils dbus-daemon
 APT_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) $(TEST_PACKAGES) | md5sum | cut -c1-8)
 
 .PHONY: run test build release deps bench bench-peers clean
@@ -35,6 +35,7 @@ bench: deps release
 	.build/release/labeld bench render --labels 5000
 	Scripts/bench-rss.sh
 	.build/release/labeld bench import --lines 100000
+	Scripts/bench-spool.sh
 
 # Side-by-side with the peers in ../shared/bench/peers (installs glabels, reportlab, zint).
 bench-peers: deps release

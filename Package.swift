@@ -19,13 +19,18 @@ let package = Package(
                        providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]),
         .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
 
         .target(name: "LabelModel", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Barcode", dependencies: ["LabelModel", "CZint"]),
         .target(name: "Rendering", dependencies: ["LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
         .target(name: "Fulfillment", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "PrintSpool", dependencies: ["LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LabelServer", dependencies: [
+            "LabelModel", "Rendering", "Fulfillment", "PrintSpool", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .executableTarget(name: "labeld", dependencies: [
-            "LabelModel", "Barcode", "Rendering", "Fulfillment",
+            "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "LabelServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -35,7 +40,11 @@ let package = Package(
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting", "Fulfillment"],
                     exclude: ["Golden", "Fixtures"]),
-        .testTarget(name: "labeldTests", dependencies: ["LabelTesting"]),
+        .testTarget(name: "labeldTests", dependencies: ["LabelTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PrintSpoolTests", dependencies: [
+            "PrintSpool", "LabelServer", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "FulfillmentTests", dependencies: [
             "Fulfillment", "LabelTesting", "LabelModel",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -25,6 +25,10 @@ public struct FulfillmentStore: Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
+        // WAL + NORMAL: a commit survives any crash of labeld (kill -9 included) and the file is never
+        // corrupted; only a power loss may undo the last commits. Commits that acknowledge something
+        // to a user (a print job) switch to FULL for that transaction (see SpoolStore.submit).
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands)
     }
 
@@ -81,6 +85,10 @@ public struct FulfillmentStore: Sendable {
         migrateAllocation(&m)
         migrateShipments(&m)
         migrateCustomerService(&m)
+        // The print side reads shipments by id and orders by shipment (a scan, a 1000-waybill batch).
+        m.registerMigration("v5-print-indexes") { db in
+            try db.execute(sql: "CREATE INDEX salesOrder_shipment ON salesOrder(shipmentId); CREATE INDEX salesOrder_channelOrderNo ON salesOrder(channelOrderNo);")
+        }
         return m
     }
 

@@ -120,6 +120,16 @@ public struct Settings: Codable, Sendable, Hashable {
     public var deliveryDelayDays = 3
     public var cancelExchange = CancelExchange()
     public var pickupRestock = true
+    /// 보내는 분: the sender printed on every waybill (the seller's shipping address).
+    public var sender: Sender?
+
+    /// The sender on the waybill.
+    public struct Sender: Codable, Sendable, Hashable {
+        public var name: String
+        public var phone: String
+        public var address: String
+        public init(name: String, phone: String, address: String) { self.name = name; self.phone = phone; self.address = address }
+    }
 
     public init() {}
 
@@ -129,6 +139,7 @@ public struct Settings: Codable, Sendable, Hashable {
         "optionTags", "stockMovementTypes", "showOverdueExpectedDate", "giftAllocation", "duplicateOrderNumber", "islandMarking",
         "islandText", "islandExceptions", "collectionExclusions", "orderMatching", "allocationPriority", "channelRanks", "deliveryDisruptionRegions",
         "waybillFormats", "waybillProductList", "printOrder", "splitNoCombine", "deliveryDelayDays", "cancelExchange", "pickupRestock",
+        "sender",
     ]
 
     /// A setting as text (lists comma-separated; structured values as JSON).
@@ -165,6 +176,7 @@ public struct Settings: Codable, Sendable, Hashable {
         case "deliveryDelayDays": return String(deliveryDelayDays)
         case "cancelExchange": return json(cancelExchange)
         case "pickupRestock": return pickupRestock ? "on" : "off"
+        case "sender": return json(sender)
         default: throw Self.unknown(key)
         }
     }
@@ -236,6 +248,13 @@ public struct Settings: Codable, Sendable, Hashable {
             let ranges = try json([DisruptionRange].self, #"[{"carrier":"cj","from":"63000","to":"63644"}]"#)
             for r in ranges where r.from.count != 5 || r.to.count != 5 || r.from > r.to { throw invalid("ranges of 5-digit codes with from ≤ to") }
             deliveryDisruptionRegions = ranges
+        case "sender":
+            let v = try json(Sender.self, #"{"name":"리빙플러스","phone":"0221358870","address":"서울특별시 성동구 성수이로 113"}"#)
+            if v.name.trimmingCharacters(in: .whitespaces).isEmpty || v.address.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw invalid("a sender with a name and an address")
+            }
+            if v.phone.filter(\.isNumber).count < 8 { throw invalid("a sender phone number of at least 8 digits") }
+            sender = v
         case "waybillFormats": waybillFormats = try json([String: WaybillFormat].self, #"{"cj":{"template":"waybills/cj","printer":"zebra-1"}}"#)
         case "waybillProductList":
             let v = try json(ProductList.self, #"{"fields":["productName","option","quantity"],"quantityEmphasis":"★{n}개★","maxLines":20,"overflow":"summary"}"#)

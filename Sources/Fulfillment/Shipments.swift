@@ -260,6 +260,10 @@ public struct ShipmentDetail: Codable, Sendable, Hashable {
     public var combined: Bool
     public var delayed: Bool
     public var lines: [Line]
+    /// The earliest order time of its orders (ISO 8601), for the print order.
+    public var orderedAt: String?
+    /// The lowest order id: the print order's final tie-break.
+    public var firstOrderId: Int64
 
     /// The lines as the waybill's product box wants them (see ``WaybillProductList``).
     public var waybillLines: [WaybillLine] {
@@ -271,32 +275,59 @@ extension FulfillmentStore {
     /// One shipment with its orders' receiver, flags and lines (product names, options, SKUs,
     /// locations, quantities, gift flags) — what a waybill prints.
     public func shipmentDetail(_ id: Int64) throws -> ShipmentDetail {
+        let cutoff = try delayCutoff()
+        return try writer.read { db in try Self.shipmentDetail(db, id, delayCutoff: cutoff) }
+    }
+
+    /// Orders collected before this time are delayed (배송지연).
+    func delayCutoff() throws -> String {
         let days = try settings().deliveryDelayDays
-        let cutoff = Self.timestamp.string(from: now().addingTimeInterval(-Double(days) * 86400))
-        return try writer.read { db in
-            guard let s = try Row.fetchOne(db, sql: "SELECT * FROM shipment WHERE id = ?", arguments: [id]) else {
+        return Self.timestamp.string(from: now().addingTimeInterval(-Double(days) * 86400))
+    }
+
+    static func shipmentDetail(_ db: Database, _ id: Int64, delayCutoff cutoff: String) throws -> ShipmentDetail {
+        guard let detail = try shipmentDetails(db, [id], delayCutoff: cutoff).first else {
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM shipment WHERE id = ?", arguments: [id]) == nil {
                 throw FulfillmentError(code: .notFound, message: "no shipment \(id)")
             }
-            let orders = try Row.fetchAll(db, sql: "SELECT * FROM salesOrder WHERE shipmentId = ? ORDER BY id", arguments: [id])
-            guard let first = orders.first else { throw FulfillmentError(code: .notFound, message: "shipment \(id) has no orders") }
-            func no(_ o: Row) -> String { (o["suffix"] as Int) > 0 ? "\(o["channelOrderNo"] as String)-\(o["suffix"] as Int)" : o["channelOrderNo"] }
-            let lines = try Row.fetchAll(db, sql: """
-                SELECT o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift
-                FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
-                WHERE o.shipmentId = ? ORDER BY o.id, l.lineNo
-                """, arguments: [id]).map { r -> ShipmentDetail.Line in
-                let suffix: Int = r[1]
-                let option: String = r[3]
-                return ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[0] as String)-\(suffix)" : r[0], productName: r[2], option: option.isEmpty ? nil : option,
-                                           sku: r[4], location: r[5], quantity: r[6], gift: r[7])
-            }
+            throw FulfillmentError(code: .notFound, message: "shipment \(id) has no orders")
+        }
+        return detail
+    }
+
+    /// Many shipments in three queries (a 1000-waybill batch reads them all at once), in `ids` order;
+    /// shipments without orders are left out.
+    static func shipmentDetails(_ db: Database, _ ids: [Int64], delayCutoff cutoff: String) throws -> [ShipmentDetail] {
+        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+        var shipments: [Int64: Row] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM shipment WHERE id IN (SELECT value FROM json_each(?))", arguments: [list]) {
+            shipments[row["id"]] = row
+        }
+        var orders: [Int64: [Row]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM salesOrder WHERE shipmentId IN (SELECT value FROM json_each(?)) ORDER BY id", arguments: [list]) {
+            orders[row["shipmentId"], default: []].append(row)
+        }
+        var lines: [Int64: [ShipmentDetail.Line]] = [:]
+        for r in try Row.fetchAll(db, sql: """
+            SELECT o.shipmentId, o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift
+            FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
+            WHERE o.shipmentId IN (SELECT value FROM json_each(?)) ORDER BY o.id, l.lineNo
+            """, arguments: [list]) {
+            let suffix: Int = r[2]
+            let option: String = r[4]
+            lines[r[0], default: []].append(ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[1] as String)-\(suffix)" : r[1], productName: r[3],
+                                                                option: option.isEmpty ? nil : option, sku: r[5], location: r[6], quantity: r[7], gift: r[8]))
+        }
+        func no(_ o: Row) -> String { (o["suffix"] as Int) > 0 ? "\(o["channelOrderNo"] as String)-\(o["suffix"] as Int)" : o["channelOrderNo"] }
+        return ids.compactMap { id -> ShipmentDetail? in
+            guard let s = shipments[id], let orders = orders[id], let first = orders.first else { return nil }
             return ShipmentDetail(id: id, carrier: s["carrier"], waybillNo: s["waybillNo"], status: s["status"], orderNumbers: orders.map(no),
                                   receiverName: first["receiverName"], receiverPhone: first["receiverPhone"], postalCode: first["postalCode"],
                                   address: first["address"], message: first["message"],
                                   island: orders.contains { $0["island"] as Bool }, disruption: orders.contains { $0["disruption"] as Bool },
                                   combined: orders.count > 1,
                                   delayed: orders.contains { ($0["status"] as String) == "collected" && ($0["collectedAt"] as String) < cutoff },
-                                  lines: lines)
+                                  lines: lines[id] ?? [], orderedAt: orders.compactMap { $0["orderedAt"] as String? }.min(), firstOrderId: first["id"])
         }
     }
 }

@@ -21,10 +21,12 @@ public final class ParallelBatchRenderer {
     let format: OutputFormat
     let workers: Int
     let carriers: [String: CarrierProfile]
+    let repeatLimits: [String: LabelComposer.RepeatLimit]
 
     public init(configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat,
-                workers: Int? = nil, carriers: [String: CarrierProfile] = [:]) {
+                workers: Int? = nil, carriers: [String: CarrierProfile] = [:], repeatLimits: [String: LabelComposer.RepeatLimit] = [:]) {
         self.carriers = carriers
+        self.repeatLimits = repeatLimits
         self.configuration = configuration
         self.template = template
         self.dpi = dpi
@@ -58,14 +60,19 @@ public final class ParallelBatchRenderer {
     }
 
     /// Renders every record `next()` returns. `sink` receives the document (ZPL, PWG, PDF) or the
-    /// first PNG; `pngSink(i)` the i-th PNG page. Throws the first error in record order.
+    /// first PNG; `pngSink(i)` the i-th PNG page. `recordWritten(i)` is called after record i's
+    /// pages are in `sink` (the print spool records where each label starts). Throws the first
+    /// error in record order.
     public func run(next: () throws -> DataValue?, sink: any ByteSink, title: String,
-                    pngSink: ((Int) throws(RenderingError) -> any ByteSink)? = nil) throws -> Result {
+                    pngSink: ((Int) throws(RenderingError) -> any ByteSink)? = nil,
+                    recordWritten: ((Int) throws -> Void)? = nil) throws -> Result {
         let pipeline = Pipeline()
         let configuration = configuration, template = template, dpi = dpi, format = format, carriers = carriers
+        let repeatLimits = repeatLimits
         for _ in 0..<workers {
             let thread = Thread {
-                Self.work(pipeline: pipeline, configuration: configuration, template: template, dpi: dpi, format: format, carriers: carriers)
+                Self.work(pipeline: pipeline, configuration: configuration, template: template, dpi: dpi, format: format,
+                          carriers: carriers, repeatLimits: repeatLimits)
             }
             thread.stackSize = 8 << 20
             pipeline.condition.lock(); pipeline.running += 1; pipeline.condition.unlock()
@@ -118,6 +125,7 @@ public final class ParallelBatchRenderer {
                 w.element = "record \(written + 1): \(w.element)"
                 return w
             }
+            try recordWritten?(written)
             written += 1
             result.records = written
         }
@@ -133,7 +141,7 @@ public final class ParallelBatchRenderer {
     }
 
     private static func work(pipeline: Pipeline, configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat,
-                             carriers: [String: CarrierProfile]) {
+                             carriers: [String: CarrierProfile], repeatLimits: [String: LabelComposer.RepeatLimit]) {
         defer {
             pipeline.condition.lock()
             pipeline.running -= 1
@@ -145,7 +153,7 @@ public final class ParallelBatchRenderer {
             pipeline.condition.lock(); pipeline.startError = error; pipeline.condition.broadcast(); pipeline.condition.unlock()
             return
         }
-        let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers)
+        let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers, repeatLimits: repeatLimits)
         let raster = RasterPageEncoder(renderer: renderer, format: format)
         let pdf = format == .pdf ? renderer.makePDFBuilder() : nil
         while true {

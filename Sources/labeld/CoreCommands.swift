@@ -3,6 +3,7 @@ import Foundation
 import Fulfillment
 import LabelModel
 import Rendering
+import LabelServer
 
 /// `--db` and `--actor`, shared by the order and inventory commands.
 struct CoreOptions: ParsableArguments {
@@ -424,7 +425,7 @@ struct Reset: ParsableCommand {
     @Option(name: .long, help: "Where the backup goes.") var backups: String = "./var/backups"
     func run() throws {
         try reportingErrors {
-            let path = try core.store().reset(role: core.role, actor: core.actor, confirmation: confirm, backupDirectory: backups)
+            let path = try core.desk().reset(role: core.role, actor: core.actor, confirmation: confirm, backupDirectory: backups)
             print("reset done; backup: \(path)")
         }
     }

@@ -4,13 +4,14 @@ import Barcode
 import Fulfillment
 import LabelModel
 import Rendering
+import PrintSpool
 
 @main
 struct Labeld: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labeld",
         abstract: "Label and barcode print server for Korean parcel waybills (송장) and product labels.",
-        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Gallery.self, Products.self, Stock.self, Orders.self, Shipments.self, Pickups.self, Reset.self, SettingsCommand.self, Bench.self]
+        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Gallery.self, Products.self, Stock.self, Orders.self, Shipments.self, Pickups.self, Reset.self, SettingsCommand.self, Printers.self, Print.self, Jobs.self, Bench.self]
     )
 }
 
@@ -44,6 +45,9 @@ extension ParsableCommand {
             throw ExitCode(1)
         } catch let error as FulfillmentError {
             printError("error: \(error.message)")
+            throw ExitCode(1)
+        } catch let error as PrintError {
+            printError("error: \(error.description)")
             throw ExitCode(1)
         }
     }

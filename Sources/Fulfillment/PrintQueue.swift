@@ -1,0 +1,119 @@
+public import GRDB
+public import Foundation
+
+/// Which shipments a 송장출력 batch takes.
+public struct PrintSelection: Sendable, Hashable {
+    /// Only this carrier's shipments.
+    public var carrier: String?
+    /// Only shipments with a product option carrying this tag.
+    public var tag: String?
+    /// Only island (도서산간) shipments, or only the others.
+    public var island: Bool?
+    /// Order dates from / to (yyyy-MM-dd, inclusive), by the order time or else the collection time.
+    public var from: String?
+    public var to: String?
+    /// Also shipments printed before (a deliberate second run); shipped ones never.
+    public var includePrinted: Bool
+    /// Exactly these shipments (still filtered by the rest).
+    public var shipmentIds: [Int64]?
+    public var limit: Int?
+
+    public init(carrier: String? = nil, tag: String? = nil, island: Bool? = nil, from: String? = nil, to: String? = nil,
+                includePrinted: Bool = false, shipmentIds: [Int64]? = nil, limit: Int? = nil) {
+        self.carrier = carrier; self.tag = tag; self.island = island; self.from = from; self.to = to
+        self.includePrinted = includePrinted; self.shipmentIds = shipmentIds; self.limit = limit
+    }
+}
+
+extension FulfillmentStore {
+    /// The shipments a batch prints, in the seller's 송장출력 order (`printOrder` keys, stable, final
+    /// tie-break by order id). Held, canceled and shipped orders' shipments are left out.
+    public func printQueue(_ selection: PrintSelection) throws -> [ShipmentDetail] {
+        let settings = try settings()
+        let cutoff = try delayCutoff()
+        for d in [selection.from, selection.to].compactMap({ $0 }) where !Self.isDate(d) {
+            throw FulfillmentError(code: .invalidInput, message: "'\(d)' is not a date (yyyy-MM-dd)")
+        }
+        let details = try writer.read { db -> [ShipmentDetail] in
+            var sql = """
+                SELECT DISTINCT s.id FROM shipment s JOIN salesOrder o ON o.shipmentId = s.id
+                WHERE o.status = 'collected' AND o.hold = 0 AND s.status \(selection.includePrinted ? "IN ('open','printed')" : "= 'open'")
+                """
+            var args: [any DatabaseValueConvertible] = []
+            if let c = selection.carrier { sql += " AND COALESCE(s.carrier, o.carrier) = ?"; args.append(c) }
+            if let i = selection.island { sql += " AND o.island = ?"; args.append(i) }
+            if let f = selection.from { sql += " AND substr(COALESCE(o.orderedAt, o.collectedAt), 1, 10) >= ?"; args.append(f) }
+            if let t = selection.to { sql += " AND substr(COALESCE(o.orderedAt, o.collectedAt), 1, 10) <= ?"; args.append(t) }
+            if let tag = selection.tag {
+                sql += """
+                     AND EXISTS (SELECT 1 FROM orderLine l JOIN productOption p ON p.id = l.optionId
+                     WHERE l.orderId = o.id AND (',' || p.tags || ',') LIKE ?)
+                    """
+                args.append("%," + tag + ",%")
+            }
+            if let ids = selection.shipmentIds {
+                sql += " AND s.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))"
+                args += ids
+                if ids.isEmpty { return [] }
+            }
+            let ids = try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+            return try Self.shipmentDetails(db, ids, delayCutoff: cutoff)
+        }
+        let sorted = Self.sortForPrinting(details, by: settings.printOrder)
+        return selection.limit.map { Array(sorted.prefix($0)) } ?? sorted
+    }
+
+    /// Sorts by the keys in turn (missing values last), then by the first order id.
+    public static func sortForPrinting(_ shipments: [ShipmentDetail], by keys: [Settings.PrintSort]) -> [ShipmentDetail] {
+        enum Value: Comparable { case text(String), number(Int), missing }
+        func value(_ s: ShipmentDetail, _ key: Settings.PrintSortKey) -> Value {
+            let first = s.lines.first
+            switch key {
+            case .orderedAt: return s.orderedAt.map(Value.text) ?? .missing
+            case .orderNo: return s.orderNumbers.first.map(Value.text) ?? .missing
+            case .firstProductName: return first.map { .text($0.productName) } ?? .missing
+            case .sku: return first?.sku.map(Value.text) ?? .missing
+            case .location: return first?.location.map(Value.text) ?? .missing
+            case .totalQuantity: return .number(s.lines.reduce(0) { $0 + $1.quantity })
+            case .lineCount: return .number(s.lines.count)
+            case .receiverName: return .text(s.receiverName)
+            case .postalCode: return .text(s.postalCode)
+            }
+        }
+        let keyed = shipments.map { s in (s, keys.map { value(s, $0.key) }) }
+        return keyed.sorted { a, b in
+            for (i, sort) in keys.enumerated() where a.1[i] != b.1[i] {
+                // Missing values go last whichever the direction.
+                if a.1[i] == .missing { return false }
+                if b.1[i] == .missing { return true }
+                return sort.descending ? a.1[i] > b.1[i] : a.1[i] < b.1[i]
+            }
+            return a.0.firstOrderId < b.0.firstOrderId
+        }.map(\.0)
+    }
+
+    /// Marks shipments printed (in the caller's transaction: the print job and this commit together).
+    /// A printed shipment is not taken by the next batch and cannot be combined any more.
+    public static func markPrinted(_ db: Database, shipmentIds: [Int64]) throws {
+        let update = try db.cachedStatement(sql: "UPDATE shipment SET status = 'printed' WHERE id = ? AND status = 'open'")
+        for id in shipmentIds { try update.execute(arguments: [id]) }
+    }
+
+    /// Puts shipments whose print job was canceled before it printed back into the queue.
+    public func unmarkPrinted(shipmentIds: [Int64], actor: String) throws {
+        try writer.write { db in
+            let update = try db.cachedStatement(sql: "UPDATE shipment SET status = 'open' WHERE id = ? AND status = 'printed'")
+            for id in shipmentIds { try update.execute(arguments: [id]) }
+            try audit(db, actor: actor, action: "shipments.unprint", subject: shipmentIds.map { "shipment \($0)" }.joined(separator: ", "), old: "printed", new: "open")
+        }
+    }
+
+    /// Writes an entry in the audit log (for actions other modules carry out, such as 재출력).
+    public func record(actor: String, action: String, subject: String, detail: String?) throws {
+        try writer.write { db in try audit(db, actor: actor, action: action, subject: subject, old: nil, new: detail) }
+    }
+
+    static func isDate(_ s: String) -> Bool {
+        s.count == 10 && s.enumerated().allSatisfy { i, c in (i == 4 || i == 7) ? c == "-" : c.isASCII && c.isNumber }
+    }
+}

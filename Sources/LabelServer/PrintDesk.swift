@@ -1,0 +1,256 @@
+public import Foundation
+public import Fulfillment
+public import PrintSpool
+public import Rendering
+public import GRDB
+public import LabelModel
+
+/// Where orders meet printers: turns shipments (송장) and received stock into print requests for
+/// the spool — the waybill's data from the order core, the template and printer from the seller's
+/// settings — and keeps both sides in step (a shipment is marked printed in the same transaction
+/// that queues its job). The CLI and the HTTP service both print through here.
+public struct PrintDesk: Sendable {
+    public let fulfillment: FulfillmentStore
+    public let spooler: Spooler
+    public var store: SpoolStore { spooler.store }
+    /// The template for carriers the settings do not name (`waybillFormats`).
+    public var defaultWaybillTemplate = "waybills/generic-4x6"
+    /// The product label template for `printBarcodes` without one.
+    public var defaultBarcodeTemplate = "barcodes/product-50x30"
+
+    public init(fulfillment: FulfillmentStore, spooler: Spooler) {
+        self.fulfillment = fulfillment
+        self.spooler = spooler
+    }
+
+    /// Opens (creating) the database at `path` for both the order core and the spool.
+    public static func open(databasePath: String, rendering: RendererConfiguration, islands: IslandRegions = .empty,
+                            retry: RetryPolicy = RetryPolicy()) throws -> PrintDesk {
+        let fulfillment = try FulfillmentStore.open(path: databasePath, islands: islands)
+        let spool = try SpoolStore(writer: fulfillment.writer, retry: retry)
+        return PrintDesk(fulfillment: fulfillment, spooler: try Spooler(store: spool, rendering: rendering))
+    }
+
+    // MARK: Printers
+
+    /// The printer for a request: the one named, else the carrier's from the settings, else the only
+    /// or `default` profile. With no profile at all, a file printer `default` writing into
+    /// `fallbackDirectory` is added, so labeld prints out of the box.
+    public func resolvePrinter(_ name: String?, carrier: String? = nil, fallbackDirectory: String) throws -> PrinterProfile {
+        if let name { return try store.profile(name) }
+        if let carrier, let configured = try fulfillment.settings().waybillFormats[carrier]?.printer { return try store.profile(configured) }
+        let all = try store.profiles()
+        if let d = all.first(where: { $0.name == "default" }) { return d }
+        if all.count == 1 { return all[0] }
+        if all.isEmpty {
+            let p = PrinterProfile(name: "default", transport: "file:\(fallbackDirectory)", language: .pdf)
+            try store.save(p)
+            return p
+        }
+        throw PrintError(code: .invalidInput, message: "choose a printer (--printer): \(all.map(\.name).joined(separator: ", "))")
+    }
+
+    // MARK: Waybills
+
+    /// The waybill template for a carrier (name and text).
+    public func waybillTemplate(carrier: String?) throws -> (name: String, source: String) {
+        let name = try carrier.flatMap { try fulfillment.settings().waybillFormats[$0]?.template } ?? defaultWaybillTemplate
+        return (name, try templateSource(name))
+    }
+
+    /// A shipped template's text (`name` relative to `templates/`, without `.yaml`). Names cannot
+    /// leave the templates folder.
+    public func templateSource(_ name: String) throws -> String {
+        let clean = name.hasSuffix(".yaml") ? String(name.dropLast(5)) : name
+        guard !clean.isEmpty, !clean.hasPrefix("/"), !clean.split(separator: "/").contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
+            throw PrintError(code: .invalidInput, message: "template '\(name)': a name under templates/, such as waybills/cj")
+        }
+        let path = spooler.rendering.templatesDirectory + "/" + clean + ".yaml"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PrintError(code: .notFound, message: "no template '\(clean)' (\(path))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The record a waybill template binds: receiver, sender, product box rows, markers.
+    public func waybillRecord(_ s: ShipmentDetail, settings: Settings, today: String) throws -> DataValue {
+        guard let waybill = s.waybillNo else {
+            throw FulfillmentError(code: .invalidInput, message: "shipment \(s.id) has no waybill number yet (shipments assign, or import orders with one)")
+        }
+        guard let sender = settings.sender else {
+            throw FulfillmentError(code: .invalidInput, message: "set the sender printed on waybills first: labeld settings set sender '{\"name\":…,\"phone\":…,\"address\":…}'")
+        }
+        let rows = WaybillProductList.rows(s.waybillLines, settings: settings.waybillProductList)
+        var o: [String: DataValue] = [
+            "waybill_no": .string(waybill),
+            "order_no": .string(s.orderNumbers.first ?? ""),
+            "accepted_at": .string(today),
+            "receiver": .object(["name": .string(s.receiverName), "phone": .string(s.receiverPhone),
+                                 "postal_code": .string(s.postalCode), "address": .string(s.address)]),
+            "sender": .object(["name": .string(sender.name), "phone": .string(sender.phone), "address": .string(sender.address)]),
+            "products": .array(rows.map { r in
+                var p: [String: DataValue] = ["name": .string(r.name), "qty": .string(r.qty)]
+                if let option = r.option { p["option"] = .string(option) }
+                return .object(p)
+            }),
+            "quantity": .number(Double(s.lines.reduce(0) { $0 + $1.quantity })),
+            "island": .bool(s.island && settings.islandMarking),
+            "island_text": .string(settings.islandText),
+            "disruption": .bool(s.disruption),
+            "combined": .bool(s.combined),
+            "delayed": .bool(s.delayed),
+            "reprint": .bool(false),
+            "shipment_id": .number(Double(s.id)),
+        ]
+        if let carrier = s.carrier { o["carrier"] = .string(carrier) }
+        if let m = s.message, !m.isEmpty { o["message"] = .string(m) }
+        if s.combined { o["order_numbers"] = .string(s.orderNumbers.joined(separator: ", ")) }
+        return .object(o)
+    }
+
+    func repeatLimits(_ settings: Settings) -> [String: RepeatLimitSpec] {
+        ["products": RepeatLimitSpec(maxRows: settings.waybillProductList.maxLines, overflow: settings.waybillProductList.overflow.rawValue)]
+    }
+
+    static func today() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "Asia/Seoul")
+        f.dateFormat = "yyyy-MM-dd"
+        return f.string(from: Date())
+    }
+
+    /// Prints one shipment's waybill (a scan at a packing station). A repeat — the same idempotency
+    /// key, or the same shipment at the same template revision while a job that printed it stands
+    /// (single or batch) — returns that job and prints nothing: printing again is a 재출력.
+    public func printShipment(_ id: Int64, printer: String? = nil, idempotencyKey: String? = nil, actor: String,
+                              fallbackDirectory: String, goal: Spooler.Goal = .accepted) throws -> Submission {
+        let settings = try fulfillment.settings()
+        let detail = try fulfillment.shipmentDetail(id)
+        if detail.status == "shipped" { throw FulfillmentError(code: .invalidInput, message: "shipment \(id) is already shipped") }
+        let profile = try resolvePrinter(printer, carrier: detail.carrier, fallbackDirectory: fallbackDirectory)
+        let template = try waybillTemplate(carrier: detail.carrier)
+        let record = try waybillRecord(detail, settings: settings, today: Self.today())
+        let request = PrintRequest(kind: "waybill", title: "송장 \(detail.waybillNo ?? "") (\(detail.orderNumbers.first ?? ""))", printer: profile.name,
+                                   templateName: template.name, templateSource: template.source,
+                                   labels: [LabelInput(source: "shipment:\(id)", data: record)], repeatLimits: repeatLimits(settings),
+                                   idempotencyKey: idempotencyKey, sameSourceKinds: ["waybill", "waybill-batch"], actor: actor)
+        return try spooler.submit(request, goal: goal) { db, _ in try FulfillmentStore.markPrinted(db, shipmentIds: [id]) }
+    }
+
+    /// Finds a shipment by what a station scans: a waybill number or an order number.
+    public func shipment(scanned code: String) throws -> Int64 {
+        let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        let digits = trimmed.filter { $0 != "-" && $0 != " " }
+        let id = try fulfillment.writer.read { db -> Int64? in
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM shipment WHERE waybillNo = ?", arguments: [digits]) { return id }
+            return try Int64.fetchOne(db, sql: """
+                SELECT shipmentId FROM salesOrder WHERE (channelOrderNo = ? OR channelOrderNo || '-' || suffix = ?) AND status != 'canceled'
+                ORDER BY id LIMIT 1
+                """, arguments: [trimmed, trimmed])
+        }
+        if let id { return id }
+        // An order without a shipment yet gets one now (one order, one waybill).
+        if let order = try fulfillment.writer.read({ db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM salesOrder WHERE channelOrderNo = ? AND status = 'collected' ORDER BY id LIMIT 1", arguments: [trimmed])
+        }) {
+            return try fulfillment.shipment(forOrder: order)
+        }
+        throw FulfillmentError(code: .notFound, message: "no shipment or order '\(trimmed)'")
+    }
+
+    /// One planned batch: the shipments of one template and printer, in print order.
+    public struct BatchPlan: Sendable {
+        public var template: String
+        public var printer: String
+        public var shipments: [ShipmentDetail]
+    }
+
+    /// The batches `printBatch` would print, in order (one per template and printer).
+    public func planBatch(_ selection: PrintSelection, printer: String?, fallbackDirectory: String) throws -> [BatchPlan] {
+        var plans: [BatchPlan] = []
+        for s in try fulfillment.printQueue(selection) {
+            let template = try waybillTemplate(carrier: s.carrier).name
+            let p = try resolvePrinter(printer, carrier: s.carrier, fallbackDirectory: fallbackDirectory).name
+            if let i = plans.firstIndex(where: { $0.template == template && $0.printer == p }) { plans[i].shipments.append(s) } else {
+                plans.append(BatchPlan(template: template, printer: p, shipments: [s]))
+            }
+        }
+        return plans
+    }
+
+    /// 송장출력: the selected shipments in the seller's print order, one document and one job per
+    /// template and printer; every label's sequence number is recorded with the job.
+    public func printBatch(_ selection: PrintSelection, printer: String? = nil, actor: String, fallbackDirectory: String,
+                           idempotencyKey: String? = nil, goal: Spooler.Goal = .accepted) throws -> [Submission] {
+        let settings = try fulfillment.settings()
+        let today = Self.today()
+        var out: [Submission] = []
+        for (i, plan) in try planBatch(selection, printer: printer, fallbackDirectory: fallbackDirectory).enumerated() {
+            let labels = try plan.shipments.map { LabelInput(source: "shipment:\($0.id)", data: try waybillRecord($0, settings: settings, today: today)) }
+            let ids = plan.shipments.map(\.id)
+            let request = PrintRequest(kind: "waybill-batch", title: "송장출력 \(plan.shipments.count)건 \(today)", printer: plan.printer,
+                                       templateName: plan.template, templateSource: try templateSource(plan.template), labels: labels,
+                                       repeatLimits: repeatLimits(settings), idempotencyKey: idempotencyKey.map { "\($0)/\(i)" }, actor: actor)
+            out.append(try spooler.submit(request, goal: goal) { db, _ in try FulfillmentStore.markPrinted(db, shipmentIds: ids) })
+        }
+        return out
+    }
+
+    /// Product barcode labels: one label per unit (`copies`), for a SKU from the catalog.
+    public func printBarcodes(sku: String, copies: Int, printer: String?, template: String?, idempotencyKey: String? = nil,
+                              actor: String, fallbackDirectory: String, goal: Spooler.Goal = .accepted) throws -> Submission {
+        guard (1...10_000).contains(copies) else { throw PrintError(code: .invalidInput, message: "copies must be from 1 to 10000, not \(copies)") }
+        guard let option = try fulfillment.optionStocks(skuPrefix: sku).first(where: { $0.sku == sku }) else {
+            throw FulfillmentError(code: .notFound, message: "no product option with SKU '\(sku)'")
+        }
+        guard let barcode = option.barcode, !barcode.isEmpty else {
+            throw FulfillmentError(code: .invalidInput, message: "SKU '\(sku)' has no barcode (GTIN) in the catalog")
+        }
+        let profile = try resolvePrinter(printer, fallbackDirectory: fallbackDirectory)
+        let name = template ?? defaultBarcodeTemplate
+        var record: [String: DataValue] = ["name": .string(option.name), "sku": .string(sku), "gtin": .string(barcode)]
+        if !option.option.isEmpty { record["option"] = .string(option.option) }
+        let labels = (1...copies).map { _ in LabelInput(source: "sku:\(sku)", data: .object(record)) }
+        let request = PrintRequest(kind: "barcode", title: "바코드 \(sku) ×\(copies)", printer: profile.name, templateName: name,
+                                   templateSource: try templateSource(name), labels: labels,
+                                   idempotencyKey: idempotencyKey, actor: actor)
+        return try spooler.submit(request, goal: goal)
+    }
+
+    // MARK: Jobs
+
+    /// 재출력: prints a job again from its template revision and data, with the marker and the
+    /// reason in the audit log.
+    public func reprint(jobId: Int64, reason: String, printer: String? = nil, actor: String, goal: Spooler.Goal = .accepted) throws -> PrintJob {
+        let original = try store.job(jobId)
+        guard original.state != .queued && original.state != .rendering else {
+            throw PrintError(code: .conflict, message: "job \(jobId) has not printed yet: nothing to reprint")
+        }
+        let job = try store.reprint(jobId: jobId, reason: reason, actor: actor, printer: try printer.map { try store.profile($0) })
+        try fulfillment.record(actor: actor, action: "print.reprint", subject: "job \(jobId) → job \(job.id)", detail: reason)
+        return try spooler.process(job.id, goal: goal)
+    }
+
+    /// Cancels a job; its shipments go back to the print queue when nothing of it reached a printer.
+    public func cancel(jobId: Int64, actor: String) throws -> PrintJob {
+        let before = try store.job(jobId)
+        let job = try spooler.cancel(jobId)
+        if before.labelsSent == 0 && before.reprintOf == nil && before.kind.hasPrefix("waybill") {
+            let ids = before.sources.compactMap { $0.hasPrefix("shipment:") ? Int64($0.dropFirst(9)) : nil }
+            try fulfillment.unmarkPrinted(shipmentIds: ids, actor: actor)
+        }
+        try fulfillment.record(actor: actor, action: "print.cancel", subject: "job \(jobId)", detail: nil)
+        return job
+    }
+}
+
+extension PrintDesk {
+    /// 초기화 (owner only, confirmed, backed up first): the order core's data and the print history.
+    /// Printer profiles stay. Returns the backup's path.
+    public func reset(role: Role, actor: String, confirmation: String, backupDirectory: String) throws -> String {
+        let backup = try fulfillment.reset(role: role, actor: actor, confirmation: confirmation, backupDirectory: backupDirectory)
+        try fulfillment.writer.write { db in try SpoolStore.reset(db) }
+        return backup
+    }
+}

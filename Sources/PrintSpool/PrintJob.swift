@@ -1,0 +1,91 @@
+public import Foundation
+public import LabelModel
+
+/// One print job as stored: what it prints, where, and how far it got.
+public struct PrintJob: Codable, Sendable, Hashable {
+    public var id: Int64
+    /// `waybill`, `waybill-batch`, `barcode` …
+    public var kind: String
+    public var title: String
+    public var printer: String
+    public var language: PrinterProfile.Language
+    public var dpi: Int
+    public var templateName: String
+    public var templateRevision: Int
+    public var state: PrintJobState
+    public var reason: String?
+    public var attempts: Int
+    public var labelCount: Int
+    public var labelsSent: Int
+    public var remoteJobId: Int?
+    public var idempotencyKey: String?
+    /// 재출력: the job this one reprints, and why.
+    public var reprintOf: Int64?
+    public var reprintReason: String?
+    public var actor: String
+    public var createdAt: String
+    public var updatedAt: String
+    /// Milliseconds per stage: `persist`, `render`, `send` (and `total` for the submitting call).
+    public var timings: [String: Double]
+    /// Where each label came from (`shipment:12`, `sku:RICE-4KG`), in print order.
+    public var sources: [String]
+}
+
+/// A label to print: where it came from and the data it binds to the template.
+public struct LabelInput: Sendable, Hashable {
+    public var source: String
+    public var data: DataValue
+    public init(source: String, data: DataValue) { self.source = source; self.data = data }
+}
+
+/// A template at a revision: the text that rendered (or will render) a job, kept so a reprint is
+/// the same label even after the template file changed.
+public struct TemplateRevision: Sendable, Hashable {
+    public var name: String
+    public var revision: Int
+    public var source: String
+    public init(name: String, revision: Int, source: String) { self.name = name; self.revision = revision; self.source = source }
+}
+
+/// The seller's product-box limits (송장 내 상품리스트) stored with the job, so a reprint lays out the same.
+public struct RepeatLimitSpec: Codable, Sendable, Hashable {
+    public var maxRows: Int?
+    /// `summary` or `continuation`.
+    public var overflow: String?
+    public init(maxRows: Int?, overflow: String?) { self.maxRows = maxRows; self.overflow = overflow }
+}
+
+/// What a caller asks to print.
+public struct PrintRequest: Sendable {
+    public var kind: String
+    public var title: String
+    public var printer: String
+    /// Template name under `templates/` without `.yaml` (`waybills/cj`).
+    public var templateName: String
+    /// The template text now (the file's content); stored as a new revision when it changed.
+    public var templateSource: String
+    public var labels: [LabelInput]
+    public var repeatLimits: [String: RepeatLimitSpec]
+    /// A repeated request with the same key returns the existing job instead of printing again.
+    /// Nil: derived from (label sources, kind, template revision).
+    public var idempotencyKey: String?
+    /// Also a repeat: a label of the same source already in a standing job (not failed, canceled or a
+    /// reprint) of one of these kinds at the same template revision — a waybill scanned again after
+    /// its batch printed returns that batch's job; printing it again is a 재출력.
+    public var sameSourceKinds: [String]
+    public var actor: String
+
+    public init(kind: String, title: String, printer: String, templateName: String, templateSource: String, labels: [LabelInput],
+                repeatLimits: [String: RepeatLimitSpec] = [:], idempotencyKey: String? = nil, sameSourceKinds: [String] = [], actor: String) {
+        self.sameSourceKinds = sameSourceKinds
+        self.kind = kind; self.title = title; self.printer = printer; self.templateName = templateName
+        self.templateSource = templateSource; self.labels = labels; self.repeatLimits = repeatLimits
+        self.idempotencyKey = idempotencyKey; self.actor = actor
+    }
+}
+
+/// What `submit` answers: the job, and whether it was already there (an idempotent repeat).
+public struct Submission: Sendable, Hashable {
+    public var job: PrintJob
+    public var repeated: Bool
+}

@@ -1,0 +1,136 @@
+public import Foundation
+
+/// A printer's state as its transport reports it.
+public struct PrinterStatus: Codable, Sendable, Hashable {
+    public enum State: String, Codable, Sendable {
+        case idle, processing, stopped, offline
+    }
+    public var state: State
+    /// IPP `printer-state-reasons` (`media-empty`, `cover-open`, `paused`, …), or the same keywords
+    /// read from a Zebra's `~HS` answer; empty when nothing is wrong.
+    public var reasons: [String]
+    public var acceptingJobs: Bool
+    /// IPP `media-ready`/`media-default`, when the printer says.
+    public var media: String?
+    /// The printer's own words (`printer-state-message`, the socket error).
+    public var message: String?
+
+    public init(state: State, reasons: [String] = [], acceptingJobs: Bool = true, media: String? = nil, message: String? = nil) {
+        self.state = state; self.reasons = reasons; self.acceptingJobs = acceptingJobs; self.media = media; self.message = message
+    }
+
+    /// Reasons that stop a label from coming out (IPP keywords, with or without -error/-warning).
+    static let blocking = ["media-empty", "media-needed", "media-jam", "cover-open", "door-open", "paused", "offline", "marker-supply-empty", "shutdown"]
+
+    /// Whether a job sent now would print.
+    public var ready: Bool {
+        state != .stopped && state != .offline && acceptingJobs
+            && !reasons.contains { r in Self.blocking.contains { r == $0 || r.hasPrefix($0 + "-") } && !r.hasSuffix("-report") && !r.hasSuffix("-warning") }
+    }
+
+    /// Why the printer is not ready, in words a packer can act on (Korean first).
+    public var notReadyReason: String {
+        var parts: [String] = []
+        for r in reasons where Self.blocking.contains(where: { r == $0 || r.hasPrefix($0 + "-") }) && !r.hasSuffix("-warning") {
+            switch r.replacingOccurrences(of: "-error", with: "") {
+            case "media-empty", "media-needed": parts.append("용지 없음 (paper out)")
+            case "cover-open", "door-open": parts.append("헤드/커버 열림 (head open)")
+            case "paused": parts.append("일시정지 (paused)")
+            case "media-jam": parts.append("용지 걸림 (paper jam)")
+            case "marker-supply-empty": parts.append("리본 없음 (ribbon out)")
+            default: parts.append(r)
+            }
+        }
+        if state == .offline { parts.append("연결 안 됨 (offline\(message.map { ": \($0)" } ?? ""))") }
+        if state == .stopped && parts.isEmpty { parts.append("프린터 정지됨 (printer stopped)") }
+        if !acceptingJobs { parts.append("작업을 받지 않음 (not accepting jobs)") }
+        return parts.isEmpty ? "ready" : parts.joined(separator: ", ")
+    }
+}
+
+/// One document on its way to a printer: the bytes, where each label starts (so a stream can
+/// resume at label k) and the label to start from.
+public struct Delivery: Sendable {
+    public var jobId: Int64
+    public var title: String
+    public var language: PrinterProfile.Language
+    public var document: [UInt8]
+    /// Byte offset where each label starts, ascending; `document.count` ends the last.
+    public var labelOffsets: [Int]
+    /// The first label still to send (0 for a new job).
+    public var firstLabel: Int
+
+    public init(jobId: Int64, title: String, language: PrinterProfile.Language, document: [UInt8], labelOffsets: [Int], firstLabel: Int = 0) {
+        self.jobId = jobId; self.title = title; self.language = language; self.document = document
+        self.labelOffsets = labelOffsets; self.firstLabel = firstLabel
+    }
+
+    /// The bytes from label `k` on (the whole document for 0). Only ZPL streams resume mid-document.
+    public func bytes(fromLabel k: Int) -> ArraySlice<UInt8> {
+        guard k > 0, k < labelOffsets.count else { return document[...] }
+        return document[labelOffsets[k]...]
+    }
+}
+
+/// What a transport reports while it sends.
+public enum DeliveryEvent: Sendable {
+    /// A print server took the job under this id (persist it before the document goes out, so a
+    /// restart can ask what became of it).
+    case remoteJobCreated(Int)
+    /// This many labels (counted from the document's start) have been written to the printer.
+    case labelsDelivered(Int)
+}
+
+/// How a delivery ended.
+public enum DeliveryResult: Sendable, Hashable {
+    /// Written to the device (socket, file): nothing further to follow.
+    case written
+    /// Handed to a print server or IPP printer, which now prints it under this id.
+    case accepted(remoteJobId: Int)
+}
+
+/// A job as the print server sees it (IPP `job-state`).
+public struct RemoteJob: Sendable, Hashable {
+    public enum State: Int, Sendable {
+        case pending = 3, held = 4, processing = 5, stopped = 6, canceled = 7, aborted = 8, completed = 9
+        public var isFinal: Bool { self == .canceled || self == .aborted || self == .completed }
+    }
+    public var id: Int
+    public var state: State
+    public var reasons: [String]
+    /// IPP `number-of-documents` (nil when the server does not say): 0 means the document never
+    /// arrived whole.
+    public var documents: Int?
+    public var message: String?
+
+    public init(id: Int, state: State, reasons: [String], documents: Int?, message: String? = nil) {
+        self.id = id; self.state = state; self.reasons = reasons; self.documents = documents; self.message = message
+    }
+}
+
+/// The seam between the spool and a printer: CUPS queues and IPP printers (``IPPTransport``), raw
+/// port-9100 sockets (``SocketTransport``) and folders (``FileTransport``).
+public protocol PrintTransport: Sendable {
+    /// The printer's state now (never throws for an unreachable printer: that is `.offline`).
+    func status() -> PrinterStatus
+    /// Sends the delivery's document from its first label on, reporting progress through `event`
+    /// (which may throw to stop). Throws ``PrintError`` with code `.unavailable` when the printer
+    /// cannot take it now (the job is held and retried) or `.refused` when it never will.
+    func deliver(_ delivery: Delivery, event: (DeliveryEvent) throws -> Void) throws -> DeliveryResult
+    /// What became of a job the server accepted; nil for transports without server-side jobs or
+    /// when the server no longer knows it.
+    func remoteJob(_ id: Int) throws(PrintError) -> RemoteJob?
+    /// Cancels a job the server accepted.
+    func cancelRemote(_ id: Int) throws(PrintError)
+}
+
+extension PrinterProfile {
+    /// The transport for this profile.
+    public func makeTransport() throws(PrintError) -> any PrintTransport {
+        switch try endpoint() {
+        case .cups, .ipp: return try IPPTransport(endpoint: try endpoint(), printer: name)
+        case .socket(let host, let port): return SocketTransport(host: host, port: port, answersHostStatus: answersHostStatus)
+        case .file(let dir): return FileTransport(directory: dir, printer: name, language: language)
+        }
+    }
+}

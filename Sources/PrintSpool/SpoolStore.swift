@@ -1,0 +1,404 @@
+public import GRDB
+public import Foundation
+public import LabelModel
+
+/// The durable print queue, in the same SQLite database as the order core: printer profiles,
+/// template revisions, jobs, each label's data snapshot and the rendered document. A request is
+/// committed here before anyone is told it was accepted.
+public struct SpoolStore: Sendable {
+    public let writer: any DatabaseWriter
+    public let retry: RetryPolicy
+    public let now: @Sendable () -> Date
+
+    public init(writer: any DatabaseWriter, retry: RetryPolicy = RetryPolicy(), now: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.writer = writer
+        self.retry = retry
+        self.now = now
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("spool-v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE printerProfile (name TEXT PRIMARY KEY, json TEXT NOT NULL, updatedAt TEXT NOT NULL);
+                CREATE TABLE templateRevision (name TEXT NOT NULL, revision INTEGER NOT NULL, source TEXT NOT NULL,
+                    createdAt TEXT NOT NULL, PRIMARY KEY (name, revision));
+                CREATE TABLE printJob (id INTEGER PRIMARY KEY, idempotencyKey TEXT UNIQUE, kind TEXT NOT NULL, title TEXT NOT NULL,
+                    printer TEXT NOT NULL, language TEXT NOT NULL, dpi INTEGER NOT NULL,
+                    templateName TEXT NOT NULL, templateRevision INTEGER NOT NULL, repeatLimits TEXT NOT NULL DEFAULT '{}',
+                    state TEXT NOT NULL, reason TEXT, attempts INTEGER NOT NULL DEFAULT 0, nextAttemptAt REAL NOT NULL DEFAULT 0,
+                    remoteJobId INTEGER, labelCount INTEGER NOT NULL, labelsSent INTEGER NOT NULL DEFAULT 0,
+                    hasDocument INTEGER NOT NULL DEFAULT 0, reprintOf INTEGER REFERENCES printJob(id), reprintReason TEXT,
+                    actor TEXT NOT NULL, owner INTEGER, createdAt TEXT NOT NULL, updatedAt TEXT NOT NULL,
+                    timings TEXT NOT NULL DEFAULT '{}', sources TEXT NOT NULL,
+                    FOREIGN KEY (templateName, templateRevision) REFERENCES templateRevision(name, revision));
+                CREATE INDEX printJob_state ON printJob(state, nextAttemptAt);
+                CREATE TABLE printLabel (jobId INTEGER NOT NULL REFERENCES printJob(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+                    source TEXT NOT NULL, data TEXT NOT NULL, byteOffset INTEGER, PRIMARY KEY (jobId, seq));
+                CREATE INDEX printLabel_source ON printLabel(source);
+                CREATE TABLE printDocument (jobId INTEGER PRIMARY KEY REFERENCES printJob(id) ON DELETE CASCADE, bytes BLOB NOT NULL);
+                """)
+        }
+        return m
+    }
+
+    nonisolated(unsafe) static let stampFormat: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+    func stamp() -> String { Self.stampFormat.string(from: now()) }
+
+    // MARK: Printers
+
+    /// Adds or replaces a printer profile (validated first).
+    public func save(_ profile: PrinterProfile) throws {
+        try profile.validate()
+        let json = String(decoding: try JSONEncoder.sorted.encode(profile), as: UTF8.self)
+        try writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO printerProfile (name, json, updatedAt) VALUES (?, ?, ?)", arguments: [profile.name, json, stamp()])
+        }
+    }
+
+    public func profiles() throws -> [PrinterProfile] {
+        try writer.read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM printerProfile ORDER BY name").map { try JSONDecoder().decode(PrinterProfile.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func profile(_ name: String) throws -> PrinterProfile {
+        guard let json = try writer.read({ db in try String.fetchOne(db, sql: "SELECT json FROM printerProfile WHERE name = ?", arguments: [name]) }) else {
+            let known = (try? profiles().map(\.name)) ?? []
+            throw PrintError(code: .notFound, message: "no printer '\(name)'" + (known.isEmpty ? " (add one with `labeld printers add`)" : " (printers: \(known.joined(separator: ", ")))"))
+        }
+        return try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8))
+    }
+
+    public func removeProfile(_ name: String) throws {
+        _ = try profile(name)
+        try writer.write { db in try db.execute(sql: "DELETE FROM printerProfile WHERE name = ?", arguments: [name]) }
+    }
+
+    // MARK: Template revisions
+
+    /// The revision holding exactly `source` for `name`, made (number = last + 1) when the text is new.
+    static func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
+        if let r = try Int.fetchOne(db, sql: "SELECT revision FROM templateRevision WHERE name = ? AND source = ? ORDER BY revision DESC LIMIT 1", arguments: [name, source]) {
+            return r
+        }
+        let next = (try Int.fetchOne(db, sql: "SELECT MAX(revision) FROM templateRevision WHERE name = ?", arguments: [name]) ?? 0) + 1
+        try db.execute(sql: "INSERT INTO templateRevision (name, revision, source, createdAt) VALUES (?, ?, ?, ?)", arguments: [name, next, source, at])
+        return next
+    }
+
+    /// Records `source` as a revision of `name` (or finds the one that holds it).
+    @discardableResult
+    public func recordRevision(name: String, source: String) throws -> Int {
+        try writer.write { db in try Self.revision(db, name: name, source: source, at: stamp()) }
+    }
+
+    public func templateRevision(name: String, revision: Int) throws -> TemplateRevision {
+        guard let source = try writer.read({ db in
+            try String.fetchOne(db, sql: "SELECT source FROM templateRevision WHERE name = ? AND revision = ?", arguments: [name, revision])
+        }) else { throw PrintError(code: .notFound, message: "no revision \(revision) of template '\(name)'") }
+        return TemplateRevision(name: name, revision: revision, source: source)
+    }
+
+    /// Revisions of a template, newest first.
+    public func revisions(name: String) throws -> [(revision: Int, createdAt: String)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT revision, createdAt FROM templateRevision WHERE name = ? ORDER BY revision DESC", arguments: [name]).map { ($0[0], $0[1]) }
+        }
+    }
+
+    // MARK: Jobs
+
+    /// The key of a request without one: label sources, kind and template revision.
+    static func derivedKey(kind: String, sources: [String], template: String, revision: Int) -> String {
+        let list = sources.joined(separator: ",")
+        if list.utf8.count <= 160 { return "\(kind):\(list)@\(template)#\(revision)" }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in list.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return "\(kind):\(sources.count)x\(String(hash, radix: 16))@\(template)#\(revision)"
+    }
+
+    /// Persists a request (one transaction) and returns its job — or, for a key already used by a
+    /// job that is not failed or canceled, that job (`repeated`). `alsoInTransaction` runs in the
+    /// same transaction (the caller marks its shipments printed there). Nothing is sent here.
+    public func submit(_ request: PrintRequest, profile: PrinterProfile,
+                       alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
+        guard !request.labels.isEmpty else { throw PrintError(code: .invalidInput, message: "nothing to print: no labels") }
+        guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
+        let encoder = JSONEncoder.sorted
+        let datas = try request.labels.map { String(decoding: try encoder.encode($0.data), as: UTF8.self) }
+        let limits = String(decoding: try encoder.encode(request.repeatLimits), as: UTF8.self)
+        let sources = String(decoding: try encoder.encode(request.labels.map(\.source)), as: UTF8.self)
+        let at = stamp()
+        return try durably { db in
+            let revision = try Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
+            let key = request.idempotencyKey ?? Self.derivedKey(kind: request.kind, sources: request.labels.map(\.source), template: request.templateName, revision: revision)
+            if let existing = try Row.fetchOne(db, sql: "SELECT id, state FROM printJob WHERE idempotencyKey = ?", arguments: [key]) {
+                let state = PrintJobState(rawValue: existing["state"]) ?? .queued
+                if state != .failed && state != .canceled {
+                    return Submission(job: try Self.job(db, id: existing["id"]), repeated: true)
+                }
+                // A failed or canceled job frees its key: this request prints.
+                try db.execute(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE id = ?", arguments: [existing["id"] as Int64])
+            }
+            if !request.sameSourceKinds.isEmpty, request.labels.count == 1,
+               let standing = try Int64.fetchOne(db, sql: """
+                    SELECT j.id FROM printLabel l JOIN printJob j ON j.id = l.jobId
+                    WHERE l.source = ? AND j.kind IN (\(request.sameSourceKinds.map { _ in "?" }.joined(separator: ",")))
+                      AND j.templateName = ? AND j.templateRevision = ? AND j.reprintOf IS NULL AND j.state NOT IN ('failed','canceled')
+                    ORDER BY j.id DESC LIMIT 1
+                    """, arguments: StatementArguments([request.labels[0].source] + request.sameSourceKinds + [request.templateName, revision])) {
+                return Submission(job: try Self.job(db, id: standing), repeated: true)
+            }
+            try db.execute(sql: """
+                INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
+                    state, labelCount, actor, createdAt, updatedAt, sources)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+                """, arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
+                                 limits, request.labels.count, request.actor, at, at, sources])
+            let id = db.lastInsertedRowID
+            let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
+            for (i, label) in request.labels.enumerated() {
+                try insert.execute(arguments: [id, i + 1, label.source, datas[i]])
+            }
+            try alsoInTransaction?(db, id)
+            return Submission(job: try Self.job(db, id: id), repeated: false)
+        }
+    }
+
+    /// One transaction committed with `synchronous = FULL`: on disk, not only in the OS cache, before
+    /// it returns — the acknowledgment of a print request must survive a power loss too.
+    func durably<T>(_ body: @escaping (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            let previous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = \(previous)") }
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// 재출력: a new job with the original's template revision and data, the 재출력 marker on
+    /// (`reprint: true` in each record), and the reason. Never deduplicated.
+    public func reprint(jobId: Int64, reason: String, actor: String, printer: PrinterProfile? = nil) throws -> PrintJob {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw PrintError(code: .invalidInput, message: "a reprint needs a reason (--reason)") }
+        let original = try job(jobId)
+        let profile = try printer ?? self.profile(original.printer)
+        let at = stamp()
+        return try durably { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT seq, source, data FROM printLabel WHERE jobId = ? ORDER BY seq", arguments: [jobId])
+            try db.execute(sql: """
+                INSERT INTO printJob (kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
+                    state, labelCount, reprintOf, reprintReason, actor, createdAt, updatedAt, sources)
+                SELECT kind, '재출력 ' || title, ?, ?, ?, templateName, templateRevision, repeatLimits, 'queued', labelCount, id, ?, ?, ?, ?, sources
+                FROM printJob WHERE id = ?
+                """, arguments: [profile.name, profile.language.rawValue, profile.dpi, trimmed, actor, at, at, jobId])
+            let id = db.lastInsertedRowID
+            let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
+            for row in rows {
+                var data = try JSONDecoder().decode(DataValue.self, from: Data((row["data"] as String).utf8))
+                if case .object(var o) = data { o["reprint"] = .bool(true); data = .object(o) }
+                try insert.execute(arguments: [id, row["seq"] as Int, row["source"] as String, String(decoding: try JSONEncoder.sorted.encode(data), as: UTF8.self)])
+            }
+            return try Self.job(db, id: id)
+        }
+    }
+
+    public func job(_ id: Int64) throws -> PrintJob {
+        try writer.read { db in try Self.job(db, id: id) }
+    }
+
+    static func job(_ db: Database, id: Int64) throws -> PrintJob {
+        guard let r = try Row.fetchOne(db, sql: "SELECT * FROM printJob WHERE id = ?", arguments: [id]) else {
+            throw PrintError(code: .notFound, message: "no print job \(id)")
+        }
+        return try PrintJob(row: r)
+    }
+
+    /// Jobs, newest first; optionally only some states or one printer.
+    public func jobs(limit: Int = 50, states: [PrintJobState] = [], printer: String? = nil) throws -> [PrintJob] {
+        try writer.read { db in
+            var sql = "SELECT * FROM printJob WHERE 1"
+            var args: [any DatabaseValueConvertible] = []
+            if !states.isEmpty { sql += " AND state IN (\(states.map { _ in "?" }.joined(separator: ",")))"; args += states.map(\.rawValue) }
+            if let printer { sql += " AND printer = ?"; args.append(printer) }
+            sql += " ORDER BY id DESC LIMIT ?"
+            args.append(limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(PrintJob.init(row:))
+        }
+    }
+
+    /// The labels of a job in print order: source, data snapshot, byte offset in the document.
+    public func labels(jobId: Int64) throws -> [(source: String, data: DataValue, offset: Int?)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT source, data, byteOffset FROM printLabel WHERE jobId = ? ORDER BY seq", arguments: [jobId]).map {
+                ($0[0], try JSONDecoder().decode(DataValue.self, from: Data(($0[1] as String).utf8)), $0[2])
+            }
+        }
+    }
+
+    /// The rendered document of a job (nil before it is rendered).
+    public func document(jobId: Int64) throws -> [UInt8]? {
+        try writer.read { db in try Data.fetchOne(db, sql: "SELECT bytes FROM printDocument WHERE jobId = ?", arguments: [jobId]).map { [UInt8]($0) } }
+    }
+
+    func repeatLimits(jobId: Int64) throws -> [String: RepeatLimitSpec] {
+        let json = try writer.read { db in try String.fetchOne(db, sql: "SELECT repeatLimits FROM printJob WHERE id = ?", arguments: [jobId]) } ?? "{}"
+        return try JSONDecoder().decode([String: RepeatLimitSpec].self, from: Data(json.utf8))
+    }
+
+    // MARK: State (used by the spooler)
+
+    func machine(_ job: PrintJob, hasDocument: Bool) -> PrintJobMachine {
+        PrintJobMachine(state: job.state, hasDocument: hasDocument, labelCount: job.labelCount, labelsSent: job.labelsSent,
+                        remoteJobId: job.remoteJobId, attempts: job.attempts, reason: job.reason, retry: retry)
+    }
+
+    func loadMachine(_ id: Int64) throws -> (PrintJob, PrintJobMachine) {
+        try writer.read { db in
+            let job = try Self.job(db, id: id)
+            let has = try Bool.fetchOne(db, sql: "SELECT hasDocument FROM printJob WHERE id = ?", arguments: [id]) ?? false
+            return (job, machine(job, hasDocument: has))
+        }
+    }
+
+    /// Persists the machine's state (one transaction); `retryAfter` sets when a held job is due.
+    func persist(_ id: Int64, _ m: PrintJobMachine, retryAfter: Double? = nil, timings: [String: Double] = [:], release: Bool = false) throws {
+        let at = stamp()
+        let due = retryAfter.map { now().timeIntervalSince1970 + $0 }
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE printJob SET state = ?, reason = ?, attempts = ?, labelsSent = ?, remoteJobId = ?, labelCount = ?,
+                    nextAttemptAt = COALESCE(?, nextAttemptAt), updatedAt = ?, owner = CASE WHEN ? THEN NULL ELSE owner END
+                WHERE id = ? AND (state != 'canceled' OR ? = 'canceled')
+                """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, due, at, release, id, m.state.rawValue])
+            if !timings.isEmpty { try Self.mergeTimings(db, id, timings) }
+        }
+    }
+
+    static func mergeTimings(_ db: Database, _ id: Int64, _ timings: [String: Double]) throws {
+        let old = try String.fetchOne(db, sql: "SELECT timings FROM printJob WHERE id = ?", arguments: [id]) ?? "{}"
+        var t = (try? JSONDecoder().decode([String: Double].self, from: Data(old.utf8))) ?? [:]
+        t.merge(timings) { $1 }
+        try db.execute(sql: "UPDATE printJob SET timings = ? WHERE id = ?", arguments: [String(decoding: try JSONEncoder.sorted.encode(t), as: UTF8.self), id])
+    }
+
+    /// Stores the rendered document and where each label starts, with the machine's new state.
+    func storeDocument(_ id: Int64, bytes: [UInt8], offsets: [Int], machine m: PrintJobMachine, renderMS: Double) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO printDocument (jobId, bytes) VALUES (?, ?)", arguments: [id, Data(bytes)])
+            let update = try db.cachedStatement(sql: "UPDATE printLabel SET byteOffset = ? WHERE jobId = ? AND seq = ?")
+            for (i, o) in offsets.enumerated() { try update.execute(arguments: [o, id, i + 1]) }
+            try db.execute(sql: "UPDATE printJob SET hasDocument = 1, state = ?, labelCount = ?, updatedAt = ? WHERE id = ?",
+                           arguments: [m.state.rawValue, m.labelCount, stamp(), id])
+            try Self.mergeTimings(db, id, ["render": renderMS])
+        }
+    }
+
+    /// Claims the job for this process (unless another live process works on it), loads it and
+    /// applies the machine's `.run` step — one transaction. Nil when another process has it.
+    func claimAndRun(_ id: Int64) throws -> (PrintJob, PrintJobMachine, PrintJobMachine.Action)? {
+        let me = Int64(getpid())
+        let at = stamp()
+        return try writer.write { db in
+            if let owner = try Int64.fetchOne(db, sql: "SELECT owner FROM printJob WHERE id = ?", arguments: [id]),
+               owner != me, kill(pid_t(owner), 0) == 0 {
+                return nil
+            }
+            let job = try Self.job(db, id: id)
+            let has = try Bool.fetchOne(db, sql: "SELECT hasDocument FROM printJob WHERE id = ?", arguments: [id]) ?? false
+            var m = machine(job, hasDocument: has)
+            if job.state.isFinal { return (job, m, .none) }
+            let action = try m.handle(.run)
+            try db.execute(sql: "UPDATE printJob SET owner = ?, state = ?, reason = ?, labelsSent = ?, remoteJobId = ?, updatedAt = ? WHERE id = ?",
+                           arguments: [me, m.state.rawValue, m.reason, m.labelsSent, m.remoteJobId, at, id])
+            return (job, m, action)
+        }
+    }
+
+    /// Persists the final state of this round with the stage timings, releases the job, returns it.
+    func finish(_ id: Int64, _ m: PrintJobMachine, timings: [String: Double]) throws -> PrintJob {
+        let at = stamp()
+        return try writer.write { db in
+            try db.execute(sql: """
+                UPDATE printJob SET state = ?, reason = ?, attempts = ?, labelsSent = ?, remoteJobId = ?, labelCount = ?, updatedAt = ?
+                WHERE id = ? AND state != 'canceled'
+                """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, at, id])
+            try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ?", arguments: [id])
+            try Self.mergeTimings(db, id, timings)
+            return try Self.job(db, id: id)
+        }
+    }
+
+    func release(_ id: Int64) throws {
+        try writer.write { db in try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ? AND owner = ?", arguments: [id, Int64(getpid())]) }
+    }
+
+    /// Jobs a worker should take up now: new, due for retry, followed on a print server, or left
+    /// mid-way by a process that is gone.
+    public func dueJobs() throws -> [Int64] {
+        let t = now().timeIntervalSince1970
+        return try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, owner FROM printJob WHERE state IN ('queued','held','rendering','sending','sent') AND nextAttemptAt <= ? ORDER BY id",
+                             arguments: [t]).compactMap { row in
+                if let owner: Int64 = row["owner"], owner != Int64(getpid()), kill(pid_t(owner), 0) == 0 { return nil }
+                return row["id"]
+            }
+        }
+    }
+
+    /// When the next held job is due (nil when none waits).
+    public func nextDue() throws -> Date? {
+        try writer.read { db in
+            try Double.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM printJob WHERE state IN ('queued','held','rendering','sending','sent')")
+        }.map { Date(timeIntervalSince1970: $0) }
+    }
+
+    /// Counts by state (for metrics and `jobs list`).
+    public func countsByState() throws -> [PrintJobState: Int] {
+        try writer.read { db in
+            var out: [PrintJobState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM printJob GROUP BY state") {
+                if let s = PrintJobState(rawValue: row[0]) { out[s] = row[1] }
+            }
+            return out
+        }
+    }
+
+    /// 초기화: deletes print history (jobs, labels, documents) and template revisions; keeps printers.
+    public static func reset(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM printDocument; DELETE FROM printLabel; DELETE FROM printJob; DELETE FROM templateRevision;")
+    }
+}
+
+extension PrintJob {
+    init(row r: Row) throws {
+        id = r["id"]; kind = r["kind"]; title = r["title"]; printer = r["printer"]
+        language = PrinterProfile.Language(rawValue: r["language"]) ?? .zpl
+        dpi = r["dpi"]; templateName = r["templateName"]; templateRevision = r["templateRevision"]
+        state = PrintJobState(rawValue: r["state"]) ?? .queued
+        reason = r["reason"]; attempts = r["attempts"]; labelCount = r["labelCount"]; labelsSent = r["labelsSent"]
+        remoteJobId = r["remoteJobId"]; idempotencyKey = r["idempotencyKey"]; reprintOf = r["reprintOf"]; reprintReason = r["reprintReason"]
+        actor = r["actor"]; createdAt = r["createdAt"]; updatedAt = r["updatedAt"]
+        timings = (try? JSONDecoder().decode([String: Double].self, from: Data((r["timings"] as String).utf8))) ?? [:]
+        sources = try JSONDecoder().decode([String].self, from: Data((r["sources"] as String).utf8))
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

@@ -1,0 +1,344 @@
+public import Foundation
+public import LabelModel
+public import Rendering
+public import GRDB
+
+/// Drives jobs from the durable queue to the printer: renders (from the stored template revision
+/// and data snapshot), sends through the printer's transport, follows the print server's job,
+/// holds and retries when the printer is not ready. Each step's state is committed before the
+/// next starts, so a restarted process takes every job up where it was.
+public final class Spooler: Sendable {
+    public let store: SpoolStore
+    public let rendering: RendererConfiguration
+    let carriers: [String: CarrierProfile]
+    /// The transport of a printer profile (tests may wrap one).
+    let transportFor: @Sendable (PrinterProfile) throws(PrintError) -> any PrintTransport
+    /// Renderers kept warm between jobs (making one loads the fonts: ~10 ms), and parsed template
+    /// revisions: a scan renders on the calling thread with both at hand.
+    let renderers = RendererPool()
+    let templates = TemplateCache()
+
+    public init(store: SpoolStore, rendering: RendererConfiguration,
+                transportFor: @escaping @Sendable (PrinterProfile) throws(PrintError) -> any PrintTransport = { p throws(PrintError) in try p.makeTransport() }) throws {
+        self.store = store
+        self.rendering = rendering
+        self.carriers = try rendering.carrierProfiles()
+        self.transportFor = transportFor
+    }
+
+    /// How far `process` drives a job before it returns.
+    public enum Goal: Sendable {
+        /// Until the printer or print server has it (sent / completed), or it is held or failed:
+        /// what a packing station waits for.
+        case accepted
+        /// Until it is completed, failed or canceled, or the deadline passes (held jobs are retried).
+        case finished(deadline: Date)
+    }
+
+    /// Persists a request and drives it to `goal`. The returned job carries stage timings.
+    public func submit(_ request: PrintRequest, goal: Goal = .accepted,
+                       alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
+        let start = DispatchTime.now()
+        let profile = try store.profile(request.printer)
+        var submission = try store.submit(request, profile: profile, alsoInTransaction: alsoInTransaction)
+        let persisted = Self.ms(since: start)
+        if submission.repeated { return submission }
+        submission.job = try process(submission.job.id, goal: goal, timings: ["persist": persisted])
+        return submission
+    }
+
+    /// Drives one job toward `goal` (see ``Goal``); returns it as it then is. A job another live
+    /// process is working on is returned as it is.
+    @discardableResult
+    public func process(_ id: Int64, goal: Goal = .accepted, timings: [String: Double] = [:]) throws -> PrintJob {
+        let start = DispatchTime.now()
+        // Claim, load and take the first step in one transaction.
+        guard let (claimed, first, firstAction) = try store.claimAndRun(id) else { return try store.job(id) }
+        var released = false
+        defer { if !released { try? store.release(id) } }
+        var job = claimed, m = first, action = firstAction
+        if job.state.isFinal { return job }
+        var stageTimings = timings
+        var rendered: (bytes: [UInt8], offsets: [Int])?
+        var transport: (any PrintTransport)?
+        func currentTransport() throws -> any PrintTransport {
+            if let transport { return transport }
+            let t = try transportFor(try store.profile(job.printer))
+            transport = t
+            return t
+        }
+        var polled = false
+        loop: while true {
+            switch action {
+            case .none:
+                break loop
+
+            case .render:
+                let t0 = DispatchTime.now()
+                do {
+                    let (bytes, offsets) = try render(job)
+                    action = try m.handle(.rendered(labels: offsets.count))
+                    stageTimings["render"] = Self.ms(since: t0)
+                    try store.storeDocument(id, bytes: bytes, offsets: offsets, machine: m, renderMS: stageTimings["render"]!)
+                    rendered = (bytes, offsets)
+                } catch {
+                    action = try m.handle(.renderFailed("\(error)"))
+                    try store.persist(id, m)
+                }
+
+            case .send(let from):
+                let t0 = DispatchTime.now()
+                do {
+                    let t = try currentTransport()
+                    if rendered == nil {
+                        guard let document = try store.document(jobId: id) else { throw PrintError(code: .io, message: "job \(id) has no document") }
+                        rendered = (document, try store.labels(jobId: id).map { $0.offset ?? 0 })
+                    }
+                    let (document, offsets) = rendered!
+                    let delivery = Delivery(jobId: id, title: job.title, language: job.language, document: document, labelOffsets: offsets, firstLabel: from)
+                    var lastCommit = DispatchTime.now()
+                    let result = try t.deliver(delivery) { event in
+                        switch event {
+                        case .remoteJobCreated(let remote):
+                            _ = try m.handle(.remoteJobCreated(remote))
+                            try store.persist(id, m)
+                        case .labelsDelivered(let n):
+                            _ = try m.handle(.labelsDelivered(n))
+                            // A commit per label would cap a stream at the disk's sync rate: every 20 ms.
+                            if Self.ms(since: lastCommit) >= 20 { try store.persist(id, m); lastCommit = DispatchTime.now() }
+                        }
+                    }
+                    if case .accepted = result { action = try m.handle(.delivered(remote: true)) } else { action = try m.handle(.delivered(remote: false)) }
+                    stageTimings["send"] = Self.ms(since: t0)
+                    if case .none = action {} else { try store.persist(id, m) }
+                } catch let error as PrintError where error.code == .unavailable || error.code == .io {
+                    action = try m.handle(.printerUnavailable(error.description))
+                    try store.persist(id, m)
+                } catch let error as PrintError {
+                    action = try m.handle(.refused(error.description))
+                    try store.persist(id, m)
+                }
+
+            case .follow(let remote, let after):
+                if case .accepted = goal, polled || m.state == .sent && after > 0 {
+                    try store.persist(id, m, retryAfter: after)
+                    break loop
+                }
+                if case .finished(let deadline) = goal, Date().addingTimeInterval(after) > deadline {
+                    try store.persist(id, m, retryAfter: after)
+                    break loop
+                }
+                if after > 0 { Thread.sleep(forTimeInterval: after) }
+                polled = true
+                do {
+                    let t = try currentTransport()
+                    var job = try t.remoteJob(remote)
+                    // A job waiting on a stopped or jammed printer is held: say why, in the printer's words.
+                    if let j = job, j.state == .pending || j.state == .held || j.state == .processing {
+                        let printer = t.status()
+                        if !printer.ready {
+                            job?.reasons.insert("printer-stopped", at: 0)
+                            job?.message = printer.notReadyReason
+                        }
+                    }
+                    action = try m.handle(.remote(job))
+                    try store.persist(id, m)
+                } catch let error as PrintError where error.code == .unavailable {
+                    action = .follow(remoteJobId: remote, afterSeconds: store.retry.delay(afterAttempt: m.attempts + 1))
+                }
+
+            case .retry(let after):
+                try store.persist(id, m, retryAfter: after)
+                guard case .finished(let deadline) = goal, Date().addingTimeInterval(after) < deadline else { break loop }
+                Thread.sleep(forTimeInterval: after)
+                (job, m) = try store.loadMachine(id)
+                if job.state.isFinal { break loop }
+                action = try m.handle(.run)
+                try store.persist(id, m)
+
+            case .cancelRemoteAndResend(let remote):
+                try? currentTransport().cancelRemote(remote)
+                try store.persist(id, m)
+                action = .send(fromLabel: 0)
+
+            case .cancelRemote(let remote):
+                try? currentTransport().cancelRemote(remote)
+                try store.persist(id, m)
+                break loop
+            }
+        }
+        stageTimings["total"] = Self.ms(since: start) + (timings["persist"] ?? 0)
+        released = true
+        return try store.finish(id, m, timings: stageTimings)
+    }
+
+    /// Cancels a job: a queued or held job never prints; a job a print server holds is canceled there too.
+    public func cancel(_ id: Int64) throws -> PrintJob {
+        var (job, m) = try store.loadMachine(id)
+        let action = try m.handle(.cancel)
+        try store.persist(id, m, release: true)
+        if case .cancelRemote(let remote) = action {
+            do { try transportFor(try store.profile(job.printer)).cancelRemote(remote) } catch {
+                job = try store.job(id)
+                throw PrintError(code: .unavailable, message: "job \(id) is canceled here, but the print server could not be told", detail: "\(error)")
+            }
+        }
+        return try store.job(id)
+    }
+
+    /// Takes up every job that is due (new, held and due for retry, followed, or left by a process
+    /// that is gone) once; returns how many it looked at.
+    @discardableResult
+    public func runDue() throws -> Int {
+        let due = try store.dueJobs()
+        for id in due { _ = try process(id, goal: .accepted) }
+        return due.count
+    }
+
+    /// Runs due jobs until none is waiting or `deadline` passes (held jobs wait for their retry).
+    public func drain(until deadline: Date) throws {
+        while Date() < deadline {
+            try runDue()
+            guard let next = try store.nextDue() else { return }
+            let wait = min(max(0.01, next.timeIntervalSinceNow), deadline.timeIntervalSinceNow)
+            if wait <= 0 { continue }
+            Thread.sleep(forTimeInterval: min(wait, 0.5))
+        }
+    }
+
+    // MARK: Rendering
+
+    /// Renders a job's labels from its template revision and data snapshot: the document and the
+    /// byte offset where each label starts. ZPL labels carry `^FX labeld SOURCE SEQ/COUNT^FS` and
+    /// the printer's calibration after each `^XA`.
+    func render(_ job: PrintJob) throws -> ([UInt8], [Int]) {
+        let revision = try store.templateRevision(name: job.templateName, revision: job.templateRevision)
+        let template = try templates.template(name: job.templateName, source: revision.source) {
+            try TemplateParser.parse(yaml: revision.source, file: "templates/\(job.templateName).yaml")
+        }
+        let labels = try store.labels(jobId: job.id)
+        let limits = try store.repeatLimits(jobId: job.id).mapValues {
+            LabelComposer.RepeatLimit(maxRows: $0.maxRows, overflow: $0.overflow == "continuation" ? .continuation : $0.overflow == "summary" ? .summary : nil)
+        }
+        let format: OutputFormat
+        switch job.language {
+        case .zpl: format = .zpl
+        case .pdf: format = .pdf
+        case .pwgRaster: format = .pwg
+        case .png: format = .png
+        }
+        let sink = MemorySink()
+        var pngPages: [MemorySink] = []
+        var ends: [Int] = []
+        func written() -> Int { format == .png ? pngPages.reduce(0) { $0 + $1.bytes.count } : sink.bytes.count }
+        let pngSink: (Int) throws(RenderingError) -> any ByteSink = { _ in
+            let page = MemorySink()
+            pngPages.append(page)
+            return page
+        }
+        if labels.count < 16 {
+            // A scan: one label on this thread, with a warm renderer (same bytes as the batch path).
+            let composer = LabelComposer(template: template, dpi: job.dpi, carriers: carriers, repeatLimits: limits)
+            try renderers.with(rendering) { renderer in
+                let writer = renderer.documentWriter(format: format, sink: sink, title: job.title, pngSink: pngSink)
+                for (i, label) in labels.enumerated() {
+                    for page in try composer.compose(label.data, index: i) { _ = try writer.add(page) }
+                    ends.append(written())
+                }
+                try writer.finish()
+            }
+        } else {
+            let renderer = ParallelBatchRenderer(configuration: rendering, template: template, dpi: job.dpi, format: format,
+                                                 carriers: carriers, repeatLimits: limits)
+            var index = 0
+            _ = try renderer.run(next: {
+                guard index < labels.count else { return nil }
+                defer { index += 1 }
+                return labels[index].data
+            }, sink: sink, title: job.title, pngSink: pngSink, recordWritten: { _ in ends.append(written()) })
+        }
+        var bytes = format == .png ? pngPages.flatMap(\.bytes) : sink.bytes
+        var starts = [0] + ends.dropLast()
+        if format == .zpl {
+            let calibration = (try? store.profile(job.printer))?.calibration ?? PrinterProfile.Calibration()
+            (bytes, starts) = ZPLStream.tag(bytes, starts: starts, sources: labels.map(\.source), calibration: calibration, dpi: job.dpi)
+        }
+        return (bytes, starts)
+    }
+
+    static func ms(since t: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6 }
+}
+
+/// Warm renderers, each used by one thread at a time.
+final class RendererPool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var idle: [LabelRenderer] = []
+
+    func with<R>(_ configuration: RendererConfiguration, _ body: (LabelRenderer) throws -> R) throws -> R {
+        lock.lock()
+        let taken = idle.popLast()
+        lock.unlock()
+        let renderer = try taken ?? LabelRenderer(configuration: configuration)
+        defer { lock.lock(); if idle.count < 8 { idle.append(renderer) }; lock.unlock() }
+        return try body(renderer)
+    }
+}
+
+/// Parsed templates by name and text (the text is the key, so an edit or a reset never serves a stale parse).
+final class TemplateCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parsed: [String: Template] = [:]
+
+    func template(name: String, source: String, parse: () throws -> Template) throws -> Template {
+        let key = name + "\n" + source
+        lock.lock()
+        if let t = parsed[key] { lock.unlock(); return t }
+        lock.unlock()
+        let t = try parse()
+        lock.lock(); if parsed.count > 64 { parsed.removeAll() }; parsed[key] = t; lock.unlock()
+        return t
+    }
+}
+
+/// ZPL stream edits done after rendering.
+public enum ZPLStream {
+    /// Inserts, after every `^XA` (Z64 graphics never contain `^`), the printer's calibration and, on
+    /// each label's first format, `^FX labeld SOURCE SEQ/COUNT^FS` — a comment a printer ignores and
+    /// a log (or test) can count. Returns the new stream and label offsets.
+    public static func tag(_ bytes: [UInt8], starts: [Int], sources: [String], calibration: PrinterProfile.Calibration, dpi: Int) -> ([UInt8], [Int]) {
+        var header = ""
+        if calibration.xOffsetMM != 0 { header += "^LS\(Int((-calibration.xOffsetMM * Double(dpi) / 25.4).rounded()))" }
+        if calibration.yOffsetMM != 0 { header += "^LT\(max(-120, min(120, Int((calibration.yOffsetMM * Double(dpi) / 25.4).rounded()))))" }
+        if let d = calibration.darkness { header += "^MD\(d)" }
+        if let s = calibration.speed { header += "^PR\(s)" }
+        let headerBytes = Array(header.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + starts.count * (40 + headerBytes.count))
+        var newStarts: [Int] = []
+        let ends = Array(starts.dropFirst()) + [bytes.count]
+        for (i, start) in starts.enumerated() {
+            newStarts.append(out.count)
+            var first = true
+            var p = start
+            let end = ends[i]
+            while p < end {
+                // Copy up to and including the next ^XA.
+                var q = p
+                var found = -1
+                while q + 2 < end {
+                    if bytes[q] == 0x5E && bytes[q + 1] == 0x58 && bytes[q + 2] == 0x41 { found = q; break }
+                    q += 1
+                }
+                if found < 0 { out += bytes[p..<end]; break }
+                out += bytes[p..<(found + 3)]
+                if first {
+                    out += Array("^FXlabeld \(sources[i].replacingOccurrences(of: "^", with: " ")) \(i + 1)/\(starts.count)^FS".utf8)
+                    first = false
+                }
+                out += headerBytes
+                p = found + 3
+            }
+        }
+        return (out, newStarts)
+    }
+}

@@ -1,0 +1,267 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real print servers for tests, all on loopback in a temp folder and stopped by PID: a private
+/// `cupsd` (random free port), `ippeveprinter` (with the private D-Bus it needs) and TCP sinks
+/// standing in for port-9100 printers (Tests/tools/sink.py).
+public final class PrintLab: @unchecked Sendable {
+    public let directory: String
+    public private(set) var cupsPort: Int = 0
+    private var pids: [Int32] = []
+    private let lock = NSLock()
+
+    public init() {
+        directory = temporaryDirectory("printlab")
+        chmod(directory, 0o755)
+    }
+
+    deinit { stop() }
+
+    /// A port nobody listens on now.
+    public static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Waits until something accepts connections on 127.0.0.1:port.
+    public static func waitForPort(_ port: Int, host: String = "127.0.0.1", timeout: Double = 10) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr(host)
+            addr.sin_port = in_port_t(UInt16(port).bigEndian)
+            let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+            close(fd)
+            if ok { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw LabError("nothing listens on \(host):\(port) after \(timeout) s")
+    }
+
+    public struct LabError: Error, CustomStringConvertible {
+        public var description: String
+        public init(_ d: String) { description = d }
+    }
+
+    /// Starts a process in the background, logging into `log`; remembers its PID.
+    @discardableResult
+    public func spawn(_ program: String, _ arguments: [String], log: String, environment: [String: String] = [:]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = handle
+        p.standardError = handle
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        lock.lock(); pids.append(p.processIdentifier); lock.unlock()
+        return p
+    }
+
+    /// Stops everything this lab started (SIGTERM, then SIGKILL), by PID.
+    public func stop() {
+        lock.lock(); let all = pids; pids = []; lock.unlock()
+        for pid in all { kill(pid, SIGTERM) }
+        for pid in all {
+            var status: Int32 = 0
+            for _ in 0..<50 {
+                if waitpid(pid, &status, WNOHANG) != 0 { break }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            if kill(pid, 0) == 0 { kill(pid, SIGKILL); waitpid(pid, &status, 0) }
+        }
+    }
+
+    public func stop(_ process: Process) {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        lock.lock(); pids.removeAll { $0 == process.processIdentifier }; lock.unlock()
+    }
+
+    // MARK: cupsd
+
+    /// Starts a private cupsd on 127.0.0.1 at a free port, knowing ZPL as a raw type.
+    public func startCUPS() throws {
+        let root = directory + "/cups"
+        for d in ["", "/spool", "/spool/tmp", "/cache", "/state", "/log", "/ppd"] {
+            try FileManager.default.createDirectory(atPath: root + d, withIntermediateDirectories: true)
+        }
+        chmod(root, 0o755)
+        for d in ["/spool", "/spool/tmp", "/cache", "/state"] {
+            chmod(root + d, 0o770)
+            if let lp = getgrnam("lp") { chown(root + d, 0, lp.pointee.gr_gid) }
+        }
+        cupsPort = Self.freePort()
+        try """
+            ServerRoot \(root)
+            RequestRoot \(root)/spool
+            TempDir \(root)/spool/tmp
+            CacheDir \(root)/cache
+            StateDir \(root)/state
+            AccessLog \(root)/log/access_log
+            ErrorLog \(root)/log/error_log
+            PageLog \(root)/log/page_log
+            Printcap \(root)/printcap
+            ServerBin /usr/lib/cups
+            DataDir /usr/share/cups
+            User lp
+            Group lp
+            SystemGroup root
+            FileDevice Yes
+
+            """.write(toFile: root + "/cups-files.conf", atomically: true, encoding: .utf8)
+        try """
+            Listen 127.0.0.1:\(cupsPort)
+            Browsing No
+            DefaultAuthType None
+            LogLevel info
+            PreserveJobFiles No
+            MaxJobs 0
+            <Location />
+            Order allow,deny
+            Allow 127.0.0.1
+            </Location>
+            <Location /admin>
+            Order allow,deny
+            Allow 127.0.0.1
+            </Location>
+            <Policy default>
+            <Limit All>
+            Order deny,allow
+            </Limit>
+            </Policy>
+
+            """.write(toFile: root + "/cupsd.conf", atomically: true, encoding: .utf8)
+        try "application/vnd.zebra-zpl zpl string(0,\"^XA\") string(0,\"~\")\n".write(toFile: root + "/local.types", atomically: true, encoding: .utf8)
+        try spawn("/usr/sbin/cupsd", ["-f", "-c", root + "/cupsd.conf", "-s", root + "/cups-files.conf"], log: root + "/log/cupsd.out")
+        try Self.waitForPort(cupsPort)
+    }
+
+    public var cupsServer: String { "127.0.0.1:\(cupsPort)" }
+
+    /// Runs a CUPS client tool (`lpadmin`, `cupsdisable`, …) against the private cupsd.
+    @discardableResult
+    public func cups(_ tool: String, _ arguments: [String]) throws -> ToolResult {
+        let r = try runTool(tool, ["-h", cupsServer] + arguments, environment: ["CUPS_SERVER": cupsServer])
+        guard r.status == 0 else { throw LabError("\(tool) \(arguments.joined(separator: " ")): \(r.stderr)") }
+        return r
+    }
+
+    /// A raw queue sending each job to `device` (such as `socket://127.0.0.1:PORT`).
+    public func addRawQueue(_ name: String, device: String) throws {
+        try cups("lpadmin", ["-p", name, "-E", "-v", device, "-m", "raw"])
+    }
+
+    /// A private cupsd with one raw queue feeding a new TCP sink (a port-9100 printer): the usual setup.
+    public func startCUPSWithRawQueue(_ queue: String) throws -> Sink {
+        try startCUPS()
+        let sink = try startSink(name: queue)
+        try addRawQueue(queue, device: "socket://127.0.0.1:\(sink.port)")
+        return sink
+    }
+
+    /// cupsd's error log (for failure messages).
+    public var cupsLog: String { (try? String(contentsOfFile: directory + "/cups/log/error_log", encoding: .utf8)) ?? "" }
+
+    // MARK: Sinks
+
+    /// A TCP sink standing in for a port-9100 printer.
+    public final class Sink: @unchecked Sendable {
+        public let port: Int
+        public let directory: String
+        public let process: Process
+        init(port: Int, directory: String, process: Process) { self.port = port; self.directory = directory; self.process = process }
+
+        /// Every connection's bytes, in connection order.
+        public func connections() -> [[UInt8]] {
+            var out: [[UInt8]] = []
+            var n = 1
+            while let d = FileManager.default.contents(atPath: "\(directory)/conn-\(n).bin") { out.append([UInt8](d)); n += 1 }
+            return out
+        }
+
+        /// All bytes received, connections in order.
+        public func received() -> [UInt8] { connections().flatMap { $0 } }
+
+        /// Waits until at least `count` bytes arrived (in all connections).
+        public func waitFor(bytes count: Int, timeout: Double = 20) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if received().count >= count { return true }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+
+        /// The `^FX labeld SOURCE SEQ/COUNT^FS` tags of complete labels (a format that reached `^XZ`).
+        public func completeLabelTags() -> [String] {
+            var tags: [String] = []
+            for conn in connections() {
+                let text = String(decoding: conn, as: UTF8.self)
+                for format in text.components(separatedBy: "^XA").dropFirst() where format.contains("^XZ") {
+                    if let r = format.range(of: "^FXlabeld "), let end = format.range(of: "^FS", range: r.upperBound..<format.endIndex) {
+                        tags.append(String(format[r.upperBound..<end.lowerBound]))
+                    }
+                }
+            }
+            return tags
+        }
+    }
+
+    /// Starts a sink; `statusFile` holds "paper_out,paused,head_open" for `~HS` answers.
+    public func startSink(name: String, statusFile: String? = nil, closeAfter: Int? = nil, rate: Int? = nil, port: Int? = nil) throws -> Sink {
+        let dir = directory + "/sink-" + name
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let chosen = port ?? Self.freePort()
+        var args = [Project.root + "/Tests/tools/sink.py", "--dir", dir, "--port", String(chosen)]
+        if let statusFile { args += ["--status", statusFile] }
+        if let closeAfter { args += ["--close-after", String(closeAfter)] }
+        if let rate { args += ["--rate", String(rate)] }
+        let p = try spawn("/usr/bin/python3", args, log: dir + ".log")
+        try Self.waitForPort(chosen)
+        return Sink(port: chosen, directory: dir, process: p)
+    }
+
+    // MARK: ippeveprinter
+
+    /// An IPP Everywhere printer simulation keeping every document it receives in the returned
+    /// folder; jobs finish at once. Needs a private D-Bus system bus, started here.
+    public func startIPPEverywhere(name: String = "labeld-test", formats: [String] = ["application/pdf", "image/pwg-raster", "application/vnd.zebra-zpl"]) throws -> (uri: String, documents: String) {
+        let bus = directory + "/dbus"
+        try FileManager.default.createDirectory(atPath: bus, withIntermediateDirectories: true)
+        try """
+            <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+            <busconfig><type>system</type><listen>unix:path=\(bus)/socket</listen><auth>EXTERNAL</auth>
+            <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/><allow user="*"/></policy>
+            </busconfig>
+            """.write(toFile: bus + "/system.conf", atomically: true, encoding: .utf8)
+        try spawn("/usr/bin/dbus-daemon", ["--config-file=\(bus)/system.conf", "--nofork"], log: bus + "/log")
+        let deadline = Date().addingTimeInterval(5)
+        while !FileManager.default.fileExists(atPath: bus + "/socket") && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let docs = directory + "/ipp-" + name
+        try FileManager.default.createDirectory(atPath: docs, withIntermediateDirectories: true)
+        let done = directory + "/ipp-done.sh"
+        try "#!/bin/sh\nexit 0\n".write(toFile: done, atomically: true, encoding: .utf8)
+        chmod(done, 0o755)
+        let port = Self.freePort()
+        try spawn("/usr/sbin/ippeveprinter", ["-r", "off", "-n", "localhost", "-p", String(port), "-k", "-d", docs, "-c", done,
+                                              "-f", formats.joined(separator: ","), name],
+                  log: docs + ".log", environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(bus)/socket"])
+        try Self.waitForPort(port)
+        return ("ipp://localhost:\(port)/ipp/print", docs)
+    }
+}

@@ -1,0 +1,325 @@
+import Foundation
+import Fulfillment
+import GRDB
+import LabelModel
+import LabelServer
+import LabelTesting
+import PrintSpool
+import Rendering
+import Testing
+
+@Suite("Printer profiles")
+struct PrinterProfileTests {
+    struct Bad: Sendable, CustomStringConvertible {
+        var profile: PrinterProfile
+        var message: String
+        var description: String { message }
+    }
+
+    static let bad: [Bad] = [
+        Bad(profile: .init(name: "z 1", transport: "file:/tmp", language: .zpl), message: "printer 'z 1': name must be 1–64 letters, digits, '-', '_' or '.'"),
+        Bad(profile: .init(name: "z", transport: "lpd:queue", language: .zpl),
+            message: "transport 'lpd:queue': unknown scheme 'lpd' (expected cups:QUEUE, socket:HOST:PORT, ipp:URI or file:DIR)"),
+        Bad(profile: .init(name: "z", transport: "socket:10.0.0.5", language: .zpl),
+            message: "transport 'socket:10.0.0.5': missing host or port (expected cups:QUEUE, socket:HOST:PORT, ipp:URI or file:DIR)"),
+        Bad(profile: .init(name: "z", transport: "cups:", language: .zpl),
+            message: "transport 'cups:': missing queue name (expected cups:QUEUE, socket:HOST:PORT, ipp:URI or file:DIR)"),
+        Bad(profile: .init(name: "z", transport: "socket:10.0.0.5:9100", language: .pdf), message: "printer 'z': a socket: printer speaks ZPL (language zpl)"),
+        Bad(profile: .init(name: "z", transport: "file:/tmp", language: .zpl, dpi: 250), message: "printer 'z': dpi must be 152, 203, 300 or 600, not 250"),
+        Bad(profile: .init(name: "z", transport: "file:/tmp", language: .zpl, calibration: .init(darkness: 40)),
+            message: "printer 'z': darkness must be from -30 to 30, not 40"),
+        Bad(profile: .init(name: "z", transport: "file:/tmp", language: .zpl, calibration: .init(xOffsetMM: 25)),
+            message: "printer 'z': calibration offsets must be within ±20 mm (x) and ±15 mm (y)"),
+        Bad(profile: .init(name: "z", transport: "cups:zebra", language: .zpl, answersHostStatus: true),
+            message: "printer 'z': answersHostStatus needs a socket: transport"),
+    ]
+
+    @Test("bad profiles are refused with the field and what is allowed", arguments: bad)
+    func refused(_ bad: Bad) {
+        #expect(throws: PrintError(code: .invalidInput, message: bad.message)) { try bad.profile.validate() }
+    }
+
+    @Test("transports parse; profiles round-trip as JSON with defaults")
+    func parse() throws {
+        #expect(try Endpoint(parsing: "cups:zebra@127.0.0.1:631") == .cups(queue: "zebra", server: "127.0.0.1:631"))
+        #expect(try Endpoint(parsing: "socket:printer-3.local:9100") == .socket(host: "printer-3.local", port: 9100))
+        #expect(try Endpoint(parsing: "ipp://localhost:8631/ipp/print") == .ipp(uri: "ipp://localhost:8631/ipp/print"))
+        #expect(try Endpoint(parsing: "file:./var/labels") == .file(directory: "./var/labels"))
+        let p = try JSONDecoder().decode(PrinterProfile.self, from: Data(#"{"name":"zebra-1","transport":"socket:10.0.0.5:9100","language":"zpl"}"#.utf8))
+        #expect(p.dpi == 203 && p.calibration == .init() && p.stations.isEmpty && !p.answersHostStatus)
+        try p.validate()
+    }
+
+    @Test("unknown printers are named with the ones that exist")
+    func unknown() throws {
+        let desk = try makeDesk()
+        #expect(throws: PrintError(code: .notFound, message: "no printer 'zebra-9' (add one with `labeld printers add`)")) { try desk.store.profile("zebra-9") }
+        try desk.addPrinter("zebra-1", "file:/tmp/x")
+        #expect(throws: PrintError(code: .notFound, message: "no printer 'zebra-9' (printers: zebra-1)")) { try desk.store.profile("zebra-9") }
+    }
+
+    @Test("~HS answers: paper out, paused, head open, ribbon out")
+    func hostStatus() {
+        func answer(_ paper: String, _ pause: String, _ head: String, _ ribbon: String = "0") -> [UInt8] {
+            Array("\u{2}030,\(paper),\(pause),1218,000,0,0,0,000,0,0,0\u{3}\r\n\u{2}001,0,\(head),\(ribbon),0,2,6,0,00000000,1,000\u{3}\r\n\u{2}1234,0\u{3}\r\n".utf8)
+        }
+        #expect(SocketTransport.parseHostStatus(answer("0", "0", "0")).ready)
+        let out = SocketTransport.parseHostStatus(answer("1", "0", "0"))
+        #expect(!out.ready && out.notReadyReason == "용지 없음 (paper out)")
+        #expect(SocketTransport.parseHostStatus(answer("0", "1", "1")).notReadyReason == "일시정지 (paused), 헤드/커버 열림 (head open)")
+        #expect(SocketTransport.parseHostStatus(answer("0", "0", "0", "1")).notReadyReason == "리본 없음 (ribbon out)")
+    }
+}
+
+@Suite("ZPL stream tags and calibration")
+struct ZPLStreamTests {
+    @Test("each label's first format gets its tag; every format the calibration")
+    func tags() {
+        let stream = Array("^XA^FO0,0^GFA,1,1,1,:Z64:eJwDAAABAAE=:0A1B^XZ^XA^FDpage2^XZ^XA^FDb^XZ".utf8)
+        let (out, starts) = ZPLStream.tag(stream, starts: [0, stream.count - 10], sources: ["shipment:1", "shipment:2"],
+                                          calibration: .init(xOffsetMM: 1, yOffsetMM: -0.5, darkness: 4, speed: 3), dpi: 203)
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(text == "^XA^FXlabeld shipment:1 1/2^FS^LS-8^LT-4^MD4^PR3^FO0,0^GFA,1,1,1,:Z64:eJwDAAABAAE=:0A1B^XZ^XA^LS-8^LT-4^MD4^PR3^FDpage2^XZ"
+                + "^XA^FXlabeld shipment:2 2/2^FS^LS-8^LT-4^MD4^PR3^FDb^XZ")
+        #expect(starts.count == 2 && String(decoding: out[starts[1]...], as: UTF8.self).hasPrefix("^XA^FXlabeld shipment:2"))
+    }
+}
+
+@Suite("Spool: file and socket printers, idempotency, reprint", .serialized)
+struct SpoolTests {
+    @Test("a scan prints once: repeats (same key, or the same shipment after its batch) return the first job")
+    func idempotent() throws {
+        let desk = try makeDesk()
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("office", "file:\(dir)", .pdf)
+        let ids = try seed(desk, manyOrders(3))
+        let first = try desk.printShipment(ids["20261128000001"]!, printer: "office", idempotencyKey: "scan-1", actor: "station:pack-1", fallbackDirectory: dir)
+        #expect(!first.repeated && first.job.state == .completed)
+        let again = try desk.printShipment(ids["20261128000001"]!, printer: "office", idempotencyKey: "scan-1", actor: "station:pack-1", fallbackDirectory: dir)
+        #expect(again.repeated && again.job.id == first.job.id)
+        let otherKey = try desk.printShipment(ids["20261128000001"]!, printer: "office", idempotencyKey: "scan-2", actor: "station:pack-1", fallbackDirectory: dir)
+        #expect(otherKey.repeated && otherKey.job.id == first.job.id)
+        // The batch takes the two not printed yet; scanning one of them afterwards prints nothing new.
+        let batch = try desk.printBatch(PrintSelection(), printer: "office", actor: "operator:kim", fallbackDirectory: dir)
+        #expect(batch.count == 1 && batch[0].job.labelCount == 2)
+        let scan = try desk.printShipment(ids["20261128000003"]!, printer: "office", actor: "station:pack-1", fallbackDirectory: dir)
+        #expect(scan.repeated && scan.job.id == batch[0].job.id)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["job-\(first.job.id).pdf", "job-\(batch[0].job.id).pdf"])
+        // What the file printer wrote is the stored document, byte for byte, and a real PDF.
+        let written = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/job-\(batch[0].job.id).pdf"))
+        #expect([UInt8](written) == (try desk.store.document(jobId: batch[0].job.id)))
+        let info = try runTool("pdfinfo", ["\(dir)/job-\(batch[0].job.id).pdf"])
+        #expect(info.stdout.split(separator: "\n").contains { $0.hasPrefix("Pages:") && $0.hasSuffix(" 2") })
+    }
+
+    @Test("every accepted job is in the database before the call returns, with its data snapshot and stage timings")
+    func persisted() throws {
+        let desk = try makeDesk()
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("office", "file:\(dir)", .zpl)
+        let ids = try seed(desk, manyOrders(1))
+        let s = try desk.printShipment(ids["20261128000001"]!, printer: "office", actor: "station:pack-1", fallbackDirectory: dir)
+        // A second connection (another process would do the same) sees the job and its label.
+        let other = try DatabaseQueue(path: (desk.fulfillment.writer as! DatabasePool).path)
+        let row = try other.read { db in try Row.fetchOne(db, sql: "SELECT state, labelCount, templateName FROM printJob WHERE id = ?", arguments: [s.job.id]) }
+        let state: String? = row?["state"], count: Int? = row?["labelCount"], template: String? = row?["templateName"]
+        #expect(state == "completed" && count == 1 && template == "waybills/generic-4x6")
+        let labels = try desk.store.labels(jobId: s.job.id)
+        #expect(labels.count == 1 && labels[0].source == "shipment:\(ids["20261128000001"]!)")
+        #expect(labels[0].data["receiver"]?["name"]?.text == "수령인1" && labels[0].data["sender"]?["name"]?.text == "리빙플러스")
+        #expect(s.job.timings.keys.sorted() == ["persist", "render", "send", "total"])
+        #expect(try desk.fulfillment.shipmentDetail(ids["20261128000001"]!).status == "printed")
+    }
+
+    @Test("재출력 is byte-identical to the original except the marker, even after the template changed")
+    func reprintIdentity() throws {
+        let templates = temporaryDirectory("templates")
+        try FileManager.default.removeItem(atPath: templates)
+        try FileManager.default.copyItem(atPath: Project.templates, toPath: templates)
+        let desk = try makeDesk(templates: templates)
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("zebra", "file:\(dir)", .zpl)
+        let ids = try seed(desk, manyOrders(2))
+        let original = try desk.printShipment(ids["20261128000001"]!, printer: "zebra", actor: "station:pack-1", fallbackDirectory: dir).job
+        let originalBytes = try #require(try desk.store.document(jobId: original.id))
+
+        // The seller edits the template afterwards (the sender line moves).
+        let path = templates + "/waybills/generic-4x6.yaml"
+        let edited = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "name: sender, x: 3mm", with: "name: sender, x: 5mm")
+        try edited.write(toFile: path, atomically: true, encoding: .utf8)
+
+        let reprint = try desk.reprint(jobId: original.id, reason: "용지 걸림", actor: "operator:kim")
+        #expect(reprint.state == .completed && reprint.reprintOf == original.id && reprint.reprintReason == "용지 걸림")
+        #expect(reprint.templateRevision == original.templateRevision)
+        let reprintBytes = try #require(try desk.store.document(jobId: reprint.id))
+        #expect(reprintBytes != originalBytes)
+
+        // Exactly the original with the marker: render the original revision and data with reprint on.
+        let revision = try desk.store.templateRevision(name: original.templateName, revision: original.templateRevision)
+        let template = try TemplateParser.parse(yaml: revision.source, file: "t.yaml")
+        var record = try desk.store.labels(jobId: original.id)[0].data
+        if case .object(var o) = record { o["reprint"] = .bool(true); record = .object(o) }
+        let expected = try renderFiles(template, records: [record], format: .zpl, directory: temporaryDirectory("expect")).files[0]
+        let expectedBytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: expected)))
+        let (tagged, _) = ZPLStream.tag(expectedBytes, starts: [0], sources: ["shipment:\(ids["20261128000001"]!)"], calibration: .init(), dpi: 203)
+        #expect(reprintBytes == tagged)
+        // And the marker is what differs: the 재출력 box is black in the reprint only.
+        #expect(try ZPLImage.differingRows(originalBytes, reprintBytes).allSatisfy { $0 < 300 })
+
+        // A new print of another shipment uses the edited template as a new revision.
+        let fresh = try desk.printShipment(ids["20261128000002"]!, printer: "zebra", actor: "station:pack-1", fallbackDirectory: dir).job
+        #expect(fresh.templateRevision == original.templateRevision + 1)
+        let audit = try #require(try desk.fulfillment.auditLog().first { $0.action == "print.reprint" })
+        #expect(audit.subject == "job \(original.id) → job \(reprint.id)" && audit.newValue == "용지 걸림" && audit.actor == "operator:kim")
+        #expect(throws: PrintError(code: .invalidInput, message: "a reprint needs a reason (--reason)")) {
+            try desk.reprint(jobId: original.id, reason: " ", actor: "operator:kim")
+        }
+    }
+
+    @Test("socket printer: the ZPL arrives byte-identical; a printer switched off in label k resumes at label k (~HS confirms each label)")
+    func socketResume() throws {
+        let lab = PrintLab()
+        defer { lab.stop() }
+        let desk = try makeDesk()
+        let ids = try seed(desk, manyOrders(40, lines: 2))
+        // First a whole batch to a healthy printer.
+        let healthy = try lab.startSink(name: "healthy")
+        try desk.addPrinter("zebra", "socket:127.0.0.1:\(healthy.port)")
+        let one = try desk.printBatch(PrintSelection(limit: 10), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp")[0].job
+        #expect(one.state == .completed)
+        let document = try #require(try desk.store.document(jobId: one.id))
+        #expect(healthy.waitFor(bytes: document.count) && healthy.received() == document)
+
+        // Then a printer that is off when the batch is queued, and switched off again in label 13 of 30.
+        lab.stop(healthy.process)
+        let job = try desk.printBatch(PrintSelection(), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp")
+        let jobId = job[0].job.id
+        #expect(job[0].job.state == .held && job[0].job.labelsSent == 0)
+        let labels = try desk.store.labels(jobId: jobId)
+        #expect(labels.count == 30)
+        let cut = labels[12].offset! + 100
+        let port = PrintLab.freePort()
+        try desk.addPrinter("zebra", "socket:127.0.0.1:\(port)", hostStatus: true)
+        let flaky = try lab.startSink(name: "flaky", closeAfter: cut + 3, port: port)
+        let first = try desk.spooler.process(jobId, goal: .accepted)
+        #expect(first.state == .held && first.labelsSent == 12, "\(first)")
+        try desk.spooler.drain(until: Date().addingTimeInterval(20))
+        let state = try desk.store.job(jobId)
+        #expect(state.state == .completed, "\(state)")
+        let tags = flaky.completeLabelTags()
+        #expect(tags == labels.indices.map { "\(labels[$0].source) \($0 + 1)/30" })
+        #expect(flaky.connections().filter { !$0.isEmpty }.count == 2)
+        _ = ids
+    }
+
+    @Test("~HS: paper out holds the job with the reason; when paper is back it prints once")
+    func hostStatusHold() throws {
+        let lab = PrintLab()
+        defer { lab.stop() }
+        let desk = try makeDesk(retry: RetryPolicy(baseSeconds: 0.1, maximumSeconds: 0.2))
+        try seed(desk, manyOrders(3))
+        let status = lab.directory + "/status"
+        try "1,0,0".write(toFile: status, atomically: true, encoding: .utf8)
+        let sink = try lab.startSink(name: "hs", statusFile: status)
+        try desk.addPrinter("zebra", "socket:127.0.0.1:\(sink.port)", hostStatus: true)
+        let job = try desk.printBatch(PrintSelection(), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp")[0].job
+        #expect(job.state == .held)
+        #expect(job.reason == "printer at 127.0.0.1:\(sink.port): 용지 없음 (paper out)")
+        #expect(try desk.store.profile("zebra").makeTransport().status().notReadyReason == "용지 없음 (paper out)")
+        try desk.spooler.drain(until: Date().addingTimeInterval(0.5))
+        #expect(try desk.store.job(job.id).state == .held)
+        try "0,0,0".write(toFile: status, atomically: true, encoding: .utf8)
+        try desk.spooler.drain(until: Date().addingTimeInterval(10))
+        #expect(try desk.store.job(job.id).state == .completed)
+        #expect(sink.completeLabelTags().count == 3)
+        #expect(try desk.store.job(job.id).attempts == 0)
+    }
+
+    @Test("an offline printer holds the job and retries with backoff; it goes out once when the printer is back")
+    func offline() throws {
+        let lab = PrintLab()
+        defer { lab.stop() }
+        let desk = try makeDesk(retry: RetryPolicy(baseSeconds: 0.1, maximumSeconds: 0.3))
+        let ids = try seed(desk, manyOrders(1))
+        let port = PrintLab.freePort()
+        try desk.addPrinter("zebra", "socket:127.0.0.1:\(port)")
+        let s = try desk.printShipment(ids["20261128000001"]!, printer: "zebra", actor: "station:pack-1", fallbackDirectory: "/tmp")
+        #expect(s.job.state == .held && s.job.reason?.hasPrefix("printer at 127.0.0.1:\(port) is offline") == true)
+        try desk.spooler.drain(until: Date().addingTimeInterval(0.8))
+        #expect(try desk.store.job(s.job.id).attempts >= 3)
+        let sink = try lab.startSink(name: "back", port: port)
+        try desk.spooler.drain(until: Date().addingTimeInterval(10))
+        #expect(try desk.store.job(s.job.id).state == .completed)
+        #expect(sink.waitFor(bytes: try desk.store.document(jobId: s.job.id)!.count))
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(sink.completeLabelTags() == ["shipment:\(ids["20261128000001"]!) 1/1"])
+    }
+
+    @Test("cancel: a held job never prints, its shipment goes back to the queue; a completed one cannot be canceled")
+    func cancel() throws {
+        let desk = try makeDesk()
+        let ids = try seed(desk, manyOrders(1))
+        try desk.addPrinter("zebra", "socket:127.0.0.1:\(PrintLab.freePort())")
+        let s = try desk.printShipment(ids["20261128000001"]!, printer: "zebra", actor: "station:pack-1", fallbackDirectory: "/tmp")
+        #expect(s.job.state == .held)
+        #expect(try desk.fulfillment.shipmentDetail(ids["20261128000001"]!).status == "printed")
+        #expect(try desk.cancel(jobId: s.job.id, actor: "operator:kim").state == .canceled)
+        #expect(try desk.fulfillment.shipmentDetail(ids["20261128000001"]!).status == "open")
+        try desk.spooler.drain(until: Date().addingTimeInterval(0.3))
+        #expect(try desk.store.job(s.job.id).state == .canceled)
+        #expect(throws: PrintError(code: .conflict, message: "the job is already canceled: nothing to cancel")) { try desk.cancel(jobId: s.job.id, actor: "operator:kim") }
+        // The canceled job freed its key: printing again makes a new job.
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("office", "file:\(dir)", .pdf)
+        let again = try desk.printShipment(ids["20261128000001"]!, printer: "office", actor: "station:pack-1", fallbackDirectory: dir)
+        #expect(!again.repeated && again.job.id != s.job.id && again.job.state == .completed)
+    }
+
+    @Test("product barcode labels: one per unit, the GTIN decodes")
+    func barcodes() throws {
+        let desk = try makeDesk()
+        try seed(desk, [TestOrder(no: "1", orderedAt: nil, receiver: "가", postalCode: "03000", lines: [("유기농 현미 4kg", "RICE-4KG", 1)], waybill: "500000000001")])
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("labels", "file:\(dir)", .png)
+        let s = try desk.printBarcodes(sku: "RICE-4KG", copies: 3, printer: "labels", template: nil, actor: "operator:kim", fallbackDirectory: dir)
+        #expect(s.job.state == .completed && s.job.labelCount == 3)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files == ["job-\(s.job.id)-1.png", "job-\(s.job.id)-2.png", "job-\(s.job.id)-3.png"])
+        #expect(try Decoders.zbar("\(dir)/\(files[0])").contains { $0.text == "8801234567893" })
+        #expect(throws: FulfillmentError(code: .notFound, message: "no product option with SKU 'NOPE'")) {
+            try desk.printBarcodes(sku: "NOPE", copies: 1, printer: "labels", template: nil, actor: "operator:kim", fallbackDirectory: dir)
+        }
+    }
+}
+
+/// Rows of ZPL `^GFA` graphics, to see where two labels differ.
+enum ZPLImage {
+    static func differingRows(_ a: [UInt8], _ b: [UInt8]) throws -> [Int] {
+        let x = try #require(ZPLEncoder.decodeGraphicField(a)), y = try #require(ZPLEncoder.decodeGraphicField(b))
+        #expect(x.width == y.width && x.height == y.height)
+        return (0..<x.height).filter { r in x.bytes[r * x.bytesPerRow ..< (r + 1) * x.bytesPerRow] != y.bytes[r * y.bytesPerRow ..< (r + 1) * y.bytesPerRow] }
+    }
+}
+
+@Suite("초기화 with printing")
+struct ResetTests {
+    @Test("reset deletes the print history and template revisions, keeps printer profiles; only the owner may")
+    func reset() throws {
+        let desk = try makeDesk()
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("office", "file:\(dir)", .pdf)
+        let ids = try seed(desk, manyOrders(2))
+        _ = try desk.printShipment(ids["20261128000001"]!, printer: "office", actor: "station:pack-1", fallbackDirectory: dir)
+        #expect(throws: FulfillmentError.self) {
+            try desk.reset(role: .operator, actor: "operator:kim", confirmation: FulfillmentStore.resetConfirmation, backupDirectory: dir + "/backups")
+        }
+        #expect(try desk.store.jobs().count == 1)
+        let backup = try desk.reset(role: .owner, actor: "owner:lee", confirmation: FulfillmentStore.resetConfirmation, backupDirectory: dir + "/backups")
+        #expect(FileManager.default.fileExists(atPath: backup))
+        #expect(try desk.store.jobs().isEmpty && desk.store.revisions(name: "waybills/generic-4x6").isEmpty)
+        #expect(try desk.store.profiles().map(\.name) == ["office"])
+        // The backup still has the print history.
+        let old = try DatabaseQueue(path: backup)
+        #expect(try old.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM printJob") } == 1)
+    }
+}
