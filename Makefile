@@ -4,14 +4,21 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 BUILD_PACKAGES = libcairo2-dev libpango1.0-dev libzint-dev libdeflate-dev libcups2-dev libsqlite3-dev pkg-config
-TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3 cups cups-client cups-ipp-utils dbus-daemon
-APT_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) $(TEST_PACKAGES) | md5sum | cut -c1-8)
+TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3 python3-venv cups cups-client cups-ipp-utils dbus-daemon chromium wrk
+BUILD_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) | md5sum | cut -c1-8)
+TEST_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) $(TEST_PACKAGES) | md5sum | cut -c1-8)
 
-.PHONY: run test build release deps bench bench-peers clean
+.PHONY: run samples test build release deps deps-test bench bench-peers bench-http clean
 
+# The main job: the HTTP service on 127.0.0.1:8080 (database, labels and backups under ./var/).
+# On the first start it makes an owner token and writes it to ./var/owner-token.
 run: deps release
-	@mkdir -p out
 	.build/release/labeld templates check
+	.build/release/labeld serve
+
+# Every sample rendered to ./out/ as PDF, 1-bit PNG and ZPL, and a gallery page.
+samples: deps release
+	@mkdir -p out
 	@for f in templates/samples/*.json; do \
 	  name=$$(basename $$f .json); \
 	  .build/release/labeld render $$name --data $$f --format pdf -o out/$$name.pdf && \
@@ -21,7 +28,9 @@ run: deps release
 	done
 	.build/release/labeld gallery -o out/gallery
 
-test: deps
+SCHEMATHESIS = .build/schemathesis/bin/schemathesis
+
+test: deps-test $(SCHEMATHESIS)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 
@@ -31,20 +40,32 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
-bench: deps release
+bench: deps-test release
 	.build/release/labeld bench render --labels 5000
 	Scripts/bench-rss.sh
 	.build/release/labeld bench import --lines 100000
 	Scripts/bench-spool.sh
+	Scripts/bench-http.sh
+
+# wrk against POST /v1/print (file printer, 50 connections).
+bench-http: deps-test release
+	Scripts/bench-http.sh
 
 # Side-by-side with the peers in ../shared/bench/peers (installs glabels, reportlab, zint).
 bench-peers: deps release
 	Scripts/bench-peers.sh
 
-deps: $(APT_STAMP)
+deps: $(BUILD_STAMP)
+deps-test: $(TEST_STAMP)
 
-$(APT_STAMP):
-	@missing=""; for p in $(BUILD_PACKAGES) $(TEST_PACKAGES); do \
+# schemathesis (PyPI) for the OpenAPI conformance test, in a venv of its own.
+$(SCHEMATHESIS): $(TEST_STAMP)
+	python3 -m venv .build/schemathesis
+	.build/schemathesis/bin/pip install -q schemathesis==4.32.5
+
+# Installs the missing Debian packages of a list (root, or sudo).
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -52,6 +73,13 @@ $(APT_STAMP):
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@mkdir -p .build && touch $@
+endef
+
+$(BUILD_STAMP):
+	$(call apt_install,$(BUILD_PACKAGES))
+
+$(TEST_STAMP):
+	$(call apt_install,$(BUILD_PACKAGES) $(TEST_PACKAGES))
 
 clean:
 	rm -rf .build out

@@ -12,6 +12,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries (each imported by exactly one Swift target).
@@ -27,11 +34,21 @@ let package = Package(
         .target(name: "Fulfillment", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "PrintSpool", dependencies: ["LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "LabelServer", dependencies: [
-            "LabelModel", "Rendering", "Fulfillment", "PrintSpool", .product(name: "GRDB", package: "GRDB.swift"),
+            "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "labeld", dependencies: [
             "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "LabelServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
@@ -44,6 +61,13 @@ let package = Package(
         .testTarget(name: "PrintSpoolTests", dependencies: [
             "PrintSpool", "LabelServer", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "LabelServerTests", dependencies: [
+            "LabelServer", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "FulfillmentTests", dependencies: [
             "Fulfillment", "LabelTesting", "LabelModel",

@@ -14,6 +14,8 @@ public struct FulfillmentError: Error, Sendable, Hashable, CustomStringConvertib
         public static let mapping = Code("import.mapping")
         public static let integratedOrdersOff = Code("orders.integrated_orders_off")
         public static let database = Code("database")
+        /// The acting role may not do this (초기화 by anyone but the owner).
+        public static let forbidden = Code("auth.forbidden")
     }
 
     public var code: Code

@@ -20,7 +20,7 @@ extension FulfillmentStore {
     /// their history, keeping products, stock, settings and the audit log.
     public func reset(role: Role, actor: String, confirmation: String, backupDirectory: String) throws -> String {
         guard role == .owner else {
-            throw FulfillmentError(code: .invalidInput, message: "reset is for the owner (대표운영자) only; \(actor) is \(role.rawValue)")
+            throw FulfillmentError(code: .forbidden, message: "reset is for the owner (대표운영자) only; \(actor) is \(role.rawValue)")
         }
         guard confirmation == Self.resetConfirmation else {
             throw FulfillmentError(code: .invalidInput, message: "reset needs the confirmation value '\(Self.resetConfirmation)'")

@@ -34,8 +34,9 @@ public struct PrintDesk: Sendable {
     // MARK: Printers
 
     /// The printer for a request: the one named, else the carrier's from the settings, else the only
-    /// or `default` profile. With no profile at all, a file printer `default` writing into
-    /// `fallbackDirectory` is added, so labeld prints out of the box.
+    /// or `default` profile. With no profile at all, a `default` profile is added: the default CUPS
+    /// server's first queue (PDF) when one is reachable, else a file printer writing PDFs into
+    /// `fallbackDirectory` — so labeld prints out of the box.
     public func resolvePrinter(_ name: String?, carrier: String? = nil, fallbackDirectory: String) throws -> PrinterProfile {
         if let name { return try store.profile(name) }
         if let carrier, let configured = try fulfillment.settings().waybillFormats[carrier]?.printer { return try store.profile(configured) }
@@ -43,7 +44,8 @@ public struct PrintDesk: Sendable {
         if let d = all.first(where: { $0.name == "default" }) { return d }
         if all.count == 1 { return all[0] }
         if all.isEmpty {
-            let p = PrinterProfile(name: "default", transport: "file:\(fallbackDirectory)", language: .pdf)
+            let queue = (try? IPPTransport.destinations(server: nil))?.first?.name
+            let p = PrinterProfile(name: "default", transport: queue.map { "cups:\($0)" } ?? "file:\(fallbackDirectory)", language: .pdf)
             try store.save(p)
             return p
         }

@@ -114,6 +114,9 @@ public struct SpoolStore: Sendable {
 
     // MARK: Jobs
 
+    /// Seconds a new job is left to the process that submitted it before a worker may take it.
+    static let submitterGrace = 10.0
+
     /// The key of a request without one: label sources, kind and template revision.
     static func derivedKey(kind: String, sources: [String], template: String, revision: Int) -> String {
         let list = sources.joined(separator: ",")
@@ -157,10 +160,12 @@ public struct SpoolStore: Sendable {
             }
             try db.execute(sql: """
                 INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
-                    state, labelCount, actor, createdAt, updatedAt, sources)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+                    state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
                 """, arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
-                                 limits, request.labels.count, request.actor, at, at, sources])
+                                 limits, request.labels.count, request.actor, at, at, sources,
+                                 // The submitter drives its job at once; a worker takes it only if that stalls.
+                                 now().timeIntervalSince1970 + Self.submitterGrace])
             let id = db.lastInsertedRowID
             let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
             for (i, label) in request.labels.enumerated() {
@@ -199,10 +204,11 @@ public struct SpoolStore: Sendable {
             let rows = try Row.fetchAll(db, sql: "SELECT seq, source, data FROM printLabel WHERE jobId = ? ORDER BY seq", arguments: [jobId])
             try db.execute(sql: """
                 INSERT INTO printJob (kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
-                    state, labelCount, reprintOf, reprintReason, actor, createdAt, updatedAt, sources)
-                SELECT kind, '재출력 ' || title, ?, ?, ?, templateName, templateRevision, repeatLimits, 'queued', labelCount, id, ?, ?, ?, ?, sources
+                    state, labelCount, reprintOf, reprintReason, actor, createdAt, updatedAt, sources, nextAttemptAt)
+                SELECT kind, '재출력 ' || title, ?, ?, ?, templateName, templateRevision, repeatLimits, 'queued', labelCount, id, ?, ?, ?, ?, sources, ?
                 FROM printJob WHERE id = ?
-                """, arguments: [profile.name, profile.language.rawValue, profile.dpi, trimmed, actor, at, at, jobId])
+                """, arguments: [profile.name, profile.language.rawValue, profile.dpi, trimmed, actor, at, at,
+                                 now().timeIntervalSince1970 + Self.submitterGrace, jobId])
             let id = db.lastInsertedRowID
             let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
             for row in rows {
@@ -349,10 +355,15 @@ public struct SpoolStore: Sendable {
     public func dueJobs() throws -> [Int64] {
         let t = now().timeIntervalSince1970
         return try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, owner FROM printJob WHERE state IN ('queued','held','rendering','sending','sent') AND nextAttemptAt <= ? ORDER BY id",
-                             arguments: [t]).compactMap { row in
-                if let owner: Int64 = row["owner"], owner != Int64(getpid()), kill(pid_t(owner), 0) == 0 { return nil }
-                return row["id"]
+            try Row.fetchAll(db, sql: """
+                SELECT id, owner, nextAttemptAt FROM printJob WHERE state IN ('queued','held','rendering','sending','sent')
+                  AND (nextAttemptAt <= ? OR owner IS NOT NULL) ORDER BY id
+                """, arguments: [t]).compactMap { row in
+                if let owner: Int64 = row["owner"], owner != Int64(getpid()) {
+                    // Left mid-way by a process that is gone: take it now; a live one keeps it.
+                    return kill(pid_t(owner), 0) == 0 ? nil : row["id"]
+                }
+                return (row["nextAttemptAt"] as Double) <= t ? row["id"] : nil
             }
         }
     }

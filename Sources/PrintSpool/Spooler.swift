@@ -15,8 +15,10 @@ public final class Spooler: Sendable {
     let transportFor: @Sendable (PrinterProfile) throws(PrintError) -> any PrintTransport
     /// Renderers kept warm between jobs (making one loads the fonts: ~10 ms), and parsed template
     /// revisions: a scan renders on the calling thread with both at hand.
-    let renderers = RendererPool()
+    /// Warm renderers (shared with previews).
+    public let renderers: LabelRendererPool
     let templates = TemplateCache()
+    let active = ActiveJobs()
 
     public init(store: SpoolStore, rendering: RendererConfiguration,
                 transportFor: @escaping @Sendable (PrinterProfile) throws(PrintError) -> any PrintTransport = { p throws(PrintError) in try p.makeTransport() }) throws {
@@ -24,6 +26,7 @@ public final class Spooler: Sendable {
         self.rendering = rendering
         self.carriers = try rendering.carrierProfiles()
         self.transportFor = transportFor
+        self.renderers = LabelRendererPool(configuration: rendering)
     }
 
     /// How far `process` drives a job before it returns.
@@ -52,6 +55,10 @@ public final class Spooler: Sendable {
     @discardableResult
     public func process(_ id: Int64, goal: Goal = .accepted, timings: [String: Double] = [:]) throws -> PrintJob {
         let start = DispatchTime.now()
+        // One thread per job in this process (a request and the worker may both reach for it);
+        // other processes are kept out by the owner PID in the database.
+        guard active.insert(id) else { return try store.job(id) }
+        defer { active.remove(id) }
         // Claim, load and take the first step in one transaction.
         guard let (claimed, first, firstAction) = try store.claimAndRun(id) else { return try store.job(id) }
         var released = false
@@ -239,7 +246,7 @@ public final class Spooler: Sendable {
         if labels.count < 16 {
             // A scan: one label on this thread, with a warm renderer (same bytes as the batch path).
             let composer = LabelComposer(template: template, dpi: job.dpi, carriers: carriers, repeatLimits: limits)
-            try renderers.with(rendering) { renderer in
+            try renderers.with { renderer in
                 let writer = renderer.documentWriter(format: format, sink: sink, title: job.title, pngSink: pngSink)
                 for (i, label) in labels.enumerated() {
                     for page in try composer.compose(label.data, index: i) { _ = try writer.add(page) }
@@ -269,19 +276,12 @@ public final class Spooler: Sendable {
     static func ms(since t: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6 }
 }
 
-/// Warm renderers, each used by one thread at a time.
-final class RendererPool: @unchecked Sendable {
+/// Jobs this process is driving now.
+final class ActiveJobs: @unchecked Sendable {
     private let lock = NSLock()
-    private var idle: [LabelRenderer] = []
-
-    func with<R>(_ configuration: RendererConfiguration, _ body: (LabelRenderer) throws -> R) throws -> R {
-        lock.lock()
-        let taken = idle.popLast()
-        lock.unlock()
-        let renderer = try taken ?? LabelRenderer(configuration: configuration)
-        defer { lock.lock(); if idle.count < 8 { idle.append(renderer) }; lock.unlock() }
-        return try body(renderer)
-    }
+    private var ids: Set<Int64> = []
+    func insert(_ id: Int64) -> Bool { lock.lock(); defer { lock.unlock() }; return ids.insert(id).inserted }
+    func remove(_ id: Int64) { lock.lock(); ids.remove(id); lock.unlock() }
 }
 
 /// Parsed templates by name and text (the text is the key, so an edit or a reset never serves a stale parse).

@@ -7,11 +7,11 @@ import Rendering
 import PrintSpool
 
 @main
-struct Labeld: ParsableCommand {
+struct Labeld: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labeld",
         abstract: "Label and barcode print server for Korean parcel waybills (송장) and product labels.",
-        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Gallery.self, Products.self, Stock.self, Orders.self, Shipments.self, Pickups.self, Reset.self, SettingsCommand.self, Printers.self, Print.self, Jobs.self, Bench.self]
+        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Gallery.self, Products.self, Stock.self, Orders.self, Shipments.self, Pickups.self, Reset.self, SettingsCommand.self, Printers.self, Print.self, Jobs.self, Serve.self, Tokens.self, Bench.self]
     )
 }
 

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# wrk against POST /v1/print: 50 connections, each request a station's scan of a different
+# shipment, rendered and written by the file printer. Release build; everything in a temp folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ORDERS=${ORDERS:-40000}
+DURATION=${DURATION:-20s}
+tmp=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+L=.build/release/labeld
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+OWNER=$($L tokens create --db "$tmp/labeld.sqlite" --role owner --name bench)
+STATION=$($L tokens create --db "$tmp/labeld.sqlite" --role station --name pack-1 --printer pack-1)
+LABELD_FILE_PRINTER_DIR="$tmp/labels" LABELD_LOG_LEVEL=warning $L serve --port "$PORT" --db "$tmp/labeld.sqlite" > "$tmp/server.log" 2>&1 &
+server=$!
+for _ in $(seq 200); do grep -q "listening" "$tmp/server.log" 2>/dev/null && break; sleep 0.05; done
+api() { curl -sf -X "$1" "http://127.0.0.1:$PORT$2" -H "Authorization: Bearer $OWNER" -H 'Content-Type: application/json' --data-binary "@$3" > /dev/null; }
+echo '{"name":"pack-1","transport":"file:'"$tmp"'/pack-1","language":"zpl"}' > "$tmp/printer.json"; api PUT /v1/printers/pack-1 "$tmp/printer.json"
+echo '{"value":"{\"name\":\"리빙플러스\",\"phone\":\"0221358870\",\"address\":\"서울특별시 성동구 성수이로 113\"}"}' > "$tmp/sender.json"; api PUT /v1/settings/sender "$tmp/sender.json"
+python3 - "$tmp" "$ORDERS" <<'PY'
+import json, sys
+tmp, n = sys.argv[1], int(sys.argv[2])
+for chunk in range(0, n, 10000):
+    orders = [{"orderNo": "W%07d" % i, "orderedAt": "2026-11-28T09:00:00+09:00", "carrier": "generic", "waybillNo": "7%011d" % i,
+               "receiver": {"name": "수령인%d" % i, "phone": "01012345678", "postalCode": "%05d" % (1000 + i % 60000), "address": "서울특별시 강남구 테헤란로 %d" % i},
+               "lines": [{"productName": "데일리 러닝화 %d" % (i % 40), "option": "사이즈:270", "quantity": 1 + i % 3},
+                         {"productName": "수제 딸기잼 500g", "quantity": 1}, {"productName": "샘플 파우치", "quantity": 1, "gift": True}]}
+              for i in range(chunk + 1, min(n, chunk + 10000) + 1)]
+    open("%s/orders-%d.json" % (tmp, chunk), "w").write(json.dumps(orders, ensure_ascii=False))
+PY
+for f in "$tmp"/orders-*.json; do api POST /v1/orders "$f"; done
+echo '{}' > "$tmp/empty.json"; api POST /v1/shipments "$tmp/empty.json"
+cat > "$tmp/print.lua" <<LUA
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+local n = 0
+request = function()
+  n = n + 1
+  local i = (tid - 1) * ($ORDERS / 2) + n
+  local body = string.format('{"code":"7%011d"}', i)
+  return wrk.format("POST", "/v1/print", {["Authorization"] = "Bearer $STATION", ["Content-Type"] = "application/json"}, body)
+end
+LUA
+echo "wrk: POST /v1/print, 50 connections, 2 threads, $DURATION (each request a new shipment, file printer)"
+wrk -t2 -c50 -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | sed -n '1,40p'
+echo "labels written: $(ls "$tmp/pack-1" | wc -l)"

@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Fulfillment
+import LabelModel
+import PrintSpool
+import Rendering
+
+/// `POST /v1/preview`: a template (by name, or its text as edited) with data, as the printer prints it.
+struct PreviewBody: Decodable {
+    var template: String?
+    var source: String?
+    var data: DataValue?
+    /// `png` (the 1-bit raster at the dpi: the preview is the print) or `pdf`.
+    var format: String?
+    var dpi: Int?
+    /// Take the dpi from this printer's profile.
+    var printer: String?
+}
+
+extension LabelService {
+    /// Every template under `templates/` (FOLDER/NAME), with its size and description.
+    func templateList() throws -> [TemplateSummary] {
+        let root = configuration.rendering.templatesDirectory
+        var out: [TemplateSummary] = []
+        let fm = FileManager.default
+        for folder in try fm.contentsOfDirectory(atPath: root).sorted() where folder != "samples" {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: root + "/" + folder, isDirectory: &isDir), isDir.boolValue else { continue }
+            for file in try fm.contentsOfDirectory(atPath: root + "/" + folder).sorted() where file.hasSuffix(".yaml") {
+                let name = folder + "/" + file.dropLast(5)
+                guard let t = try? TemplateParser.load(path: root + "/" + folder + "/" + file, displayName: "templates/\(name).yaml") else { continue }
+                out.append(TemplateSummary(name: name, description: t.description, carrier: t.carrier,
+                                           widthMM: t.page.width.millimetres, heightMM: t.page.height.millimetres, dpi: t.page.dpi))
+            }
+        }
+        return out
+    }
+
+    /// Checks the text, writes it as the template's file (temp + rename) and records it as a new
+    /// revision (jobs keep the revision they printed with). Returns the revision.
+    func saveTemplate(name: String, source: String, actor: String) throws -> Int {
+        guard source.utf8.count <= 256 * 1024 else { throw Problem(.contentTooLarge, code: "request.too_large", "a template is at most 256 KiB") }
+        let template = try TemplateParser.parse(yaml: source, file: "templates/\(name).yaml")
+        _ = LabelComposer(template: template, carriers: try configuration.rendering.carrierProfiles())
+        let path = configuration.rendering.templatesDirectory + "/" + name + ".yaml"
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let temp = path + ".\(getpid()).tmp"
+        try Data(source.utf8).write(to: URL(fileURLWithPath: temp))
+        guard rename(temp, path) == 0 else {
+            unlink(temp)
+            throw PrintError(code: .io, message: "cannot write template '\(name)': \(String(cString: strerror(errno)))")
+        }
+        let revision = try desk.store.recordRevision(name: name, source: source)
+        try desk.fulfillment.record(actor: actor, action: "templates.save", subject: name, detail: "revision \(revision)")
+        return revision
+    }
+
+    /// Renders the preview: PNG of the first page (or every page stacked? no: the first; the
+    /// `X-Labeld-Pages` count says how many) or a PDF of every page.
+    func preview(_ b: PreviewBody) throws -> ([UInt8], String, [LabelWarning]) {
+        guard b.source != nil || b.template != nil else {
+            throw Problem(.badRequest, code: "request.json", "give 'template' (a name such as waybills/cj) or 'source' (the template text)")
+        }
+        let format = b.format ?? "png"
+        guard format == "png" || format == "pdf" else { throw Problem(.badRequest, code: "request.json", "format is png or pdf") }
+        let source = try b.source ?? desk.templateSource(b.template!)
+        let template = try TemplateParser.parse(yaml: source, file: b.template.map { "templates/\($0).yaml" } ?? "template.yaml")
+        var dpi = b.dpi ?? template.page.dpi
+        if let p = b.printer { dpi = try desk.store.profile(p).dpi }
+        guard (100...600).contains(dpi) else { throw Problem(.badRequest, code: "request.json", "dpi is from 100 to 600") }
+        let composer = LabelComposer(template: template, dpi: dpi, carriers: try configuration.rendering.carrierProfiles())
+        let pages = try composer.compose(b.data ?? .object([:]))
+        return try desk.spooler.renderers.with { renderer in
+            if format == "pdf" {
+                let sink = MemorySink()
+                let writer = renderer.documentWriter(format: .pdf, sink: sink, title: template.name)
+                var warnings: [LabelWarning] = []
+                for page in pages { warnings += try writer.add(page) }
+                try writer.finish()
+                return (sink.bytes, "application/pdf", warnings)
+            }
+            guard let first = pages.first else { throw Problem(.unprocessableContent, code: "render.empty", "the template made no page for this data") }
+            let (bitmap, warnings) = renderer.bitmap(of: first)
+            return (PNGEncoder.encode(bitmap, dpi: dpi), "image/png", warnings)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+public import Hummingbird
+public import Logging
+import Foundation
+import HTTPTypes
+public import Fulfillment
+import LabelModel
+import NIOCore
+import NIOPosix
+import PrintSpool
+import Prometheus
+import Rendering
+import ServiceLifecycle
+
+/// The request context: Hummingbird's core storage plus the caller the bearer token names.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+    public init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
+    /// Uploads are limited per route (`ServerConfiguration.maxJSONBytes`, `maxUploadBytes`).
+    public var maxUploadSize: Int { 64 << 20 }
+
+    /// The caller, or 401.
+    func caller() throws -> Principal {
+        guard let principal else { throw Problem.unauthorized }
+        return principal
+    }
+
+    /// The caller when owner or operator (부운영자), else 403.
+    func operatorOrOwner(_ what: String) throws -> Principal {
+        let p = try caller()
+        guard p.role == .owner || p.role == .operator else { throw Problem.forbidden("\(what) is for the owner or an operator, not a \(p.role.rawValue) token") }
+        return p
+    }
+
+    /// The caller when owner, else 403.
+    func owner(_ what: String) throws -> Principal {
+        let p = try caller()
+        guard p.role == .owner else { throw Problem.forbidden("\(what) is for the owner (대표운영자) only, not a \(p.role.rawValue) token") }
+        return p
+    }
+}
+
+/// labeld's HTTP service: the JSON API under `/v1` for packing stations and the office, the
+/// template designer page, `/openapi.yaml`, `/metrics` and `/healthz`.
+public struct LabelService: Sendable {
+    public let desk: PrintDesk
+    public let tokens: TokenStore
+    public let configuration: ServerConfiguration
+    let pool: NIOThreadPool
+    let metrics: ServerMetrics
+
+    public init(configuration: ServerConfiguration, islands: IslandRegions = .empty) throws {
+        self.configuration = configuration
+        desk = try PrintDesk.open(databasePath: configuration.databasePath, rendering: configuration.rendering, islands: islands)
+        tokens = try TokenStore(writer: desk.fulfillment.writer)
+        pool = NIOThreadPool(numberOfThreads: configuration.blockingThreads)
+        pool.start()
+        metrics = ServerMetrics()
+    }
+
+    /// Runs blocking work (SQLite, rendering, CUPS) on the service's thread pool.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.runIfActive(body)
+    }
+
+    /// The Hummingbird application: router, middleware, and the spool worker as a service.
+    public func application(logger: Logger = Logger(label: "labeld"),
+                            onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = makeRouter().router
+        return Application(router: router,
+                           configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "labeld"),
+                           services: [SpoolWorker(service: self, logger: logger)],
+                           onServerRunning: onServerRunning, logger: logger)
+    }
+
+    /// Every route as `METHOD /path/{param}` (what `/openapi.yaml` must document).
+    public func routeList() -> [String] { makeRouter().routes }
+
+    func makeRouter() -> (router: Router<AppContext>, routes: [String]) {
+        let router = Router(context: AppContext.self)
+        router.add(middleware: ProblemMiddleware(metrics: metrics))
+        router.add(middleware: AuthMiddleware(tokens: tokens, pool: pool))
+        var routes = RouteTable(router: router)
+        addRoutes(&routes)
+        return (router, routes.list)
+    }
+}
+
+/// Records routes as it registers them, so the OpenAPI document can be checked against them.
+struct RouteTable {
+    let router: Router<AppContext>
+    var list: [String] = []
+
+    mutating func on(_ method: HTTPRequest.Method, _ path: String,
+                     _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) {
+        router.on(RouterPath(path), method: method, use: handler)
+        let openAPI = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+        list.append("\(method.rawValue) /\(openAPI)")
+    }
+}
+
+/// Turns every error into `application/problem+json` (module errors keep their codes and messages).
+struct ProblemMiddleware: RouterMiddleware {
+    let metrics: ServerMetrics
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Problem.from(error)
+            if problem.status.code >= 500 { context.logger.error("request failed", metadata: ["http.path": "\(request.uri.path)", "error": "\(error)"]) }
+            return try problem.response(from: request, context: context)
+        }
+    }
+}
+
+/// Reads `Authorization: Bearer …` on `/v1` routes; the routes decide what each role may do.
+struct AuthMiddleware: RouterMiddleware {
+    let tokens: TokenStore
+    let pool: NIOThreadPool
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/v1/") else { return try await next(request, context) }
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { throw Problem.unauthorized }
+        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let store = tokens
+        guard !token.isEmpty, token.count < 200, let principal = try await pool.runIfActive({ try store.principal(token: token) }) else { throw Problem.badToken }
+        var context = context
+        context.principal = principal
+        return try await next(request, context)
+    }
+}
+
+/// Takes up due print jobs (held retries, jobs a print server is printing, jobs left by a stopped
+/// labeld) every `workerInterval`. On shutdown it finishes the step in hand, so every job is left
+/// in a state a restart resumes from.
+struct SpoolWorker: Service {
+    let service: LabelService
+    let logger: Logger
+    func run() async throws {
+        let spooler = service.desk.spooler
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let n = try await service.blocking { try spooler.runDue() }
+                if n > 0 { logger.debug("spool worker", metadata: ["jobs": "\(n)"]) }
+            } catch {
+                logger.warning("spool worker step failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: service.configuration.workerInterval)
+        }
+        logger.info("spool worker stopped")
+    }
+}
+
+/// Prometheus metrics: render and spool latency histograms, jobs by state, printer up.
+final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let render: DurationHistogram
+    let spool: DurationHistogram
+
+    init() {
+        let buckets: [Duration] = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+                                   .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)]
+        render = registry.makeDurationHistogram(name: "labeld_render_seconds", buckets: buckets, help: "Time to render a print job's document")
+        spool = registry.makeDurationHistogram(name: "labeld_spool_seconds", buckets: buckets,
+                                               help: "Time from a print request to the printer or print server having it")
+    }
+
+    func record(_ job: PrintJob) {
+        if let r = job.timings["render"] { render.record(.nanoseconds(Int64(r * 1e6))) }
+        if let t = job.timings["total"] { spool.record(.nanoseconds(Int64(t * 1e6))) }
+    }
+
+    /// The exposition text, with the job and printer gauges set from `counts` and `printers` first.
+    func emit(counts: [PrintJobState: Int], printers: [(String, Bool)]) -> [UInt8] {
+        for state in PrintJobState.allCases {
+            registry.makeGauge(name: "labeld_jobs", labels: [("state", state.rawValue)], help: "Print jobs by state").set(Double(counts[state] ?? 0) as Double)
+        }
+        for (name, up) in printers {
+            registry.makeGauge(name: "labeld_printer_up", labels: [("printer", name)], help: "1 when the printer is ready").set((up ? 1 : 0) as Double)
+        }
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}

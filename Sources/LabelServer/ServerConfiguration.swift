@@ -1,0 +1,34 @@
+public import Foundation
+public import Rendering
+
+/// How `labeld serve` runs. Defaults suit `make run`; the executable fills it from a config file and
+/// environment variables (see README).
+public struct ServerConfiguration: Sendable {
+    /// Address to listen on (`127.0.0.1`; `0.0.0.0` for a LAN of packing stations).
+    public var host = "127.0.0.1"
+    /// Port; 0 picks a free one (tests).
+    public var port = 8080
+    /// The SQLite database (orders, stock, print queue, tokens).
+    public var databasePath = "./var/labeld.sqlite"
+    /// Where the out-of-the-box file printer writes.
+    public var fileprinterDirectory = "./var/labels"
+    /// Where 초기화 backups go.
+    public var backupDirectory = "./var/backups"
+    /// Fonts and templates.
+    public var rendering: RendererConfiguration
+    /// Largest JSON body a route takes (bytes).
+    public var maxJSONBytes = 1 << 20
+    /// Largest CSV upload (bytes).
+    public var maxUploadBytes = 32 << 20
+    /// How often the spool worker looks for due jobs (held retries, followed jobs).
+    public var workerInterval: Duration = .milliseconds(250)
+    /// Threads for blocking work (SQLite, rendering, CUPS calls).
+    public var blockingThreads = 8
+    /// Where the designer page's files are (`web/`).
+    public var webDirectory: String
+
+    public init(rendering: RendererConfiguration, webDirectory: String) {
+        self.rendering = rendering
+        self.webDirectory = webDirectory
+    }
+}

@@ -1,0 +1,87 @@
+public import Foundation
+public import Fulfillment
+public import GRDB
+import Crypto
+
+/// Who is calling: a bearer token's name, role and (for stations) printers.
+public struct Principal: Sendable, Hashable, Codable {
+    public var name: String
+    public var role: Role
+    /// The printers a station may print to (empty for owner and operator: all).
+    public var printers: [String]
+    /// `role:name`, as the audit log records it.
+    public var actor: String { "\(role.rawValue):\(name)" }
+
+    /// Whether this caller may use `printer`.
+    public func mayUse(printer: String) -> Bool { role != .station || printers.contains(printer) }
+}
+
+/// Bearer tokens, stored as SHA-256 hashes (the token itself is shown once, at creation).
+public struct TokenStore: Sendable {
+    public let writer: any DatabaseWriter
+
+    public init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        var m = DatabaseMigrator()
+        m.registerMigration("server-v1-tokens") { db in
+            try db.execute(sql: """
+                CREATE TABLE apiToken (id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, printers TEXT NOT NULL,
+                    hash TEXT NOT NULL UNIQUE, createdAt TEXT NOT NULL, revokedAt TEXT);
+                """)
+        }
+        try m.migrate(writer)
+    }
+
+    static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Makes a token (`lbd_` + 32 random bytes, base64url); returns it — the only time it is seen.
+    public func create(name: String, role: Role, printers: [String], actor: String) throws -> String {
+        guard !name.isEmpty, name.count <= 64, !name.contains(where: { $0.isWhitespace || $0 == ":" }) else {
+            throw FulfillmentError(code: .invalidInput, message: "a token name is 1–64 characters without spaces or ':'")
+        }
+        if role == .station && printers.isEmpty {
+            throw FulfillmentError(code: .invalidInput, message: "a station token needs the printers it may use (--printer)")
+        }
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let token = "lbd_" + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let json = String(decoding: try JSONEncoder().encode(printers), as: UTF8.self)
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO apiToken (name, role, printers, hash, createdAt) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [name, role.rawValue, json, Self.hash(token), ISO8601DateFormatter().string(from: Date())])
+            try db.execute(sql: "INSERT INTO auditLog (at, actor, action, subject, oldValue, newValue) VALUES (?, ?, 'tokens.create', ?, NULL, ?)",
+                           arguments: [ISO8601DateFormatter().string(from: Date()), actor, name, role.rawValue])
+        }
+        return token
+    }
+
+    /// The caller a token stands for; nil when unknown or revoked.
+    public func principal(token: String) throws -> Principal? {
+        try writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT name, role, printers FROM apiToken WHERE hash = ? AND revokedAt IS NULL",
+                                             arguments: [Self.hash(token)]),
+                  let role = Role(rawValue: row["role"]) else { return nil }
+            let printers = (try? JSONDecoder().decode([String].self, from: Data((row["printers"] as String).utf8))) ?? []
+            return Principal(name: row["name"], role: role, printers: printers)
+        }
+    }
+
+    /// Revokes every token of that name.
+    public func revoke(name: String) throws -> Int {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE apiToken SET revokedAt = ? WHERE name = ? AND revokedAt IS NULL", arguments: [ISO8601DateFormatter().string(from: Date()), name])
+            return db.changesCount
+        }
+    }
+
+    public func list() throws -> [(name: String, role: String, printers: String, createdAt: String, revoked: Bool)] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, role, printers, createdAt, revokedAt FROM apiToken ORDER BY id").map {
+                ($0["name"], $0["role"], $0["printers"], $0["createdAt"], ($0["revokedAt"] as String?) != nil)
+            }
+        }
+    }
+}

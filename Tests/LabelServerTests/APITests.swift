@@ -1,0 +1,238 @@
+import Foundation
+import Fulfillment
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import LabelServer
+import LabelTesting
+import NIOCore
+import PrintSpool
+import Testing
+import Yams
+
+@Suite("HTTP API", .serialized)
+struct APITests {
+    @Test("401 without a token or with an unknown one, as problem+json with a stable code")
+    func unauthorized() async throws {
+        let f = try ServerFixture.make()
+        try await f.service.application().test(.router) { client in
+            var r = try await client.call(.get, "/v1/jobs", token: nil)
+            #expect(r.status == .unauthorized && r.headers[.contentType] == "application/problem+json")
+            #expect(r.headers[.wwwAuthenticate] == #"Bearer realm="labeld""#)
+            #expect(r.object["code"] as? String == "auth.missing" && r.object["status"] as? Int == 401)
+            r = try await client.call(.get, "/v1/jobs", token: "lbd_nope")
+            #expect(r.status == .unauthorized && r.object["code"] as? String == "auth.invalid")
+            r = try await client.call(.get, "/healthz", token: nil)
+            #expect(r.status == .ok && r.object["status"] as? String == "ok")
+        }
+    }
+
+    /// Every route, with the role that may use it and one that may not.
+    struct Boundary: Sendable, CustomStringConvertible {
+        var method: HTTPRequest.Method
+        var path: String
+        var body: String?
+        var allowed: String      // owner | operator | station
+        var refused: String?     // a role that gets 403
+        var description: String { "\(method) \(path) as \(allowed)" }
+    }
+
+    static let boundaries: [Boundary] = [
+        Boundary(method: .post, path: "/v1/print", body: #"{"code":"600000000001"}"#, allowed: "station", refused: nil),
+        Boundary(method: .post, path: "/v1/print/batch", body: #"{"dryRun":true}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/print/barcodes", body: #"{"sku":"NOPE","copies":1}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/jobs", allowed: "station", refused: nil),
+        Boundary(method: .get, path: "/v1/printers", allowed: "station", refused: nil),
+        Boundary(method: .put, path: "/v1/printers/office", body: #"{"name":"office","transport":"file:/tmp/labeld-office","language":"pdf"}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .delete, path: "/v1/printers/office", allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/templates", allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/templates/waybills/generic-4x6", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/preview", body: #"{"template":"barcodes/product-50x30","data":{"name":"현미","sku":"R-1","gtin":"880123456789"}}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/orders", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/orders/allocate", allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/products", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/products", body: #"[{"code":"P1","name":"현미 4kg","sku":"RICE-4","barcode":"8801234567893"}]"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/stock/receive", body: #"{"sku":"RICE-4","quantity":5}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/stock/adjust", body: #"{"sku":"RICE-4","quantity":-1}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/market-stock", allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/shipments", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/shipments", allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/shipments/1", allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/settings", allowed: "operator", refused: "station"),
+        Boundary(method: .put, path: "/v1/settings/printOrder", body: #"{"value":"orderedAt:desc"}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/reset", body: #"{"confirmation":"no"}"#, allowed: "owner", refused: "operator"),
+        Boundary(method: .post, path: "/v1/reset", body: #"{"confirmation":"no"}"#, allowed: "owner", refused: "station"),
+        Boundary(method: .post, path: "/v1/tokens", body: #"{"name":"pack-3","role":"station","printers":["pack-2"]}"#, allowed: "owner", refused: "operator"),
+        Boundary(method: .post, path: "/v1/print/batch", body: #"{"printer":"pack-2"}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/jobs/1", allowed: "operator", refused: nil),
+        Boundary(method: .post, path: "/v1/jobs/1/cancel", allowed: "operator", refused: nil),
+        Boundary(method: .post, path: "/v1/jobs/1/reprint", body: #"{"reason":"용지 걸림"}"#, allowed: "operator", refused: nil),
+        Boundary(method: .put, path: "/v1/templates/barcodes/product-50x30", body: #"{"source":"name: x"}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/orders", body: "[]", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/orders/1/hold", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/orders/1/release", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/orders/2/cancel", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/orders/1/exchange", body: #"{"quantities":{"1":1}}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/orders/1/return", body: #"{"quantities":{"1":1}}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/pickups/1/complete", body: #"{"defective":false}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/shipments/combine", body: #"{"orderIds":[1,2]}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/shipments/split", body: #"{"orderId":1,"quantities":{"1":1}}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/shipments/1/ship", allowed: "operator", refused: "station"),
+    ]
+
+    @Test("role boundaries: each route answers its role and refuses the others with 403", arguments: boundaries)
+    func roles(_ b: Boundary) async throws {
+        let f = try ServerFixture.make()
+        let token = ["owner": f.owner, "operator": f.operatorToken, "station": f.station]
+        try await f.service.application().test(.router) { client in
+            _ = try await client.call(.post, "/v1/orders", token: f.owner, json: ServerFixture.ordersJSON(2))
+            _ = try await client.call(.post, "/v1/shipments", token: f.owner)
+            if let refused = b.refused {
+                let r = try await client.call(b.method, b.path, token: token[refused], json: b.body)
+                #expect(r.status == .forbidden, "\(r.text)")
+                #expect(r.object["code"] as? String == "auth.forbidden" && r.headers[.contentType] == "application/problem+json")
+            }
+            let r = try await client.call(b.method, b.path, token: token[b.allowed], json: b.body)
+            #expect(r.status != .forbidden && r.status != .unauthorized && r.status.code < 500, "\(r.status) \(r.text)")
+        }
+    }
+
+    @Test("stations print on their own printers only; a scan is idempotent; jobs of other printers are hidden")
+    func stationPrint() async throws {
+        let f = try ServerFixture.make()
+        try await f.service.application().test(.router) { client in
+            var r = try await client.call(.post, "/v1/orders", token: f.operatorToken, json: ServerFixture.ordersJSON(3))
+            #expect(r.status == .created && r.object["collectedOrders"] as? Int == 3, "\(r.text)")
+            r = try await client.call(.post, "/v1/shipments", token: f.operatorToken)
+            #expect(r.object["count"] as? Int == 3)
+
+            r = try await client.call(.post, "/v1/print", token: f.station, json: #"{"code":"600000000001","printer":"pack-2"}"#)
+            #expect(r.status == .forbidden && (r.object["detail"] as? String) == "station 'pack-1' may print to pack-1 only, not 'pack-2'")
+
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "scan-77"]
+            r = try await client.call(.post, "/v1/print", token: f.station, json: #"{"code":"6000-0000-0001"}"#, headers: key)
+            #expect(r.status == .created, "\(r.text)")
+            let job = r.object["job"] as? [String: Any] ?? [:]
+            #expect(job["state"] as? String == "completed" && job["printer"] as? String == "pack-1" && r.object["repeated"] as? Bool == false)
+            #expect(Set((job["timings"] as? [String: Double] ?? [:]).keys) == ["persist", "render", "send", "total"])
+            r = try await client.call(.post, "/v1/print", token: f.station, json: #"{"code":"600000000001"}"#, headers: key)
+            #expect(r.status == .ok && r.object["repeated"] as? Bool == true && (r.object["job"] as? [String: Any])?["id"] as? Int == job["id"] as? Int)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: f.directory + "/pack-1") == ["job-\(job["id"] as! Int).zpl"])
+
+            // The operator prints order A000002 on pack-2; the station does not see that job.
+            r = try await client.call(.post, "/v1/print", token: f.operatorToken, json: #"{"code":"A000002","printer":"pack-2"}"#)
+            #expect(r.status == .created)
+            let other = (r.object["job"] as? [String: Any])?["id"] as? Int ?? 0
+            r = try await client.call(.get, "/v1/jobs", token: f.station)
+            #expect(r.array.map { $0["printer"] as? String } == ["pack-1"])
+            r = try await client.call(.get, "/v1/jobs/\(other)", token: f.station)
+            #expect(r.status == .forbidden)
+            r = try await client.call(.post, "/v1/jobs/\(other)/reprint", token: f.station, json: #"{"reason":"x"}"#)
+            #expect(r.status == .forbidden)
+            r = try await client.call(.get, "/v1/printers", token: f.station)
+            #expect(r.array.map { ($0["profile"] as? [String: Any])?["name"] as? String } == ["pack-1"])
+
+            // 재출력 by the station on its printer, with the reason.
+            r = try await client.call(.post, "/v1/jobs/\(job["id"] as! Int)/reprint", token: f.station, json: #"{"reason":"용지 걸림"}"#)
+            #expect(r.status == .created && r.object["reprintReason"] as? String == "용지 걸림" && r.object["reprintOf"] as? Int == job["id"] as? Int)
+            r = try await client.call(.post, "/v1/jobs/\(job["id"] as! Int)/cancel", token: f.station)
+            #expect(r.status == .conflict && r.object["code"] as? String == "print.conflict")
+        }
+    }
+
+    @Test("problem+json: 404, 400 with the field, 413 over the body limit, 422 with the template line and column")
+    func problems() async throws {
+        let f = try ServerFixture.make(maxJSONBytes: 4096)
+        try await f.service.application().test(.router) { client in
+            var r = try await client.call(.get, "/v1/jobs/999", token: f.owner)
+            #expect(r.status == .notFound && r.object["code"] as? String == "print.not-found" && r.object["detail"] as? String == "no print job 999")
+            r = try await client.call(.post, "/v1/print", token: f.owner, json: #"{"code": 5}"#)
+            #expect(r.status == .badRequest && (r.object["detail"] as? String)?.contains(".code must be String") == true, "\(r.text)")
+            r = try await client.call(.post, "/v1/print", token: f.owner, json: "{" + String(repeating: " ", count: 5000) + "}")
+            #expect(r.status == .contentTooLarge && r.object["code"] as? String == "request.too_large", "\(r.status) \(r.text)")
+            r = try await client.call(.post, "/v1/preview", token: f.owner, json: #"{"source":"name: x\npage: {width: 50mm, height: 30mm}\nelements:\n  - {type: text, x: 1mm, y: 1mm, width: 10mm, height: 5mm, txt: a}\n"}"#)
+            #expect(r.status == .unprocessableContent, "\(r.text)")
+            #expect(r.object["line"] as? Int == 4 && r.object["column"] as? Int != nil && (r.object["code"] as? String)?.hasPrefix("template.") == true, "\(r.text)")
+            r = try await client.call(.get, "/v1/templates/..%2F..%2Fetc/passwd", token: f.owner)
+            #expect(r.status == .badRequest || r.status == .notFound)
+            r = try await client.call(.get, "/v1/templates/waybills/..", token: f.owner)
+            #expect(r.status.code >= 400 && r.status.code < 500)
+            r = try await client.call(.get, "/v1/jobs/abc", token: f.owner)
+            #expect(r.status == .badRequest && r.object["code"] as? String == "request.parameter")
+            r = try await client.call(.put, "/v1/settings/nope", token: f.owner, json: #"{"value":"1"}"#)
+            #expect(r.status == .unprocessableContent && r.object["code"] as? String == "settings.unknown")
+        }
+    }
+
+    @Test("templates: preview PNG at 203/300 dpi and PDF; save makes a revision; bad text is refused with its line")
+    func templates() async throws {
+        let f = try ServerFixture.make()
+        try await f.service.application().test(.router) { client in
+            var r = try await client.call(.get, "/v1/templates", token: f.operatorToken)
+            let names = r.array.compactMap { $0["name"] as? String }
+            #expect(names.contains("waybills/cj") && names.contains("barcodes/product-50x30") && !names.contains { $0.hasPrefix("samples/") })
+            r = try await client.call(.get, "/v1/templates/barcodes/product-50x30", token: f.operatorToken)
+            let source = try #require(r.object["source"] as? String)
+            let sample = try #require(r.object["sample"] as? [String: Any])
+            let data = String(decoding: try JSONSerialization.data(withJSONObject: sample), as: UTF8.self)
+
+            for dpi in [203, 300] {
+                r = try await client.call(.post, "/v1/preview", token: f.operatorToken, json: #"{"template":"barcodes/product-50x30","dpi":\#(dpi),"data":\#(data)}"#)
+                #expect(r.status == .ok && r.headers[.contentType] == "image/png")
+                let png = temporaryDirectory("preview") + "/p.png"
+                try Data(r.bytes).write(to: URL(fileURLWithPath: png))
+                let width = Int(r.bytes[16]) << 24 | Int(r.bytes[17]) << 16 | Int(r.bytes[18]) << 8 | Int(r.bytes[19])
+                #expect(width == Int((50 / 25.4 * Double(dpi)).rounded()), "dpi \(dpi): width \(width)")
+                #expect(try Decoders.zbar(png).contains { $0.text == "8801234567893" })
+            }
+            r = try await client.call(.post, "/v1/preview", token: f.operatorToken, json: #"{"template":"barcodes/product-50x30","format":"pdf","data":\#(data)}"#)
+            #expect(r.status == .ok && r.bytes.starts(with: Array("%PDF-".utf8)))
+
+            let edited = source.replacingOccurrences(of: "name: product-50x30", with: "name: product-50x30\n# edited in the designer")
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: ["source": edited]), as: UTF8.self)
+            r = try await client.call(.put, "/v1/templates/barcodes/product-50x30", token: f.operatorToken, json: body)
+            #expect(r.status == .created && r.object["revision"] as? String == "1", "\(r.text)")
+            #expect(try String(contentsOfFile: f.directory + "/templates/barcodes/product-50x30.yaml", encoding: .utf8) == edited)
+            r = try await client.call(.put, "/v1/templates/barcodes/product-50x30", token: f.operatorToken, json: #"{"source":"page: [oops"}"#)
+            #expect(r.status == .unprocessableContent && r.object["line"] as? Int == 2 && r.object["code"] as? String == "template.syntax", "\(r.text)")
+            r = try await client.call(.get, "/v1/templates/barcodes/product-50x30", token: f.operatorToken)
+            #expect(r.object["revisions"] as? [Int] == [1])
+        }
+    }
+
+    @Test("/openapi.yaml documents exactly the routes the server has")
+    func openAPIInStep() async throws {
+        let f = try ServerFixture.make()
+        let text = try String(contentsOfFile: Project.root + "/web/openapi.yaml", encoding: .utf8)
+        let doc = try #require(try Yams.load(yaml: text) as? [String: Any])
+        #expect(doc["openapi"] as? String == "3.1.0")
+        let paths = try #require(doc["paths"] as? [String: Any])
+        var documented: Set<String> = []
+        for (path, item) in paths {
+            for method in (item as? [String: Any] ?? [:]).keys where ["get", "put", "post", "delete", "patch"].contains(method) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        let served = Set(f.service.routeList())
+        #expect(served.subtracting(documented).isEmpty, "not documented: \(served.subtracting(documented).sorted())")
+        #expect(documented.subtracting(served).isEmpty, "documented, not served: \(documented.subtracting(served).sorted())")
+        try await f.service.application().test(.router) { client in
+            let r = try await client.call(.get, "/openapi.yaml", token: nil)
+            #expect(r.status == .ok && r.text == text)
+        }
+    }
+
+    @Test("/metrics: render and spool histograms, jobs by state, printer up")
+    func metrics() async throws {
+        let f = try ServerFixture.make()
+        try await f.service.application().test(.router) { client in
+            _ = try await client.call(.post, "/v1/orders", token: f.owner, json: ServerFixture.ordersJSON(1))
+            _ = try await client.call(.post, "/v1/shipments", token: f.owner)
+            _ = try await client.call(.post, "/v1/print", token: f.station, json: #"{"code":"A000001"}"#)
+            let r = try await client.call(.get, "/metrics", token: nil)
+            #expect(r.text.contains(#"labeld_jobs{state="completed"} 1"#), "\(r.text)")
+            #expect(r.text.contains(#"labeld_printer_up{printer="pack-1"} 1"#))
+            #expect(r.text.contains("labeld_render_seconds_count 1") && r.text.contains("labeld_spool_seconds_count 1"))
+        }
+    }
+}

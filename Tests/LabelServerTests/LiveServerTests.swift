@@ -1,0 +1,152 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import LabelTesting
+import Testing
+
+/// `labeld serve` as built, on port 0, with a temp database and a temp copy of templates/.
+final class LiveServer: @unchecked Sendable {
+    let lab = PrintLab()
+    let directory: String
+    let database: String
+    let process: Process
+    let port: Int
+
+    init() throws {
+        directory = lab.directory
+        try FileManager.default.copyItem(atPath: Project.templates, toPath: directory + "/templates")
+        database = directory + "/var/labeld.sqlite"
+        process = try lab.spawn(Project.binary, ["serve", "--port", "0", "--db", database], log: directory + "/server.log",
+                                environment: ["LABELD_HOME": Project.root, "LABELD_TEMPLATES": directory + "/templates",
+                                              "LABELD_FILE_PRINTER_DIR": directory + "/labels", "LABELD_BACKUP_DIR": directory + "/backups"])
+        var found: Int?
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil && Date() < deadline && process.isRunning {
+            let log = (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""
+            if let r = log.range(of: "labeld listening on http://127.0.0.1:") {
+                found = Int(log[r.upperBound...].prefix { $0.isNumber })
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        guard let found else {
+            throw PrintLab.LabError("labeld serve did not start: \((try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? "")")
+        }
+        port = found
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+    var log: String { (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? "" }
+
+    func token(_ role: String, name: String, printers: [String] = []) throws -> String {
+        let r = try runTool(Project.binary, ["tokens", "create", "--db", database, "--role", role, "--name", name] + printers.flatMap { ["--printer", $0] },
+                            environment: ["LABELD_HOME": Project.root])
+        guard r.status == 0 else { throw PrintLab.LabError(r.stderr) }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// One HTTP request (status, body, headers).
+    func request(_ method: String, _ path: String, token: String? = nil, json: String? = nil) throws -> (status: Int, body: Data, headers: [String: String]) {
+        var req = URLRequest(url: URL(string: base + path)!)
+        req.httpMethod = method
+        if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let json { req.httpBody = Data(json.utf8); req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        final class Box: @unchecked Sendable { var result: (Int, Data, [String: String])?; var error: (any Error)? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: req) { data, response, error in
+            if let http = response as? HTTPURLResponse {
+                var headers: [String: String] = [:]
+                for (k, v) in http.allHeaderFields { headers[String(describing: k).lowercased()] = String(describing: v) }
+                box.result = (http.statusCode, data ?? Data(), headers)
+            }
+            box.error = error
+            done.signal()
+        }.resume()
+        done.wait()
+        guard let result = box.result else { throw box.error ?? PrintLab.LabError("no response") }
+        return result
+    }
+
+    /// SIGTERM, and how long labeld took to stop (nil if it did not within `timeout`).
+    func terminate(timeout: Double = 15) -> (seconds: Double, status: Int32)? {
+        let start = Date()
+        kill(process.processIdentifier, SIGTERM)
+        while process.isRunning && Date().timeIntervalSince(start) < timeout { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { lab.stop(); return nil }
+        return (Date().timeIntervalSince(start), process.terminationStatus)
+    }
+}
+
+@Suite("labeld serve: a real server on port 0", .serialized)
+struct LiveServerTests {
+    @Test("serve: health, a station's scan printed on its printer, metrics; SIGTERM stops it cleanly")
+    func serve() throws {
+        let server = try LiveServer()
+        defer { server.lab.stop() }
+        var r = try server.request("GET", "/healthz")
+        #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self) == #"{"status":"ok"}"#)
+        let owner = try server.token("owner", name: "boss")
+        let station = try server.token("station", name: "pack-1", printers: ["pack-1"])
+        r = try server.request("PUT", "/v1/printers/pack-1", token: owner, json: #"{"name":"pack-1","transport":"file:\#(server.directory)/pack-1","language":"zpl"}"#)
+        #expect(r.status == 200)
+        r = try server.request("PUT", "/v1/settings/sender", token: owner, json: #"{"value":"{\"name\":\"리빙플러스\",\"phone\":\"0221358870\",\"address\":\"서울 성동구\"}"}"#)
+        #expect(r.status == 200, "\(String(decoding: r.body, as: UTF8.self))")
+        r = try server.request("POST", "/v1/orders", token: owner, json: ServerFixture.ordersJSON(2))
+        #expect(r.status == 201)
+        r = try server.request("POST", "/v1/shipments", token: owner)
+        r = try server.request("POST", "/v1/print", token: station, json: #"{"code":"600000000002"}"#)
+        #expect(r.status == 201, "\(String(decoding: r.body, as: UTF8.self))")
+        #expect(FileManager.default.fileExists(atPath: server.directory + "/pack-1"))
+        r = try server.request("POST", "/v1/reset", token: station, json: #"{"confirmation":"DELETE ALL ORDERS"}"#)
+        #expect(r.status == 403 && r.headers["content-type"] == "application/problem+json")
+        r = try server.request("GET", "/metrics")
+        #expect(String(decoding: r.body, as: UTF8.self).contains(#"labeld_jobs{state="completed"} 1"#))
+        let stopped = server.terminate()
+        #expect(stopped != nil && stopped!.status == 0 && stopped!.seconds < 10, "\(server.log)")
+        #expect(server.log.contains("spool worker stopped"))
+    }
+
+    @Test("the designer page in headless Chromium: load, a template error shows its line, the fix changes the preview, 300 dpi, PDF download, save")
+    func designer() throws {
+        let server = try LiveServer()
+        defer { server.lab.stop() }
+        let token = try server.token("operator", name: "designer")
+        let downloads = server.directory + "/downloads"
+        try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
+        let r = try runTool("python3", [Project.root + "/Tests/tools/designer_test.py", server.base, token, downloads])
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)\(r.stderr)")
+        #expect(seen["title"] as? String == "labeld 템플릿 디자이너")
+        #expect((seen["templates"] as? Int ?? 0) >= 10)
+        #expect(seen["firstDigest"] as? Int != nil && (seen["width203"] as? Int) == 812, "\(seen)")
+        #expect(seen["errorLine"] as? String == String(seen["badLine"] as? Int ?? -1), "\(seen)")
+        #expect((seen["errorText"] as? String)?.contains("\(seen["badLine"] as? Int ?? -1)번째 줄") == true && (seen["errorText"] as? String)?.contains("widht") == true, "\(seen)")
+        #expect(seen["fixedDigest"] as? Int != seen["firstDigest"] as? Int)
+        #expect((seen["width300"] as? Int) == 1200, "\(seen)")
+        #expect(seen["zoomLabel"] as? String == "200%")
+        let download = try #require(seen["download"] as? [String: Any], "\(seen) \(r.stderr)")
+        #expect(download["head"] as? String == "%PDF-" && (download["size"] as? Int ?? 0) > 1000)
+        let pdf = downloads + "/" + (download["name"] as? String ?? "")
+        #expect(try runTool("pdftotext", [pdf, "-"]).stdout.contains("보내는분"))
+        #expect(seen["savedRevision"] as? String == "1")
+        #expect(try String(contentsOfFile: server.directory + "/templates/waybills/generic-4x6.yaml", encoding: .utf8).contains("name: sender, x: 12mm"))
+    }
+
+    @Test("schemathesis against /openapi.yaml: no 5xx, every response as documented")
+    func schemathesis() throws {
+        let tool = Project.root + "/.build/schemathesis/bin/schemathesis"
+        #expect(FileManager.default.isExecutableFile(atPath: tool), "schemathesis is installed by `make test` into .build/schemathesis")
+        let server = try LiveServer()
+        defer { server.lab.stop() }
+        let owner = try server.token("owner", name: "fuzz")
+        _ = try server.request("POST", "/v1/orders", token: owner, json: ServerFixture.ordersJSON(3))
+        _ = try server.request("POST", "/v1/shipments", token: owner)
+        let r = try runTool(tool, ["run", server.base + "/openapi.yaml", "-H", "Authorization: Bearer \(owner)", "-n", "10", "--seed", "20261128",
+                                   "--phases", "examples,fuzzing", "--max-time", "60", "--suppress-health-check=filter_too_much", "--no-color",
+                                   "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"],
+                            cwd: server.directory)
+        #expect(r.status == 0, "\(r.stdout.suffix(4000))\n\(server.log.suffix(2000))")
+        #expect(r.stdout.contains("Tested: 43"), "\(r.stdout.suffix(2000))")
+        #expect(!r.stdout.contains("failed"), "\(r.stdout.suffix(4000))")
+    }
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Drives labeld's template designer page in headless Chromium over the DevTools protocol
+(--remote-debugging-pipe: no extra Python packages). Prints one JSON object with what it saw.
+
+usage: designer_test.py BASE_URL TOKEN DOWNLOAD_DIR
+"""
+import json, os, subprocess, sys, tempfile, time
+
+base, token, downloads = sys.argv[1], sys.argv[2], sys.argv[3]
+profile = tempfile.mkdtemp(prefix="labeld-chromium-")
+to_chrome_r, to_chrome_w = os.pipe()
+from_chrome_r, from_chrome_w = os.pipe()
+
+
+def child_fds():
+    # Fresh copies first: os.pipe() may have returned 3 or 4 itself, and dup2 onto the same number
+    # would keep it close-on-exec.
+    a, b = os.dup(to_chrome_r), os.dup(from_chrome_w)
+    os.dup2(a, 3)
+    os.dup2(b, 4)
+
+
+chrome = subprocess.Popen(
+    ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+     "--remote-debugging-pipe", "--user-data-dir=" + profile, "--lang=ko-KR", "--accept-lang=ko-KR,ko", "about:blank"],
+    env=dict(os.environ, LANGUAGE="ko", LANG="ko_KR.UTF-8"),
+    close_fds=False, preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=(None if os.environ.get("DESIGNER_DEBUG") else subprocess.DEVNULL))
+os.close(to_chrome_r)
+os.close(from_chrome_w)
+reader = os.fdopen(from_chrome_r, "rb", buffering=0)
+pending = b""
+next_id = 0
+events = []
+
+
+def read_message(timeout=30):
+    global pending
+    deadline = time.time() + timeout
+    while b"\0" not in pending:
+        if time.time() > deadline:
+            raise TimeoutError("no message from chromium")
+        chunk = reader.read(65536)
+        if not chunk:
+            raise EOFError("chromium closed the pipe")
+        pending += chunk
+    message, pending = pending.split(b"\0", 1)
+    return json.loads(message)
+
+
+def send(method, params=None, session=None):
+    global next_id
+    next_id += 1
+    msg = {"id": next_id, "method": method, "params": params or {}}
+    if session:
+        msg["sessionId"] = session
+    os.write(to_chrome_w, json.dumps(msg).encode() + b"\0")
+    while True:
+        m = read_message()
+        if m.get("id") == next_id:
+            if "error" in m:
+                raise RuntimeError(f"{method}: {m['error']}")
+            return m.get("result", {})
+        events.append(m)
+
+
+def evaluate(expression, session):
+    r = send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}, session)
+    if "exceptionDetails" in r:
+        raise RuntimeError(f"{expression}: {r['exceptionDetails']}")
+    return r.get("result", {}).get("value")
+
+
+def wait_for(expression, session, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = evaluate(expression, session)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise TimeoutError("timed out waiting for: " + expression)
+
+
+result = {}
+try:
+    target = send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    send("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads, "eventsEnabled": True})
+    send("Emulation.setLocaleOverride", {"locale": "ko-KR"}, session)
+    send("Page.enable", {}, session)
+    send("Runtime.enable", {}, session)
+    send("Page.navigate", {"url": f"{base}/?template=waybills/generic-4x6#token={token}"}, session)
+
+    wait_for("window.labeld && window.labeld.loaded && window.labeld.digest !== 0", session)
+    result["title"] = evaluate("document.title", session)
+    result["templates"] = evaluate("document.getElementById('template').options.length", session)
+    result["firstDigest"] = evaluate("window.labeld.digest", session)
+    result["width203"] = evaluate("document.getElementById('preview').naturalWidth", session)
+    original = evaluate("document.getElementById('source').value", session)
+
+    # A template mistake: the error appears with its line.
+    lines = original.split("\n")
+    bad_line = next(i for i, l in enumerate(lines) if l.strip().startswith("- {type: text, name: sender,")) + 1
+    broken = list(lines)
+    broken[bad_line - 1] = broken[bad_line - 1].replace("width: 55mm", "widht: 55mm")
+    evaluate("(() => { const s = document.getElementById('source'); s.value = %s; s.dispatchEvent(new Event('input')); })()" % json.dumps("\n".join(broken)), session)
+    wait_for("!document.getElementById('error').hidden", session)
+    result["badLine"] = bad_line
+    result["errorLine"] = evaluate("document.getElementById('error').dataset.line", session)
+    result["errorText"] = evaluate("document.getElementById('error').textContent", session)
+
+    # Fixed (and the sender line moved): the error goes, the preview changes.
+    fixed = original.replace("name: sender, x: 3mm", "name: sender, x: 12mm")
+    evaluate("(() => { const s = document.getElementById('source'); s.value = %s; s.dispatchEvent(new Event('input')); })()" % json.dumps(fixed), session)
+    wait_for("document.getElementById('error').hidden && window.labeld.digest !== %d" % result["firstDigest"], session)
+    result["fixedDigest"] = evaluate("window.labeld.digest", session)
+
+    # 300 dpi: a wider raster.
+    evaluate("(() => { const d = document.getElementById('dpi'); d.value = '300'; d.dispatchEvent(new Event('change')); })()", session)
+    wait_for("document.getElementById('preview').naturalWidth > %d" % result["width203"], session)
+    result["width300"] = evaluate("document.getElementById('preview').naturalWidth", session)
+
+    # Zoom.
+    evaluate("(() => { const z = document.getElementById('zoom'); z.value = '200'; z.dispatchEvent(new Event('input')); })()", session)
+    result["zoomLabel"] = evaluate("document.getElementById('zoomValue').textContent", session)
+
+    # Download PDF.
+    evaluate("document.getElementById('download').click()", session)
+    deadline = time.time() + 20
+    pdfs = []
+    while time.time() < deadline:
+        pdfs = [f for f in os.listdir(downloads) if f.endswith(".pdf")]
+        if pdfs:
+            break
+        time.sleep(0.1)
+    if pdfs:
+        time.sleep(0.3)
+        with open(os.path.join(downloads, pdfs[0]), "rb") as f:
+            head = f.read(5)
+        result["download"] = {"name": pdfs[0], "head": head.decode("latin-1"), "size": os.path.getsize(os.path.join(downloads, pdfs[0]))}
+
+    # Save as a new revision.
+    evaluate("document.getElementById('save').click()", session)
+    result["savedRevision"] = wait_for("window.labeld.savedRevision", session)
+    result["status"] = evaluate("document.getElementById('status').textContent", session)
+finally:
+    print(json.dumps(result, ensure_ascii=False))
+    try:
+        send("Browser.close")
+    except Exception:
+        pass
+    chrome.wait(timeout=10) if chrome.poll() is None else None
+    if chrome.poll() is None:
+        chrome.kill()

@@ -1,0 +1,179 @@
+// labeld template designer: edit a template's YAML and sample data, see the 1-bit raster the
+// printer will print (at 203 or 300 dpi), errors at their line and column, download the PDF,
+// save as a new revision. Plain JS, no build step.
+"use strict";
+
+const T = {
+  ko: {
+    title: "labeld 템플릿 디자이너", token: "API 토큰", template: "템플릿", dpi: "해상도", save: "새 리비전으로 저장",
+    source: "템플릿 (YAML)", data: "샘플 데이터 (JSON)", zoom: "확대", download: "PDF 다운로드",
+    hint: "미리보기는 프린터 해상도의 1비트 이미지입니다 — 인쇄되는 그대로입니다.",
+    line: (l, c) => `${l}번째 줄, ${c}번째 칸`, rendering: "그리는 중…", ready: "미리보기 완료",
+    saved: (r) => `리비전 ${r} 저장됨`, needToken: "API 토큰을 입력하세요 (labeld tokens create --role operator)",
+    badJSON: "샘플 데이터가 JSON이 아닙니다", warnings: (n) => `경고 ${n}건 (글자가 넘치거나 요소가 라벨 밖에 있음)`,
+  },
+  en: {
+    title: "labeld template designer", token: "API token", template: "Template", dpi: "Resolution", save: "Save as new revision",
+    source: "Template (YAML)", data: "Sample data (JSON)", zoom: "Zoom", download: "Download PDF",
+    hint: "The preview is the 1-bit image at the printer's resolution: exactly what prints.",
+    line: (l, c) => `line ${l}, column ${c}`, rendering: "rendering…", ready: "preview ready",
+    saved: (r) => `revision ${r} saved`, needToken: "Enter an API token (labeld tokens create --role operator)",
+    badJSON: "The sample data is not JSON", warnings: (n) => `${n} warning(s) (text overflows or elements off the label)`,
+  },
+};
+const lang = (navigator.language || "ko").toLowerCase().startsWith("ko") ? "ko" : "en";
+const t = T[lang];
+document.documentElement.lang = lang;
+for (const el of document.querySelectorAll("[data-t]")) {
+  const v = t[el.dataset.t];
+  if (typeof v === "string") el.textContent = v;
+}
+
+const $ = (id) => document.getElementById(id);
+const state = { previewURL: null, seq: 0, digest: 0, lastError: null };
+window.labeld = state;
+
+$("token").value = localStorage.getItem("labeld.token") || new URLSearchParams(location.hash.slice(1)).get("token") || "";
+$("token").addEventListener("change", () => { localStorage.setItem("labeld.token", $("token").value.trim()); loadTemplates(); });
+
+function status(text) { $("status").textContent = text; }
+
+async function api(method, path, body, accept) {
+  const token = $("token").value.trim();
+  if (!token) { status(t.needToken); throw new Error(t.needToken); }
+  const res = await fetch(path, {
+    method,
+    headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json", "Accept": accept || "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) {
+    let problem = { detail: res.statusText, status: res.status };
+    try { problem = await res.json(); } catch (_) { /* not JSON */ }
+    const err = new Error(problem.detail || res.statusText);
+    err.problem = problem;
+    throw err;
+  }
+  return res;
+}
+
+function showError(problem) {
+  const box = $("error");
+  if (!problem) { box.hidden = true; box.textContent = ""; box.removeAttribute("data-line"); $("source").classList.remove("bad"); state.lastError = null; return; }
+  const where = problem.line ? t.line(problem.line, problem.column || 1) + ": " : "";
+  box.textContent = where + (problem.detail || "");
+  if (problem.line) box.dataset.line = String(problem.line); else box.removeAttribute("data-line");
+  box.hidden = false;
+  $("source").classList.toggle("bad", !!problem.line);
+  state.lastError = problem;
+  if (problem.line) selectLine($("source"), problem.line);
+}
+
+function selectLine(area, line) {
+  // Put the caret at the start of the line (without stealing focus while typing elsewhere).
+  const lines = area.value.split("\n");
+  let pos = 0;
+  for (let i = 0; i < Math.min(line - 1, lines.length); i++) pos += lines[i].length + 1;
+  if (document.activeElement !== area) area.setSelectionRange(pos, pos + (lines[line - 1] || "").length);
+}
+
+function currentData() {
+  const text = $("data").value.trim();
+  if (!text) return {};
+  try { return JSON.parse(text); } catch (e) { throw Object.assign(new Error(t.badJSON), { problem: { detail: t.badJSON + ": " + e.message } }); }
+}
+
+async function render() {
+  const seq = ++state.seq;
+  status(t.rendering);
+  try {
+    const body = { template: $("template").value || undefined, source: $("source").value, data: currentData(), format: "png", dpi: Number($("dpi").value) };
+    const res = await api("POST", "/v1/preview", body, "image/png");
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (seq !== state.seq) return;  // a newer edit is on its way
+    let digest = 0;
+    for (let i = 0; i < bytes.length; i++) digest = (digest * 31 + bytes[i]) >>> 0;
+    state.digest = digest;
+    if (state.previewURL) URL.revokeObjectURL(state.previewURL);
+    state.previewURL = URL.createObjectURL(new Blob([bytes], { type: "image/png" }));
+    $("preview").src = state.previewURL;
+    const warnings = Number(res.headers.get("X-Labeld-Warnings") || "0");
+    $("warnings").hidden = warnings === 0;
+    $("warnings").textContent = warnings ? t.warnings(warnings) : "";
+    showError(null);
+    status(t.ready);
+  } catch (e) {
+    if (seq !== state.seq) return;
+    showError(e.problem || { detail: e.message });
+    status("");
+  }
+}
+
+let timer = null;
+function schedule() { clearTimeout(timer); timer = setTimeout(render, 250); }
+$("source").addEventListener("input", schedule);
+$("data").addEventListener("input", schedule);
+$("dpi").addEventListener("change", render);
+
+function applyZoom() {
+  const z = Number($("zoom").value) / 100;
+  $("zoomValue").textContent = Math.round(z * 100) + "%";
+  const img = $("preview");
+  if (img.naturalWidth) img.style.width = (img.naturalWidth * z / (window.devicePixelRatio || 1)) + "px";
+}
+$("zoom").addEventListener("input", applyZoom);
+$("preview").addEventListener("load", applyZoom);
+
+$("download").addEventListener("click", async () => {
+  try {
+    const body = { template: $("template").value || undefined, source: $("source").value, data: currentData(), format: "pdf", dpi: Number($("dpi").value) };
+    const res = await api("POST", "/v1/preview", body, "application/pdf");
+    const blob = await res.blob();
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = ($("template").value || "label").replace(/\//g, "-") + ".pdf";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    state.lastDownloadSize = blob.size;
+  } catch (e) { showError(e.problem || { detail: e.message }); }
+});
+
+$("save").addEventListener("click", async () => {
+  const name = $("template").value;
+  if (!name) return;
+  try {
+    const res = await api("PUT", "/v1/templates/" + name, { source: $("source").value });
+    const saved = await res.json();
+    status(t.saved(saved.revision));
+    state.savedRevision = saved.revision;
+  } catch (e) { showError(e.problem || { detail: e.message }); }
+});
+
+async function loadTemplate(name) {
+  const res = await api("GET", "/v1/templates/" + name);
+  const tpl = await res.json();
+  $("source").value = tpl.source;
+  $("data").value = tpl.sample ? JSON.stringify(tpl.sample, null, 2) : "{}";
+  await render();
+}
+$("template").addEventListener("change", () => loadTemplate($("template").value).catch((e) => showError(e.problem || { detail: e.message })));
+
+async function loadTemplates() {
+  try {
+    const res = await api("GET", "/v1/templates");
+    const list = await res.json();
+    const select = $("template");
+    select.innerHTML = "";
+    for (const item of list) {
+      const o = document.createElement("option");
+      o.value = item.name;
+      o.textContent = `${item.name} — ${item.description || ""} (${item.widthMM}×${item.heightMM} mm)`;
+      select.appendChild(o);
+    }
+    const wanted = new URLSearchParams(location.search).get("template");
+    if (wanted && list.some((i) => i.name === wanted)) select.value = wanted;
+    if (select.value) await loadTemplate(select.value);
+    state.loaded = true;
+  } catch (e) { showError(e.problem || { detail: e.message }); }
+}
+loadTemplates();
