@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ORDERS=${ORDERS:-40000}
 DURATION=${DURATION:-20s}
+CONNS=${CONNS:-50}
+REPEAT=${REPEAT:-0}   # 1: every request scans the same waybill (idempotent repeats after the first)
 tmp=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"; }
@@ -39,10 +41,11 @@ local n = 0
 request = function()
   n = n + 1
   local i = (tid - 1) * ($ORDERS / 2) + n
+  if $REPEAT == 1 then i = 1 end
   local body = string.format('{"code":"7%011d"}', i)
   return wrk.format("POST", "/v1/print", {["Authorization"] = "Bearer $STATION", ["Content-Type"] = "application/json"}, body)
 end
 LUA
-echo "wrk: POST /v1/print, 50 connections, 2 threads, $DURATION (each request a new shipment, file printer)"
-wrk -t2 -c50 -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | sed -n '1,40p'
+echo "wrk: POST /v1/print, $CONNS connections, 2 threads, $DURATION ($([ "$REPEAT" = 1 ] && echo 'the same scan repeated' || echo 'each request a new shipment'), file printer)"
+wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | sed -n "1,40p"
 echo "labels written: $(ls "$tmp/pack-1" | wc -l)"

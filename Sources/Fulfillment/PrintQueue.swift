@@ -30,7 +30,7 @@ extension FulfillmentStore {
     /// tie-break by order id). Held, canceled and shipped orders' shipments are left out.
     public func printQueue(_ selection: PrintSelection) throws -> [ShipmentDetail] {
         let settings = try settings()
-        let cutoff = try delayCutoff()
+        let cutoff = try delayCutoff(settings)
         for d in [selection.from, selection.to].compactMap({ $0 }) where !Self.isDate(d) {
             throw FulfillmentError(code: .invalidInput, message: "'\(d)' is not a date (yyyy-MM-dd)")
         }

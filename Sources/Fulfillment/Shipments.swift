@@ -274,15 +274,16 @@ public struct ShipmentDetail: Codable, Sendable, Hashable {
 extension FulfillmentStore {
     /// One shipment with its orders' receiver, flags and lines (product names, options, SKUs,
     /// locations, quantities, gift flags) — what a waybill prints.
-    public func shipmentDetail(_ id: Int64) throws -> ShipmentDetail {
-        let cutoff = try delayCutoff()
+    ///
+    /// - Parameter settings: the settings when the caller has them already (one read fewer).
+    public func shipmentDetail(_ id: Int64, settings known: Settings? = nil) throws -> ShipmentDetail {
+        let cutoff = try delayCutoff(known ?? settings())
         return try writer.read { db in try Self.shipmentDetail(db, id, delayCutoff: cutoff) }
     }
 
     /// Orders collected before this time are delayed (배송지연).
-    func delayCutoff() throws -> String {
-        let days = try settings().deliveryDelayDays
-        return Self.timestamp.string(from: now().addingTimeInterval(-Double(days) * 86400))
+    func delayCutoff(_ settings: Settings) throws -> String {
+        Self.timestamp.string(from: now().addingTimeInterval(-Double(settings.deliveryDelayDays) * 86400))
     }
 
     static func shipmentDetail(_ db: Database, _ id: Int64, delayCutoff cutoff: String) throws -> ShipmentDetail {

@@ -37,9 +37,9 @@ public struct PrintDesk: Sendable {
     /// or `default` profile. With no profile at all, a `default` profile is added: the default CUPS
     /// server's first queue (PDF) when one is reachable, else a file printer writing PDFs into
     /// `fallbackDirectory` — so labeld prints out of the box.
-    public func resolvePrinter(_ name: String?, carrier: String? = nil, fallbackDirectory: String) throws -> PrinterProfile {
+    public func resolvePrinter(_ name: String?, carrier: String? = nil, settings: Settings? = nil, fallbackDirectory: String) throws -> PrinterProfile {
         if let name { return try store.profile(name) }
-        if let carrier, let configured = try fulfillment.settings().waybillFormats[carrier]?.printer { return try store.profile(configured) }
+        if let carrier, let configured = try (settings ?? fulfillment.settings()).waybillFormats[carrier]?.printer { return try store.profile(configured) }
         let all = try store.profiles()
         if let d = all.first(where: { $0.name == "default" }) { return d }
         if all.count == 1 { return all[0] }
@@ -55,8 +55,8 @@ public struct PrintDesk: Sendable {
     // MARK: Waybills
 
     /// The waybill template for a carrier (name and text).
-    public func waybillTemplate(carrier: String?) throws -> (name: String, source: String) {
-        let name = try carrier.flatMap { try fulfillment.settings().waybillFormats[$0]?.template } ?? defaultWaybillTemplate
+    public func waybillTemplate(carrier: String?, settings: Settings? = nil) throws -> (name: String, source: String) {
+        let name = try carrier.flatMap { try (settings ?? fulfillment.settings()).waybillFormats[$0]?.template } ?? defaultWaybillTemplate
         return (name, try templateSource(name))
     }
 
@@ -128,10 +128,10 @@ public struct PrintDesk: Sendable {
     public func printShipment(_ id: Int64, printer: String? = nil, idempotencyKey: String? = nil, actor: String,
                               fallbackDirectory: String, goal: Spooler.Goal = .accepted) throws -> Submission {
         let settings = try fulfillment.settings()
-        let detail = try fulfillment.shipmentDetail(id)
+        let detail = try fulfillment.shipmentDetail(id, settings: settings)
         if detail.status == "shipped" { throw FulfillmentError(code: .invalidInput, message: "shipment \(id) is already shipped") }
-        let profile = try resolvePrinter(printer, carrier: detail.carrier, fallbackDirectory: fallbackDirectory)
-        let template = try waybillTemplate(carrier: detail.carrier)
+        let profile = try resolvePrinter(printer, carrier: detail.carrier, settings: settings, fallbackDirectory: fallbackDirectory)
+        let template = try waybillTemplate(carrier: detail.carrier, settings: settings)
         let record = try waybillRecord(detail, settings: settings, today: Self.today())
         let request = PrintRequest(kind: "waybill", title: "송장 \(detail.waybillNo ?? "") (\(detail.orderNumbers.first ?? ""))", printer: profile.name,
                                    templateName: template.name, templateSource: template.source,

@@ -48,8 +48,23 @@ public struct FileTransport: PrintTransport {
 
     func publish(_ bytes: ArraySlice<UInt8>, to target: String) throws(PrintError) {
         let temp = target + ".\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temp, contents: Data(bytes)) else {
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
             throw PrintError(code: .unavailable, message: "printer '\(printer)': cannot write into '\(directory)'", detail: String(cString: strerror(errno)))
+        }
+        let failed: String? = bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress!.advanced(by: offset), raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; return String(cString: strerror(errno)) }
+                offset += n
+            }
+            return nil
+        }
+        close(fd)
+        if let failed {
+            unlink(temp)
+            throw PrintError(code: .unavailable, message: "printer '\(printer)': cannot write '\(target)'", detail: failed)
         }
         if rename(temp, target) != 0 {
             let reason = String(cString: strerror(errno))

@@ -82,11 +82,14 @@ public struct SpoolStore: Sendable {
 
     // MARK: Template revisions
 
+    /// The revision holding exactly `source` for `name`, if there is one.
+    static func existingRevision(_ db: Database, name: String, source: String) throws -> Int? {
+        try Int.fetchOne(db, sql: "SELECT revision FROM templateRevision WHERE name = ? AND source = ? ORDER BY revision DESC LIMIT 1", arguments: [name, source])
+    }
+
     /// The revision holding exactly `source` for `name`, made (number = last + 1) when the text is new.
     static func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
-        if let r = try Int.fetchOne(db, sql: "SELECT revision FROM templateRevision WHERE name = ? AND source = ? ORDER BY revision DESC LIMIT 1", arguments: [name, source]) {
-            return r
-        }
+        if let r = try existingRevision(db, name: name, source: source) { return r }
         let next = (try Int.fetchOne(db, sql: "SELECT MAX(revision) FROM templateRevision WHERE name = ?", arguments: [name]) ?? 0) + 1
         try db.execute(sql: "INSERT INTO templateRevision (name, revision, source, createdAt) VALUES (?, ?, ?, ?)", arguments: [name, next, source, at])
         return next
@@ -126,6 +129,27 @@ public struct SpoolStore: Sendable {
         return "\(kind):\(sources.count)x\(String(hash, radix: 16))@\(template)#\(revision)"
     }
 
+    /// The idempotency key of a request: its own, or derived from (sources, kind, revision).
+    static func key(_ request: PrintRequest, revision: Int) -> String {
+        request.idempotencyKey ?? derivedKey(kind: request.kind, sources: request.labels.map(\.source), template: request.templateName, revision: revision)
+    }
+
+    /// The job a request repeats, if one stands (not failed or canceled): the same key, or — for a
+    /// single label with `sameSourceKinds` — the same source printed at the same revision.
+    static func standingJob(_ db: Database, _ request: PrintRequest, revision: Int) throws -> Int64? {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM printJob WHERE idempotencyKey = ? AND state NOT IN ('failed','canceled')",
+                                       arguments: [key(request, revision: revision)]) {
+            return id
+        }
+        guard !request.sameSourceKinds.isEmpty, request.labels.count == 1 else { return nil }
+        return try Int64.fetchOne(db, sql: """
+            SELECT j.id FROM printLabel l JOIN printJob j ON j.id = l.jobId
+            WHERE l.source = ? AND j.kind IN (\(request.sameSourceKinds.map { _ in "?" }.joined(separator: ",")))
+              AND j.templateName = ? AND j.templateRevision = ? AND j.reprintOf IS NULL AND j.state NOT IN ('failed','canceled')
+            ORDER BY j.id DESC LIMIT 1
+            """, arguments: StatementArguments([request.labels[0].source] + request.sameSourceKinds + [request.templateName, revision]))
+    }
+
     /// Persists a request (one transaction) and returns its job — or, for a key already used by a
     /// job that is not failed or canceled, that job (`repeated`). `alsoInTransaction` runs in the
     /// same transaction (the caller marks its shipments printed there). Nothing is sent here.
@@ -133,31 +157,27 @@ public struct SpoolStore: Sendable {
                        alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
         guard !request.labels.isEmpty else { throw PrintError(code: .invalidInput, message: "nothing to print: no labels") }
         guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
+        let at = stamp()
+        // A repeat (the field's most common request after a retry) is answered from a read, without
+        // waiting for the writer; the write transaction checks again, so a race cannot print twice.
+        if let standing = try writer.read({ db -> Int64? in
+            guard let revision = try Self.existingRevision(db, name: request.templateName, source: request.templateSource) else { return nil }
+            return try Self.standingJob(db, request, revision: revision)
+        }) {
+            return Submission(job: try job(standing), repeated: true)
+        }
         let encoder = JSONEncoder.sorted
         let datas = try request.labels.map { String(decoding: try encoder.encode($0.data), as: UTF8.self) }
         let limits = String(decoding: try encoder.encode(request.repeatLimits), as: UTF8.self)
         let sources = String(decoding: try encoder.encode(request.labels.map(\.source)), as: UTF8.self)
-        let at = stamp()
         return try durably { db in
             let revision = try Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
-            let key = request.idempotencyKey ?? Self.derivedKey(kind: request.kind, sources: request.labels.map(\.source), template: request.templateName, revision: revision)
-            if let existing = try Row.fetchOne(db, sql: "SELECT id, state FROM printJob WHERE idempotencyKey = ?", arguments: [key]) {
-                let state = PrintJobState(rawValue: existing["state"]) ?? .queued
-                if state != .failed && state != .canceled {
-                    return Submission(job: try Self.job(db, id: existing["id"]), repeated: true)
-                }
-                // A failed or canceled job frees its key: this request prints.
-                try db.execute(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE id = ?", arguments: [existing["id"] as Int64])
-            }
-            if !request.sameSourceKinds.isEmpty, request.labels.count == 1,
-               let standing = try Int64.fetchOne(db, sql: """
-                    SELECT j.id FROM printLabel l JOIN printJob j ON j.id = l.jobId
-                    WHERE l.source = ? AND j.kind IN (\(request.sameSourceKinds.map { _ in "?" }.joined(separator: ",")))
-                      AND j.templateName = ? AND j.templateRevision = ? AND j.reprintOf IS NULL AND j.state NOT IN ('failed','canceled')
-                    ORDER BY j.id DESC LIMIT 1
-                    """, arguments: StatementArguments([request.labels[0].source] + request.sameSourceKinds + [request.templateName, revision])) {
+            let key = Self.key(request, revision: revision)
+            if let standing = try Self.standingJob(db, request, revision: revision) {
                 return Submission(job: try Self.job(db, id: standing), repeated: true)
             }
+            // A failed or canceled job frees its key: this request prints.
+            try db.execute(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?", arguments: [key])
             try db.execute(sql: """
                 INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
                     state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt)
