@@ -52,7 +52,7 @@ public struct LabelService: Sendable {
     public init(configuration: ServerConfiguration, islands: IslandRegions = .empty) throws {
         self.configuration = configuration
         desk = try PrintDesk.open(databasePath: configuration.databasePath, rendering: configuration.rendering, islands: islands)
-        tokens = try TokenStore(writer: desk.fulfillment.writer)
+        tokens = try TokenStore(fulfillment: desk.fulfillment)
         pool = NIOThreadPool(numberOfThreads: configuration.blockingThreads)
         pool.start()
         metrics = ServerMetrics()

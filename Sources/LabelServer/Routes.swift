@@ -90,6 +90,15 @@ extension LabelService {
         return out
     }
 
+    /// The `Idempotency-Key` header (1–200 characters), namespaced apart from keys labeld derives.
+    func idempotencyKey(_ request: Request) throws -> String? {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
+        guard !key.isEmpty, key.count <= 200 else {
+            throw Problem(.badRequest, code: "request.idempotency_key", "Idempotency-Key must be 1–200 characters")
+        }
+        return "http:" + key
+    }
+
     /// A station may only see and use its own printers.
     func checkPrinter(_ principal: Principal, _ printer: String) throws {
         guard principal.mayUse(printer: printer) else {
@@ -129,8 +138,7 @@ extension LabelService {
         r.on(.post, "/v1/print") { request, context in
             let caller = try context.caller()
             let body = try await self.decode(PrintBody.self, request)
-            let key = request.headers[HTTPField.Name("Idempotency-Key")!]
-            if let key, key.isEmpty || key.count > 200 { throw Problem(.badRequest, code: "request.idempotency_key", "Idempotency-Key must be 1–200 characters") }
+            let key = try self.idempotencyKey(request)
             guard body.code != nil || body.shipmentId != nil else {
                 throw Problem(.badRequest, code: "request.json", "give 'code' (a scanned waybill or order number) or 'shipmentId'")
             }
@@ -142,7 +150,7 @@ extension LabelService {
             let chosen = printer
             let submission = try await self.blocking {
                 let id = try body.shipmentId ?? desk.shipment(scanned: body.code!)
-                return try desk.printShipment(id, printer: chosen, idempotencyKey: key.map { "http:\($0)" }, actor: caller.actor,
+                return try desk.printShipment(id, printer: chosen, idempotencyKey: key, actor: caller.actor,
                                               fallbackDirectory: config.fileprinterDirectory)
             }
             if !submission.repeated { self.metrics.record(submission.job) }
@@ -151,7 +159,7 @@ extension LabelService {
         r.on(.post, "/v1/print/batch") { request, context in
             let caller = try context.operatorOrOwner("batch printing (송장출력)")
             let b = try await self.decode(BatchBody.self, request)
-            let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+            let key = try self.idempotencyKey(request)
             let selection = PrintSelection(carrier: b.carrier, tag: b.tag, island: b.island, from: b.from, to: b.to,
                                            includePrinted: b.includePrinted ?? false, limit: b.limit.map { max(1, min($0, 100_000)) })
             if b.dryRun == true {
@@ -160,7 +168,7 @@ extension LabelService {
             }
             let jobs = try await self.blocking {
                 try desk.printBatch(selection, printer: b.printer, actor: caller.actor, fallbackDirectory: config.fileprinterDirectory,
-                                    idempotencyKey: key.map { "http:\($0)" })
+                                    idempotencyKey: key)
             }
             for s in jobs where !s.repeated { self.metrics.record(s.job) }
             return try self.json(jobs.map { JobAnswer(job: $0.job, repeated: $0.repeated) }, .created)
@@ -168,9 +176,9 @@ extension LabelService {
         r.on(.post, "/v1/print/barcodes") { request, context in
             let caller = try context.operatorOrOwner("product labels")
             let b = try await self.decode(BarcodesBody.self, request)
-            let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+            let key = try self.idempotencyKey(request)
             let s = try await self.blocking {
-                try desk.printBarcodes(sku: b.sku, copies: b.copies, printer: b.printer, template: b.template, idempotencyKey: key.map { "http:\($0)" },
+                try desk.printBarcodes(sku: b.sku, copies: b.copies, printer: b.printer, template: b.template, idempotencyKey: key,
                                        actor: caller.actor, fallbackDirectory: config.fileprinterDirectory)
             }
             return try self.json(JobAnswer(job: s.job, repeated: s.repeated), s.repeated ? .ok : .created)

@@ -18,10 +18,13 @@ public struct Principal: Sendable, Hashable, Codable {
 
 /// Bearer tokens, stored as SHA-256 hashes (the token itself is shown once, at creation).
 public struct TokenStore: Sendable {
-    public let writer: any DatabaseWriter
+    public let fulfillment: FulfillmentStore
+    var writer: any DatabaseWriter { fulfillment.writer }
 
-    public init(writer: any DatabaseWriter) throws {
-        self.writer = writer
+    /// Tokens live in the order core's database; making one is written to its audit log.
+    public init(fulfillment: FulfillmentStore) throws {
+        self.fulfillment = fulfillment
+        let writer = fulfillment.writer
         var m = DatabaseMigrator()
         m.registerMigration("server-v1-tokens") { db in
             try db.execute(sql: """
@@ -52,9 +55,8 @@ public struct TokenStore: Sendable {
         try writer.write { db in
             try db.execute(sql: "INSERT INTO apiToken (name, role, printers, hash, createdAt) VALUES (?, ?, ?, ?, ?)",
                            arguments: [name, role.rawValue, json, Self.hash(token), ISO8601DateFormatter().string(from: Date())])
-            try db.execute(sql: "INSERT INTO auditLog (at, actor, action, subject, oldValue, newValue) VALUES (?, ?, 'tokens.create', ?, NULL, ?)",
-                           arguments: [ISO8601DateFormatter().string(from: Date()), actor, name, role.rawValue])
         }
+        try fulfillment.record(actor: actor, action: "tokens.create", subject: name, detail: role.rawValue + (printers.isEmpty ? "" : " " + printers.joined(separator: ",")))
         return token
     }
 

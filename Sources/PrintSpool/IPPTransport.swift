@@ -19,10 +19,7 @@ public struct IPPTransport: PrintTransport {
         self.printer = printer
         switch endpoint {
         case .cups(let queue, let server):
-            let s = server ?? ProcessInfo.processInfo.environment["CUPS_SERVER"].flatMap { $0.hasPrefix("/") ? nil : $0 } ?? "localhost:631"
-            let parts = s.split(separator: ":")
-            host = String(parts[0])
-            port = parts.count > 1 ? Int(parts[1]) ?? 631 : 631
+            (host, port) = Self.address(of: server)
             resource = "/printers/\(queue)"
             printerURI = "ipp://\(host):\(port)\(resource)"
         case .ipp(let uri):
@@ -145,9 +142,8 @@ public struct IPPTransport: PrintTransport {
 
     /// Destinations a CUPS server offers (CUPS-Get-Printers), with state, reasons and media.
     public static func destinations(server: String?) throws(PrintError) -> [(name: String, status: PrinterStatus)] {
-        let s = server ?? ProcessInfo.processInfo.environment["CUPS_SERVER"].flatMap { $0.hasPrefix("/") ? nil : $0 } ?? "localhost:631"
-        let parts = s.split(separator: ":")
-        let connection = try IPPConnection(host: String(parts[0]), port: parts.count > 1 ? Int(parts[1]) ?? 631 : 631, timeoutMS: 5000)
+        let (host, port) = address(of: server)
+        let connection = try IPPConnection(host: host, port: port, timeoutMS: 5000)
         let response = try connection.request(IPP_OP_CUPS_GET_PRINTERS, resource: "/") { req in
             let names = ["printer-name", "printer-state", "printer-state-reasons", "printer-is-accepting-jobs", "printer-state-message", "media-ready", "media-default"]
             withCStrings(names) { ptrs in
@@ -177,6 +173,13 @@ public struct IPPTransport: PrintTransport {
         flush()
         ippDelete(group)
         return result
+    }
+
+    /// `HOST:PORT` of a CUPS server: the one given, else `CUPS_SERVER` (unless a socket path), else localhost:631.
+    static func address(of server: String?) -> (host: String, port: Int) {
+        let s = server ?? ProcessInfo.processInfo.environment["CUPS_SERVER"].flatMap { $0.hasPrefix("/") ? nil : $0 } ?? "localhost:631"
+        let parts = s.split(separator: ":", maxSplits: 1)
+        return (String(parts.first ?? "localhost"), parts.count > 1 ? Int(parts[1]) ?? 631 : 631)
     }
 
     static func strings(_ ipp: OpaquePointer?, _ name: String) -> [String] {

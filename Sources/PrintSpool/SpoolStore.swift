@@ -291,25 +291,30 @@ public struct SpoolStore: Sendable {
     }
 
     func loadMachine(_ id: Int64) throws -> (PrintJob, PrintJobMachine) {
-        try writer.read { db in
-            let job = try Self.job(db, id: id)
-            let has = try Bool.fetchOne(db, sql: "SELECT hasDocument FROM printJob WHERE id = ?", arguments: [id]) ?? false
-            return (job, machine(job, hasDocument: has))
-        }
+        try writer.read { db in try loadMachine(db, id) }
+    }
+
+    func loadMachine(_ db: Database, _ id: Int64) throws -> (PrintJob, PrintJobMachine) {
+        let job = try Self.job(db, id: id)
+        let has = try Bool.fetchOne(db, sql: "SELECT hasDocument FROM printJob WHERE id = ?", arguments: [id]) ?? false
+        return (job, machine(job, hasDocument: has))
     }
 
     /// Persists the machine's state (one transaction); `retryAfter` sets when a held job is due.
     func persist(_ id: Int64, _ m: PrintJobMachine, retryAfter: Double? = nil, timings: [String: Double] = [:], release: Bool = false) throws {
-        let at = stamp()
+        try writer.write { db in try update(db, id, m, retryAfter: retryAfter, timings: timings, release: release) }
+    }
+
+    /// Writes the machine's state; a cancel that happened meanwhile (another request) is never undone.
+    func update(_ db: Database, _ id: Int64, _ m: PrintJobMachine, retryAfter: Double? = nil, timings: [String: Double] = [:], release: Bool = false) throws {
         let due = retryAfter.map { now().timeIntervalSince1970 + $0 }
-        try writer.write { db in
-            try db.execute(sql: """
-                UPDATE printJob SET state = ?, reason = ?, attempts = ?, labelsSent = ?, remoteJobId = ?, labelCount = ?,
-                    nextAttemptAt = COALESCE(?, nextAttemptAt), updatedAt = ?, owner = CASE WHEN ? THEN NULL ELSE owner END
-                WHERE id = ? AND (state != 'canceled' OR ? = 'canceled')
-                """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, due, at, release, id, m.state.rawValue])
-            if !timings.isEmpty { try Self.mergeTimings(db, id, timings) }
-        }
+        try db.execute(sql: """
+            UPDATE printJob SET state = ?, reason = ?, attempts = ?, labelsSent = ?, remoteJobId = ?, labelCount = ?,
+                nextAttemptAt = COALESCE(?, nextAttemptAt), updatedAt = ?
+            WHERE id = ? AND (state != 'canceled' OR ? = 'canceled')
+            """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, due, stamp(), id, m.state.rawValue])
+        if release { try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ?", arguments: [id]) }
+        if !timings.isEmpty { try Self.mergeTimings(db, id, timings) }
     }
 
     static func mergeTimings(_ db: Database, _ id: Int64, _ timings: [String: Double]) throws {
@@ -335,35 +340,32 @@ public struct SpoolStore: Sendable {
     /// applies the machine's `.run` step — one transaction. Nil when another process has it.
     func claimAndRun(_ id: Int64) throws -> (PrintJob, PrintJobMachine, PrintJobMachine.Action)? {
         let me = Int64(getpid())
-        let at = stamp()
         return try writer.write { db in
             if let owner = try Int64.fetchOne(db, sql: "SELECT owner FROM printJob WHERE id = ?", arguments: [id]),
                owner != me, kill(pid_t(owner), 0) == 0 {
                 return nil
             }
-            let job = try Self.job(db, id: id)
-            let has = try Bool.fetchOne(db, sql: "SELECT hasDocument FROM printJob WHERE id = ?", arguments: [id]) ?? false
-            var m = machine(job, hasDocument: has)
+            var (job, m) = try loadMachine(db, id)
             if job.state.isFinal { return (job, m, .none) }
             let action = try m.handle(.run)
-            try db.execute(sql: "UPDATE printJob SET owner = ?, state = ?, reason = ?, labelsSent = ?, remoteJobId = ?, updatedAt = ? WHERE id = ?",
-                           arguments: [me, m.state.rawValue, m.reason, m.labelsSent, m.remoteJobId, at, id])
+            try db.execute(sql: "UPDATE printJob SET owner = ? WHERE id = ?", arguments: [me, id])
+            try update(db, id, m)
+            job.state = m.state
             return (job, m, action)
         }
     }
 
     /// Persists the final state of this round with the stage timings, releases the job, returns it.
     func finish(_ id: Int64, _ m: PrintJobMachine, timings: [String: Double]) throws -> PrintJob {
-        let at = stamp()
-        return try writer.write { db in
-            try db.execute(sql: """
-                UPDATE printJob SET state = ?, reason = ?, attempts = ?, labelsSent = ?, remoteJobId = ?, labelCount = ?, updatedAt = ?
-                WHERE id = ? AND state != 'canceled'
-                """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, at, id])
-            try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ?", arguments: [id])
-            try Self.mergeTimings(db, id, timings)
+        try writer.write { db in
+            try update(db, id, m, timings: timings, release: true)
             return try Self.job(db, id: id)
         }
+    }
+
+    /// Where each label of a job starts in its document (without decoding the labels' data).
+    func offsets(jobId: Int64) throws -> [Int] {
+        try writer.read { db in try Int.fetchAll(db, sql: "SELECT COALESCE(byteOffset, 0) FROM printLabel WHERE jobId = ? ORDER BY seq", arguments: [jobId]) }
     }
 
     func release(_ id: Int64) throws {

@@ -99,7 +99,7 @@ public final class Spooler: Sendable {
                     let t = try currentTransport()
                     if rendered == nil {
                         guard let document = try store.document(jobId: id) else { throw PrintError(code: .io, message: "job \(id) has no document") }
-                        rendered = (document, try store.labels(jobId: id).map { $0.offset ?? 0 })
+                        rendered = (document, try store.offsets(jobId: id))
                     }
                     let (document, offsets) = rendered!
                     let delivery = Delivery(jobId: id, title: job.title, language: job.language, document: document, labelOffsets: offsets, firstLabel: from)

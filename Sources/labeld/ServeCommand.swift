@@ -88,7 +88,7 @@ struct Tokens: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let store = try FulfillmentStore.open(path: db)
-                print(try TokenStore(writer: store.writer).create(name: name ?? role.rawValue, role: role, printers: printer, actor: "owner:cli"))
+                print(try TokenStore(fulfillment: store).create(name: name ?? role.rawValue, role: role, printers: printer, actor: "owner:cli"))
             }
         }
     }
@@ -97,7 +97,7 @@ struct Tokens: ParsableCommand {
         @OptionGroup var core: CoreOptions
         func run() throws {
             try reportingErrors {
-                for t in try TokenStore(writer: try core.store().writer).list() {
+                for t in try TokenStore(fulfillment: try core.store()).list() {
                     print("\(t.name)\t\(t.role)\t\(t.printers)\t\(t.createdAt)\(t.revoked ? "\trevoked" : "")")
                 }
             }
@@ -110,7 +110,7 @@ struct Tokens: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard core.role == .owner else { throw CLIError(description: "revoking tokens is for the owner (--role owner)") }
-                print("revoked \(try TokenStore(writer: try core.store().writer).revoke(name: name)) token(s)")
+                print("revoked \(try TokenStore(fulfillment: try core.store()).revoke(name: name)) token(s)")
             }
         }
     }
