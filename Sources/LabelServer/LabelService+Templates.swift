@@ -40,8 +40,7 @@ extension LabelService {
     /// revision (jobs keep the revision they printed with). Returns the revision.
     func saveTemplate(name: String, source: String, actor: String) throws -> Int {
         guard source.utf8.count <= 256 * 1024 else { throw Problem(.contentTooLarge, code: "request.too_large", "a template is at most 256 KiB") }
-        let template = try TemplateParser.parse(yaml: source, file: "templates/\(name).yaml")
-        _ = LabelComposer(template: template, carriers: try configuration.rendering.carrierProfiles())
+        _ = try TemplateParser.parse(yaml: source, file: "templates/\(name).yaml")
         let path = configuration.rendering.templatesDirectory + "/" + name + ".yaml"
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let temp = path + ".\(getpid()).tmp"

@@ -151,7 +151,7 @@ extension LabelService {
             let submission = try await self.blocking {
                 let id = try body.shipmentId ?? desk.shipment(scanned: body.code!)
                 return try desk.printShipment(id, printer: chosen, idempotencyKey: key, actor: caller.actor,
-                                              fallbackDirectory: config.fileprinterDirectory)
+                                              fallbackDirectory: config.filePrinterDirectory)
             }
             if !submission.repeated { self.metrics.record(submission.job) }
             return try self.json(JobAnswer(job: submission.job, repeated: submission.repeated), submission.repeated ? .ok : .created)
@@ -163,11 +163,11 @@ extension LabelService {
             let selection = PrintSelection(carrier: b.carrier, tag: b.tag, island: b.island, from: b.from, to: b.to,
                                            includePrinted: b.includePrinted ?? false, limit: b.limit.map { max(1, min($0, 100_000)) })
             if b.dryRun == true {
-                let plans = try await self.blocking { try desk.planBatch(selection, printer: b.printer, fallbackDirectory: config.fileprinterDirectory) }
+                let plans = try await self.blocking { try desk.planBatch(selection, printer: b.printer, fallbackDirectory: config.filePrinterDirectory) }
                 return try self.json(plans.map { BatchPlanAnswer(template: $0.template, printer: $0.printer, shipments: $0.shipments) })
             }
             let jobs = try await self.blocking {
-                try desk.printBatch(selection, printer: b.printer, actor: caller.actor, fallbackDirectory: config.fileprinterDirectory,
+                try desk.printBatch(selection, printer: b.printer, actor: caller.actor, fallbackDirectory: config.filePrinterDirectory,
                                     idempotencyKey: key)
             }
             for s in jobs where !s.repeated { self.metrics.record(s.job) }
@@ -179,7 +179,7 @@ extension LabelService {
             let key = try self.idempotencyKey(request)
             let s = try await self.blocking {
                 try desk.printBarcodes(sku: b.sku, copies: b.copies, printer: b.printer, template: b.template, idempotencyKey: key,
-                                       actor: caller.actor, fallbackDirectory: config.fileprinterDirectory)
+                                       actor: caller.actor, fallbackDirectory: config.filePrinterDirectory)
             }
             return try self.json(JobAnswer(job: s.job, repeated: s.repeated), s.repeated ? .ok : .created)
         }

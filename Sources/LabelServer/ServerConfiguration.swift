@@ -11,7 +11,7 @@ public struct ServerConfiguration: Sendable {
     /// The SQLite database (orders, stock, print queue, tokens).
     public var databasePath = "./var/labeld.sqlite"
     /// Where the out-of-the-box file printer writes.
-    public var fileprinterDirectory = "./var/labels"
+    public var filePrinterDirectory = "./var/labels"
     /// Where 초기화 backups go.
     public var backupDirectory = "./var/backups"
     /// Fonts and templates.

@@ -181,12 +181,12 @@ public final class Spooler: Sendable {
 
     /// Cancels a job: a queued or held job never prints; a job a print server holds is canceled there too.
     public func cancel(_ id: Int64) throws -> PrintJob {
-        var (job, m) = try store.loadMachine(id)
+        let (job, loaded) = try store.loadMachine(id)
+        var m = loaded
         let action = try m.handle(.cancel)
         try store.persist(id, m, release: true)
         if case .cancelRemote(let remote) = action {
             do { try transportFor(try store.profile(job.printer)).cancelRemote(remote) } catch {
-                job = try store.job(id)
                 throw PrintError(code: .unavailable, message: "job \(id) is canceled here, but the print server could not be told", detail: "\(error)")
             }
         }

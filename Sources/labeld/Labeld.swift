@@ -34,20 +34,10 @@ extension ParsableCommand {
         } catch let error as CLIError {
             printError("error: \(error.description)")
             throw ExitCode(error.exitCode)
-        } catch let error as RenderingError {
-            printError("error: \(error.description)")
-            throw ExitCode(1)
-        } catch let error as LabelModelError {
-            printError("error: \(error.description)")
-            throw ExitCode(1)
-        } catch let error as BarcodeError {
-            printError("error: \(error.description)")
-            throw ExitCode(1)
-        } catch let error as FulfillmentError {
-            printError("error: \(error.message)")
-            throw ExitCode(1)
-        } catch let error as PrintError {
-            printError("error: \(error.description)")
+        } catch where error is RenderingError || error is LabelModelError || error is BarcodeError
+                        || error is FulfillmentError || error is PrintError {
+            // Each module's error describes itself as the message the user acts on.
+            printError("error: \(error)")
             throw ExitCode(1)
         }
     }

@@ -41,7 +41,7 @@ struct Serve: AsyncParsableCommand {
         c.host = host ?? env["LABELD_HOST"] ?? file.host ?? c.host
         c.port = port ?? env["LABELD_PORT"].flatMap { Int($0) } ?? file.port ?? c.port
         c.databasePath = db ?? env["LABELD_DB"] ?? file.database ?? c.databasePath
-        c.fileprinterDirectory = env["LABELD_FILE_PRINTER_DIR"] ?? file.filePrinterDirectory ?? c.fileprinterDirectory
+        c.filePrinterDirectory = env["LABELD_FILE_PRINTER_DIR"] ?? file.filePrinterDirectory ?? c.filePrinterDirectory
         c.backupDirectory = env["LABELD_BACKUP_DIR"] ?? file.backupDirectory ?? c.backupDirectory
         c.maxJSONBytes = env["LABELD_MAX_JSON_BYTES"].flatMap { Int($0) } ?? file.maxJSONBytes ?? c.maxJSONBytes
         c.maxUploadBytes = env["LABELD_MAX_UPLOAD_BYTES"].flatMap { Int($0) } ?? file.maxUploadBytes ?? c.maxUploadBytes

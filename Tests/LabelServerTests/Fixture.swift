@@ -26,7 +26,7 @@ struct ServerFixture {
                                          webDirectory: Project.root + "/web")
         config.port = 0
         config.databasePath = dir + "/var/labeld.sqlite"
-        config.fileprinterDirectory = dir + "/labels"
+        config.filePrinterDirectory = dir + "/labels"
         config.backupDirectory = dir + "/backups"
         config.maxJSONBytes = maxJSONBytes
         config.workerInterval = .milliseconds(50)
