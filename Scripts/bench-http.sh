@@ -46,6 +46,20 @@ request = function()
   return wrk.format("POST", "/v1/print", {["Authorization"] = "Bearer $STATION", ["Content-Type"] = "application/json"}, body)
 end
 LUA
+# PERF=FILE: also record the server's CPU profile during the run (perf record -g).
+[ -n "${PERF:-}" ] && { perf record -F 499 -g -p "$server" -o "$PERF" -- sleep "${DURATION%s}" > /dev/null 2>&1 & }
 echo "wrk: POST /v1/print, $CONNS connections, 2 threads, $DURATION ($([ "$REPEAT" = 1 ] && echo 'the same scan repeated' || echo 'each request a new shipment'), file printer)"
-wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | sed -n "1,40p"
-echo "labels written: $(ls "$tmp/pack-1" | wc -l)"
+cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+before=$(cpu)
+wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | tee "$tmp/wrk.txt" | sed -n "1,40p"
+echo "server CPU during the run: $(( ($(cpu) - before) * 1000 / $(getconf CLK_TCK) )) ms over ${DURATION} ($(grep -o '^Requests/sec: *[0-9.]*' "$tmp/wrk.txt" | awk '{print $2}') requests/s)"
+echo "labels written during the run: $(ls "$tmp/pack-1" | wc -l)"
+# Jobs acknowledged while the worker threads were behind are printed after wrk stops: how many, how long.
+python3 - "$tmp/labeld.sqlite" "$tmp/pack-1" <<'PY'
+import sqlite3, sys, time, os
+db = sqlite3.connect(sys.argv[1], timeout=30)
+waiting = lambda: db.execute("SELECT COUNT(*) FROM printJob WHERE state IN ('queued','rendering','sending')").fetchone()[0]
+start, backlog = time.time(), waiting()
+while waiting(): time.sleep(0.2)
+print("waiting when wrk stopped: %d jobs, all printed %.1f s later; labels written: %d" % (backlog, time.time() - start, len(os.listdir(sys.argv[2]))))
+PY

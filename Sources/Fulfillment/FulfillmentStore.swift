@@ -25,10 +25,13 @@ public struct FulfillmentStore: Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
+        // Readers for concurrent requests (GRDB's default is 5; a burst of scans has dozens in flight).
+        config.maximumReaderCount = 16
         // WAL + NORMAL: a commit survives any crash of labeld (kill -9 included) and the file is never
         // corrupted; only a power loss may undo the last commits. Commits that acknowledge something
         // to a user (a print job) switch to FULL for that transaction (see SpoolStore.submit).
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        // Pages read through a memory map rather than a read(2) each (a scan reads a few dozen).
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456") }
         return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands)
     }
 
@@ -137,10 +140,13 @@ extension FulfillmentStore {
         try writer.read { db in try Self.settings(db) }
     }
 
-    static func settings(_ db: Database) throws -> Settings {
-        let json = try String.fetchOne(db, sql: "SELECT json FROM settings WHERE id = 1") ?? "{}"
-        return try JSONDecoder().decode(Settings.self, from: Data(json.utf8))
+    /// The settings as `db` sees them. Decoding is cached by the stored text (a scan reads the
+    /// settings every time; decoding them costs more than the rest of its reads together).
+    public static func settings(_ db: Database) throws -> Settings {
+        let json = try String.fetchOne(db.cachedStatement(sql: "SELECT json FROM settings WHERE id = 1")) ?? "{}"
+        return try decodedSettings.value(for: json) { try JSONDecoder().decode(Settings.self, from: Data(json.utf8)) }
     }
+    static let decodedSettings = LastDecoded<Settings>()
 
     /// Changes one setting (validated), records it in the audit log; returns (old, new) as text.
     @discardableResult
@@ -172,5 +178,19 @@ extension FulfillmentStore {
                 AuditEntry(at: $0["at"], actor: $0["actor"], action: $0["action"], subject: $0["subject"], oldValue: $0["oldValue"], newValue: $0["newValue"])
             }
         }
+    }
+}
+
+/// The value last decoded from a text, reused while the text is the same.
+final class LastDecoded<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: (text: String, value: Value)?
+    func value(for text: String, decode: () throws -> Value) throws -> Value {
+        lock.lock()
+        if let last, last.text == text { lock.unlock(); return last.value }
+        lock.unlock()
+        let value = try decode()
+        lock.lock(); last = (text, value); lock.unlock()
+        return value
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+public import GRDB
 
 /// A shipment: what one waybill covers — one order, or several combined (합포).
 public struct ShipmentSummary: Codable, Sendable, Hashable {
@@ -286,6 +286,11 @@ extension FulfillmentStore {
         Self.timestamp.string(from: now().addingTimeInterval(-Double(settings.deliveryDelayDays) * 86400))
     }
 
+    /// One shipment as `db` sees it (for callers that read more in the same transaction).
+    public func shipmentDetail(_ db: Database, _ id: Int64, settings: Settings) throws -> ShipmentDetail {
+        try Self.shipmentDetail(db, id, delayCutoff: delayCutoff(settings))
+    }
+
     static func shipmentDetail(_ db: Database, _ id: Int64, delayCutoff cutoff: String) throws -> ShipmentDetail {
         guard let detail = try shipmentDetails(db, [id], delayCutoff: cutoff).first else {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM shipment WHERE id = ?", arguments: [id]) == nil {
@@ -301,19 +306,19 @@ extension FulfillmentStore {
     static func shipmentDetails(_ db: Database, _ ids: [Int64], delayCutoff cutoff: String) throws -> [ShipmentDetail] {
         let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
         var shipments: [Int64: Row] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM shipment WHERE id IN (SELECT value FROM json_each(?))", arguments: [list]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM shipment WHERE id IN (SELECT value FROM json_each(?))"), arguments: [list]) {
             shipments[row["id"]] = row
         }
         var orders: [Int64: [Row]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT * FROM salesOrder WHERE shipmentId IN (SELECT value FROM json_each(?)) ORDER BY id", arguments: [list]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM salesOrder WHERE shipmentId IN (SELECT value FROM json_each(?)) ORDER BY id"), arguments: [list]) {
             orders[row["shipmentId"], default: []].append(row)
         }
         var lines: [Int64: [ShipmentDetail.Line]] = [:]
-        for r in try Row.fetchAll(db, sql: """
+        for r in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT o.shipmentId, o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift
             FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
             WHERE o.shipmentId IN (SELECT value FROM json_each(?)) ORDER BY o.id, l.lineNo
-            """, arguments: [list]) {
+            """), arguments: [list]) {
             let suffix: Int = r[2]
             let option: String = r[4]
             lines[r[0], default: []].append(ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[1] as String)-\(suffix)" : r[1], productName: r[3],

@@ -122,30 +122,33 @@ struct AuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { throw Problem.unauthorized }
         let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let store = tokens
-        guard !token.isEmpty, token.count < 200, let principal = try await pool.runIfActive({ try store.principal(token: token) }) else { throw Problem.badToken }
+        guard !token.isEmpty, token.count < 200 else { throw Problem.badToken }
+        var found = store.recentPrincipal(token: token)
+        if found == nil { found = try await pool.runIfActive({ try store.principal(token: token) }) }
+        guard let principal = found else { throw Problem.badToken }
         var context = context
         context.principal = principal
         return try await next(request, context)
     }
 }
 
-/// Takes up due print jobs (held retries, jobs a print server is printing, jobs left by a stopped
-/// labeld) every `workerInterval`. On shutdown it finishes the step in hand, so every job is left
-/// in a state a restart resumes from.
+/// The spool's worker threads (`SpoolWorkers`) as a service: they take up jobs scans left to them,
+/// held retries, jobs a print server is printing and jobs left by a stopped labeld. On shutdown
+/// each finishes the step in hand, so every job is left in a state a restart resumes from.
 struct SpoolWorker: Service {
     let service: LabelService
     let logger: Logger
     func run() async throws {
-        let spooler = service.desk.spooler
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let n = try await service.blocking { try spooler.runDue() }
-                if n > 0 { logger.debug("spool worker", metadata: ["jobs": "\(n)"]) }
-            } catch {
-                logger.warning("spool worker step failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: service.configuration.workerInterval)
+        let logger = self.logger
+        let metrics = service.metrics
+        let workers = SpoolWorkers(spooler: service.desk.spooler, onJob: { metrics.record($0) }) { error in
+            logger.warning("spool worker step failed", metadata: ["error": "\(error)"])
         }
+        let interval = service.configuration.workerInterval.components
+        workers.start(count: service.configuration.spoolThreads,
+                      interval: Double(interval.seconds) + Double(interval.attoseconds) / 1e18)
+        try? await gracefulShutdown()
+        try await service.blocking { workers.stop() }
         logger.info("spool worker stopped")
     }
 }

@@ -38,17 +38,23 @@ public struct PrintDesk: Sendable {
     /// server's first queue (PDF) when one is reachable, else a file printer writing PDFs into
     /// `fallbackDirectory` — so labeld prints out of the box.
     public func resolvePrinter(_ name: String?, carrier: String? = nil, settings: Settings? = nil, fallbackDirectory: String) throws -> PrinterProfile {
-        if let name { return try store.profile(name) }
-        if let carrier, let configured = try (settings ?? fulfillment.settings()).waybillFormats[carrier]?.printer { return try store.profile(configured) }
-        let all = try store.profiles()
-        if let d = all.first(where: { $0.name == "default" }) { return d }
-        if all.count == 1 { return all[0] }
-        if all.isEmpty {
-            let queue = (try? IPPTransport.destinations(server: nil))?.first?.name
-            let p = PrinterProfile(name: "default", transport: queue.map { "cups:\($0)" } ?? "file:\(fallbackDirectory)", language: .pdf)
-            try store.save(p)
+        if let p = try fulfillment.writer.read({ db in try Self.configuredPrinter(db, name, carrier: carrier, settings: settings ?? FulfillmentStore.settings(db)) }) {
             return p
         }
+        let queue = (try? IPPTransport.destinations(server: nil))?.first?.name
+        let p = PrinterProfile(name: "default", transport: queue.map { "cups:\($0)" } ?? "file:\(fallbackDirectory)", language: .pdf)
+        try store.save(p)
+        return p
+    }
+
+    /// `resolvePrinter` as `db` sees it; nil when no profile exists at all.
+    static func configuredPrinter(_ db: Database, _ name: String?, carrier: String?, settings: Settings) throws -> PrinterProfile? {
+        if let name { return try SpoolStore.profile(db, name) }
+        if let carrier, let configured = settings.waybillFormats[carrier]?.printer { return try SpoolStore.profile(db, configured) }
+        let all = try SpoolStore.profiles(db)
+        if let d = all.first(where: { $0.name == "default" }) { return d }
+        if all.count == 1 { return all[0] }
+        if all.isEmpty { return nil }
         throw PrintError(code: .invalidInput, message: "choose a printer (--printer): \(all.map(\.name).joined(separator: ", "))")
     }
 
@@ -114,12 +120,13 @@ public struct PrintDesk: Sendable {
         ["products": RepeatLimitSpec(maxRows: settings.waybillProductList.maxLines, overflow: settings.waybillProductList.overflow.rawValue)]
     }
 
-    static func today() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "Asia/Seoul")
-        f.dateFormat = "yyyy-MM-dd"
-        return f.string(from: Date())
+    /// Today in Korea (UTC+9 all year, no daylight saving) as `yyyy-MM-dd`; a formatter per scan costs more than the rest of the record.
+    static func today(_ now: Date = Date()) -> String {
+        var t = time_t(now.timeIntervalSince1970) + 9 * 3600
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
     }
 
     /// Prints one shipment's waybill (a scan at a packing station). A repeat — the same idempotency
@@ -127,31 +134,65 @@ public struct PrintDesk: Sendable {
     /// (single or batch) — returns that job and prints nothing: printing again is a 재출력.
     public func printShipment(_ id: Int64, printer: String? = nil, idempotencyKey: String? = nil, actor: String,
                               fallbackDirectory: String, goal: Spooler.Goal = .accepted) throws -> Submission {
-        let settings = try fulfillment.settings()
-        let detail = try fulfillment.shipmentDetail(id, settings: settings)
+        let waybill = try fulfillment.writer.read { db in try self.waybill(db, id, printer: printer, idempotencyKey: idempotencyKey, actor: actor) }
+        return try submit(waybill, fallbackDirectory: fallbackDirectory, goal: goal)
+    }
+
+    /// `printShipment` for what a station scans: a waybill number or an order number. Finding the
+    /// shipment, the settings, its orders and lines, the printer and whether the scan repeats a
+    /// standing job are one read transaction: each separate read costs a pool checkout and a
+    /// transaction of its own, which add up under a burst of scans.
+    public func printScan(_ code: String, printer: String? = nil, idempotencyKey: String? = nil, actor: String,
+                          fallbackDirectory: String, goal: Spooler.Goal = .accepted) throws -> Submission {
+        if let waybill = try fulfillment.writer.read({ db in
+            try Self.shipmentId(db, scanned: code).map { try self.waybill(db, $0, printer: printer, idempotencyKey: idempotencyKey, actor: actor) }
+        }) {
+            return try submit(waybill, fallbackDirectory: fallbackDirectory, goal: goal)
+        }
+        return try printShipment(try shipment(scanned: code), printer: printer, idempotencyKey: idempotencyKey, actor: actor,
+                                 fallbackDirectory: fallbackDirectory, goal: goal)
+    }
+
+    /// A waybill print request as `db` sees it, with what it needs to go to the spool.
+    struct Waybill {
+        var request: PrintRequest
+        var shipmentId: Int64
+        var carrier: String?
+        var settings: Settings
+        /// Nil when no printer profile exists at all (`resolvePrinter` makes the default one).
+        var profile: PrinterProfile?
+        /// The job this request repeats, if one stands.
+        var standing: PrintJob?
+    }
+
+    func waybill(_ db: Database, _ id: Int64, printer: String?, idempotencyKey: String?, actor: String) throws -> Waybill {
+        let settings = try FulfillmentStore.settings(db)
+        let detail = try fulfillment.shipmentDetail(db, id, settings: settings)
         if detail.status == "shipped" { throw FulfillmentError(code: .invalidInput, message: "shipment \(id) is already shipped") }
-        let profile = try resolvePrinter(printer, carrier: detail.carrier, settings: settings, fallbackDirectory: fallbackDirectory)
+        let profile = try Self.configuredPrinter(db, printer, carrier: detail.carrier, settings: settings)
         let template = try waybillTemplate(carrier: detail.carrier, settings: settings)
-        let record = try waybillRecord(detail, settings: settings, today: Self.today())
-        let request = PrintRequest(kind: "waybill", title: "송장 \(detail.waybillNo ?? "") (\(detail.orderNumbers.first ?? ""))", printer: profile.name,
+        let request = PrintRequest(kind: "waybill", title: "송장 \(detail.waybillNo ?? "") (\(detail.orderNumbers.first ?? ""))", printer: profile?.name ?? "",
                                    templateName: template.name, templateSource: template.source,
-                                   labels: [LabelInput(source: "shipment:\(id)", data: record)], repeatLimits: repeatLimits(settings),
+                                   labels: [LabelInput(source: "shipment:\(id)", data: try waybillRecord(detail, settings: settings, today: Self.today()))],
+                                   repeatLimits: repeatLimits(settings),
                                    idempotencyKey: idempotencyKey, sameSourceKinds: ["waybill", "waybill-batch"], actor: actor)
-        return try spooler.submit(request, goal: goal) { db, _ in try FulfillmentStore.markPrinted(db, shipmentIds: [id]) }
+        return Waybill(request: request, shipmentId: id, carrier: detail.carrier, settings: settings, profile: profile,
+                       standing: try SpoolStore.standing(db, request))
+    }
+
+    func submit(_ waybill: Waybill, fallbackDirectory: String, goal: Spooler.Goal) throws -> Submission {
+        if let standing = waybill.standing { return Submission(job: standing, repeated: true) }
+        let profile = try waybill.profile ?? resolvePrinter(nil, carrier: waybill.carrier, settings: waybill.settings, fallbackDirectory: fallbackDirectory)
+        var request = waybill.request
+        request.printer = profile.name
+        let id = waybill.shipmentId
+        return try spooler.submit(request, profile: profile, goal: goal, repeatChecked: true) { db, _ in try FulfillmentStore.markPrinted(db, shipmentIds: [id]) }
     }
 
     /// Finds a shipment by what a station scans: a waybill number or an order number.
     public func shipment(scanned code: String) throws -> Int64 {
+        if let id = try fulfillment.writer.read({ db in try Self.shipmentId(db, scanned: code) }) { return id }
         let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
-        let digits = trimmed.filter { $0 != "-" && $0 != " " }
-        let id = try fulfillment.writer.read { db -> Int64? in
-            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM shipment WHERE waybillNo = ?", arguments: [digits]) { return id }
-            return try Int64.fetchOne(db, sql: """
-                SELECT shipmentId FROM salesOrder WHERE (channelOrderNo = ? OR channelOrderNo || '-' || suffix = ?) AND status != 'canceled'
-                ORDER BY id LIMIT 1
-                """, arguments: [trimmed, trimmed])
-        }
-        if let id { return id }
         // An order without a shipment yet gets one now (one order, one waybill).
         if let order = try fulfillment.writer.read({ db in
             try Int64.fetchOne(db, sql: "SELECT id FROM salesOrder WHERE channelOrderNo = ? AND status = 'collected' ORDER BY id LIMIT 1", arguments: [trimmed])
@@ -159,6 +200,17 @@ public struct PrintDesk: Sendable {
             return try fulfillment.shipment(forOrder: order)
         }
         throw FulfillmentError(code: .notFound, message: "no shipment or order '\(trimmed)'")
+    }
+
+    /// The shipment a scanned waybill or order number names, if it has one.
+    static func shipmentId(_ db: Database, scanned code: String) throws -> Int64? {
+        let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        let digits = trimmed.filter { $0 != "-" && $0 != " " }
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM shipment WHERE waybillNo = ?"), arguments: [digits]) { return id }
+        return try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT shipmentId FROM salesOrder WHERE (channelOrderNo = ? OR channelOrderNo || '-' || suffix = ?) AND status != 'canceled'
+            ORDER BY id LIMIT 1
+            """), arguments: [trimmed, trimmed])
     }
 
     /// One planned batch: the shipments of one template and printer, in print order.

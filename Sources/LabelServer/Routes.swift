@@ -149,12 +149,19 @@ extension LabelService {
             }
             let chosen = printer
             let submission = try await self.blocking {
-                let id = try body.shipmentId ?? desk.shipment(scanned: body.code!)
-                return try desk.printShipment(id, printer: chosen, idempotencyKey: key, actor: caller.actor,
-                                              fallbackDirectory: config.filePrinterDirectory)
+                if let id = body.shipmentId {
+                    return try desk.printShipment(id, printer: chosen, idempotencyKey: key, actor: caller.actor,
+                                                  fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
+                }
+                return try desk.printScan(body.code!, printer: chosen, idempotencyKey: key, actor: caller.actor,
+                                          fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
             }
             if !submission.repeated { self.metrics.record(submission.job) }
-            return try self.json(JobAnswer(job: submission.job, repeated: submission.repeated), submission.repeated ? .ok : .created)
+            // 202: durably queued behind other jobs for this printer; the worker prints it in turn.
+            let status: HTTPResponse.Status = submission.repeated ? .ok : submission.job.state == .queued ? .accepted : .created
+            var response = try self.json(JobAnswer(job: submission.job, repeated: submission.repeated), status)
+            response.headers[.location] = "/v1/jobs/\(submission.job.id)"
+            return response
         }
         r.on(.post, "/v1/print/batch") { request, context in
             let caller = try context.operatorOrOwner("batch printing (송장출력)")

@@ -36,8 +36,19 @@ public struct TokenStore: Sendable {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for b in SHA256.hash(data: Data(token.utf8)) { hex.append(digits[Int(b >> 4)]); hex.append(digits[Int(b & 15)]) }
+        return String(decoding: hex, as: UTF8.self)
     }
+
+    /// Principals of tokens seen in the last `recentSeconds`: every request names one, and a
+    /// station scanning a burst should not pay a database read each time. Revoking here clears
+    /// it; a token revoked by another process (`labeld tokens revoke`) stops working within
+    /// `recentSeconds`.
+    let recent = RecentPrincipals()
+    static let recentSeconds = 2.0
 
     /// Makes a token (`lbd_` + 32 random bytes, base64url); returns it — the only time it is seen.
     public func create(name: String, role: Role, printers: [String], actor: String) throws -> String {
@@ -62,18 +73,26 @@ public struct TokenStore: Sendable {
 
     /// The caller a token stands for; nil when unknown or revoked.
     public func principal(token: String) throws -> Principal? {
-        try writer.read { db in
+        let hash = Self.hash(token)
+        if let known = recent.principal(hash) { return known }
+        let found = try writer.read { db -> Principal? in
             guard let row = try Row.fetchOne(db, sql: "SELECT name, role, printers FROM apiToken WHERE hash = ? AND revokedAt IS NULL",
-                                             arguments: [Self.hash(token)]),
+                                             arguments: [hash]),
                   let role = Role(rawValue: row["role"]) else { return nil }
             let printers = (try? JSONDecoder().decode([String].self, from: Data((row["printers"] as String).utf8))) ?? []
             return Principal(name: row["name"], role: role, printers: printers)
         }
+        if let found { recent.remember(hash, found, for: Self.recentSeconds) }
+        return found
     }
+
+    /// The principal of a token seen lately, without touching the database (nil: ask `principal`).
+    public func recentPrincipal(token: String) -> Principal? { recent.principal(Self.hash(token)) }
 
     /// Revokes every token of that name.
     public func revoke(name: String) throws -> Int {
-        try writer.write { db in
+        defer { recent.forget() }
+        return try writer.write { db in
             try db.execute(sql: "UPDATE apiToken SET revokedAt = ? WHERE name = ? AND revokedAt IS NULL", arguments: [ISO8601DateFormatter().string(from: Date()), name])
             return db.changesCount
         }
@@ -86,4 +105,20 @@ public struct TokenStore: Sendable {
             }
         }
     }
+}
+
+final class RecentPrincipals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [String: (principal: Principal, until: Date)] = [:]
+    func principal(_ hash: String) -> Principal? {
+        lock.lock(); defer { lock.unlock() }
+        guard let entry = known[hash], entry.until > Date() else { return nil }
+        return entry.principal
+    }
+    func remember(_ hash: String, _ principal: Principal, for seconds: Double) {
+        lock.lock(); defer { lock.unlock() }
+        if known.count > 1000 { known.removeAll() }
+        known[hash] = (principal, Date().addingTimeInterval(seconds))
+    }
+    func forget() { lock.lock(); known.removeAll(); lock.unlock() }
 }

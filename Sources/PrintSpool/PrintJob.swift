@@ -88,4 +88,10 @@ public struct PrintRequest: Sendable {
 public struct Submission: Sendable, Hashable {
     public var job: PrintJob
     public var repeated: Bool
+    /// The job waits for the worker threads (see `Spooler.Goal.acceptedUnlessQueued`).
+    public var leftToWorker = false
+
+    public init(job: PrintJob, repeated: Bool, leftToWorker: Bool = false) {
+        self.job = job; self.repeated = repeated; self.leftToWorker = leftToWorker
+    }
 }

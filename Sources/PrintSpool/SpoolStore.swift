@@ -9,6 +9,8 @@ public struct SpoolStore: Sendable {
     public let writer: any DatabaseWriter
     public let retry: RetryPolicy
     public let now: @Sendable () -> Date
+    /// Durable commits of concurrent requests share one sync to disk.
+    let commits = CommitGroup()
 
     public init(writer: any DatabaseWriter, retry: RetryPolicy = RetryPolicy(), now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.writer = writer
@@ -40,6 +42,10 @@ public struct SpoolStore: Sendable {
                 CREATE TABLE printDocument (jobId INTEGER PRIMARY KEY REFERENCES printJob(id) ON DELETE CASCADE, bytes BLOB NOT NULL);
                 """)
         }
+        m.registerMigration("spool-v2") { db in
+            // "Is anything waiting for this printer?" — asked by every scan (see `hasQueued`).
+            try db.execute(sql: "CREATE INDEX printJob_printer_state ON printJob(printer, state)")
+        }
         return m
     }
 
@@ -62,18 +68,27 @@ public struct SpoolStore: Sendable {
     }
 
     public func profiles() throws -> [PrinterProfile] {
-        try writer.read { db in
-            try String.fetchAll(db, sql: "SELECT json FROM printerProfile ORDER BY name").map { try JSONDecoder().decode(PrinterProfile.self, from: Data($0.utf8)) }
-        }
+        try writer.read { db in try Self.profiles(db) }
+    }
+
+    public static func profiles(_ db: Database) throws -> [PrinterProfile] {
+        try String.fetchAll(db, sql: "SELECT json FROM printerProfile ORDER BY name").map { try JSONDecoder().decode(PrinterProfile.self, from: Data($0.utf8)) }
     }
 
     public func profile(_ name: String) throws -> PrinterProfile {
-        guard let json = try writer.read({ db in try String.fetchOne(db, sql: "SELECT json FROM printerProfile WHERE name = ?", arguments: [name]) }) else {
-            let known = (try? profiles().map(\.name)) ?? []
+        try writer.read { db in try Self.profile(db, name) }
+    }
+
+    /// A printer profile as `db` sees it (for callers that read more in the same transaction).
+    public static func profile(_ db: Database, _ name: String) throws -> PrinterProfile {
+        guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT json FROM printerProfile WHERE name = ?"), arguments: [name]) else {
+            let known = (try? profiles(db).map(\.name)) ?? []
             throw PrintError(code: .notFound, message: "no printer '\(name)'" + (known.isEmpty ? " (add one with `labeld printers add`)" : " (printers: \(known.joined(separator: ", ")))"))
         }
-        return try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8))
+        return try decodedProfiles.profile(json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
     }
+    /// Decoded profiles by their stored text (every scan reads its printer's).
+    static let decodedProfiles = DecodedProfiles()
 
     public func removeProfile(_ name: String) throws {
         _ = try profile(name)
@@ -84,7 +99,7 @@ public struct SpoolStore: Sendable {
 
     /// The revision holding exactly `source` for `name`, if there is one.
     static func existingRevision(_ db: Database, name: String, source: String) throws -> Int? {
-        try Int.fetchOne(db, sql: "SELECT revision FROM templateRevision WHERE name = ? AND source = ? ORDER BY revision DESC LIMIT 1", arguments: [name, source])
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT revision FROM templateRevision WHERE name = ? AND source = ? ORDER BY revision DESC LIMIT 1"), arguments: [name, source])
     }
 
     /// The revision holding exactly `source` for `name`, made (number = last + 1) when the text is new.
@@ -137,79 +152,83 @@ public struct SpoolStore: Sendable {
     /// The job a request repeats, if one stands (not failed or canceled): the same key, or — for a
     /// single label with `sameSourceKinds` — the same source printed at the same revision.
     static func standingJob(_ db: Database, _ request: PrintRequest, revision: Int) throws -> Int64? {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM printJob WHERE idempotencyKey = ? AND state NOT IN ('failed','canceled')",
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM printJob WHERE idempotencyKey = ? AND state NOT IN ('failed','canceled')"),
                                        arguments: [key(request, revision: revision)]) {
             return id
         }
         guard !request.sameSourceKinds.isEmpty, request.labels.count == 1 else { return nil }
-        return try Int64.fetchOne(db, sql: """
+        return try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT j.id FROM printLabel l JOIN printJob j ON j.id = l.jobId
             WHERE l.source = ? AND j.kind IN (\(request.sameSourceKinds.map { _ in "?" }.joined(separator: ",")))
               AND j.templateName = ? AND j.templateRevision = ? AND j.reprintOf IS NULL AND j.state NOT IN ('failed','canceled')
             ORDER BY j.id DESC LIMIT 1
-            """, arguments: StatementArguments([request.labels[0].source] + request.sameSourceKinds + [request.templateName, revision]))
+            """), arguments: StatementArguments([request.labels[0].source] + request.sameSourceKinds + [request.templateName, revision]))
+    }
+
+    /// The standing job a request repeats (see `standingJob`), as `db` sees it; nil when it prints.
+    public static func standing(_ db: Database, _ request: PrintRequest) throws -> PrintJob? {
+        guard let revision = try existingRevision(db, name: request.templateName, source: request.templateSource),
+              let id = try standingJob(db, request, revision: revision) else { return nil }
+        return try job(db, id: id)
     }
 
     /// Persists a request (one transaction) and returns its job — or, for a key already used by a
     /// job that is not failed or canceled, that job (`repeated`). `alsoInTransaction` runs in the
     /// same transaction (the caller marks its shipments printed there). Nothing is sent here.
-    public func submit(_ request: PrintRequest, profile: PrinterProfile,
-                       alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
+    /// `dueNow`: the job is left to the worker at once; otherwise its submitter drives it and a
+    /// worker takes it only if that stalls for `submitterGrace`. `dueWhenQueuedAhead`: left to the
+    /// worker when another job for the same printer waits in the queue (decided in the transaction;
+    /// the answer's `leftToWorker` says which).
+    /// `repeatChecked`: the caller has looked for a standing job (`standing`) in a read of its own.
+    public func submit(_ request: PrintRequest, profile: PrinterProfile, dueNow: Bool = false, dueWhenQueuedAhead: Bool = false,
+                       repeatChecked: Bool = false, alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
         guard !request.labels.isEmpty else { throw PrintError(code: .invalidInput, message: "nothing to print: no labels") }
         guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
         let at = stamp()
         // A repeat (the field's most common request after a retry) is answered from a read, without
         // waiting for the writer; the write transaction checks again, so a race cannot print twice.
-        if let standing = try writer.read({ db -> Int64? in
-            guard let revision = try Self.existingRevision(db, name: request.templateName, source: request.templateSource) else { return nil }
-            return try Self.standingJob(db, request, revision: revision)
-        }) {
-            return Submission(job: try job(standing), repeated: true)
+        if !repeatChecked, let standing = try writer.read({ db in try Self.standing(db, request) }) {
+            return Submission(job: standing, repeated: true)
         }
-        let encoder = JSONEncoder.sorted
-        let datas = try request.labels.map { String(decoding: try encoder.encode($0.data), as: UTF8.self) }
-        let limits = String(decoding: try encoder.encode(request.repeatLimits), as: UTF8.self)
-        let sources = String(decoding: try encoder.encode(request.labels.map(\.source)), as: UTF8.self)
+        let datas = request.labels.map(\.data.jsonText)
+        let limits = DataValue.object(request.repeatLimits.mapValues { spec in
+            var o: [String: DataValue] = [:]
+            if let n = spec.maxRows { o["maxRows"] = .number(Double(n)) }
+            if let overflow = spec.overflow { o["overflow"] = .string(overflow) }
+            return .object(o)
+        }).jsonText
+        let sources = DataValue.array(request.labels.map { .string($0.source) }).jsonText
         return try durably { db in
             let revision = try Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
             let key = Self.key(request, revision: revision)
             if let standing = try Self.standingJob(db, request, revision: revision) {
                 return Submission(job: try Self.job(db, id: standing), repeated: true)
             }
+            let leftToWorker = try dueNow || dueWhenQueuedAhead && Self.hasQueued(db, printer: profile.name)
             // A failed or canceled job frees its key: this request prints.
-            try db.execute(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?", arguments: [key])
-            try db.execute(sql: """
+            try db.cachedStatement(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?").execute(arguments: [key])
+            try db.cachedStatement(sql: """
                 INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
                     state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
-                """, arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
+                """).execute(arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
                                  limits, request.labels.count, request.actor, at, at, sources,
-                                 // The submitter drives its job at once; a worker takes it only if that stalls.
-                                 now().timeIntervalSince1970 + Self.submitterGrace])
+                                 now().timeIntervalSince1970 + (leftToWorker ? 0 : Self.submitterGrace)])
             let id = db.lastInsertedRowID
             let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
             for (i, label) in request.labels.enumerated() {
                 try insert.execute(arguments: [id, i + 1, label.source, datas[i]])
             }
             try alsoInTransaction?(db, id)
-            return Submission(job: try Self.job(db, id: id), repeated: false)
+            return Submission(job: try Self.job(db, id: id), repeated: false, leftToWorker: leftToWorker)
         }
     }
 
-    /// One transaction committed with `synchronous = FULL`: on disk, not only in the OS cache, before
-    /// it returns — the acknowledgment of a print request must survive a power loss too.
+    /// Committed with `synchronous = FULL`: on disk, not only in the OS cache, before it returns —
+    /// the acknowledgment of a print request must survive a power loss too. Concurrent callers
+    /// share one transaction and one sync (each in its own savepoint, so one's error is its own).
     func durably<T>(_ body: @escaping (Database) throws -> T) throws -> T {
-        try writer.writeWithoutTransaction { db in
-            let previous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            defer { try? db.execute(sql: "PRAGMA synchronous = \(previous)") }
-            var result: T?
-            try db.inTransaction {
-                result = try body(db)
-                return .commit
-            }
-            return result!
-        }
+        try commits.run(writer, body)
     }
 
     /// 재출력: a new job with the original's template revision and data, the 재출력 marker on
@@ -245,7 +264,7 @@ public struct SpoolStore: Sendable {
     }
 
     static func job(_ db: Database, id: Int64) throws -> PrintJob {
-        guard let r = try Row.fetchOne(db, sql: "SELECT * FROM printJob WHERE id = ?", arguments: [id]) else {
+        guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM printJob WHERE id = ?"), arguments: [id]) else {
             throw PrintError(code: .notFound, message: "no print job \(id)")
         }
         return try PrintJob(row: r)
@@ -390,6 +409,11 @@ public struct SpoolStore: Sendable {
         }
     }
 
+    /// Whether a job for `printer` waits in the queue, not yet taken up by anyone.
+    static func hasQueued(_ db: Database, printer: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM printJob WHERE printer = ? AND state = 'queued' LIMIT 1"), arguments: [printer]) ?? false
+    }
+
     /// When the next held job is due (nil when none waits).
     public func nextDue() throws -> Date? {
         try writer.read { db in
@@ -423,8 +447,22 @@ extension PrintJob {
         reason = r["reason"]; attempts = r["attempts"]; labelCount = r["labelCount"]; labelsSent = r["labelsSent"]
         remoteJobId = r["remoteJobId"]; idempotencyKey = r["idempotencyKey"]; reprintOf = r["reprintOf"]; reprintReason = r["reprintReason"]
         actor = r["actor"]; createdAt = r["createdAt"]; updatedAt = r["updatedAt"]
-        timings = (try? JSONDecoder().decode([String: Double].self, from: Data((r["timings"] as String).utf8))) ?? [:]
+        let t: String = r["timings"]
+        timings = t == "{}" ? [:] : (try? JSONDecoder().decode([String: Double].self, from: Data(t.utf8))) ?? [:]
         sources = try JSONDecoder().decode([String].self, from: Data((r["sources"] as String).utf8))
+    }
+}
+
+final class DecodedProfiles: @unchecked Sendable {
+    private let lock = NSLock()
+    private var known: [String: PrinterProfile] = [:]
+    func profile(_ json: String, decode: () throws -> PrinterProfile) throws -> PrinterProfile {
+        lock.lock()
+        if let p = known[json] { lock.unlock(); return p }
+        lock.unlock()
+        let p = try decode()
+        lock.lock(); if known.count > 256 { known.removeAll() }; known[json] = p; lock.unlock()
+        return p
     }
 }
 
@@ -433,5 +471,76 @@ extension JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
+    }
+}
+
+/// Group commit: callers that arrive while a durable commit is in progress are committed together
+/// in the next one. The first to find no commit running leads: it takes everything pending, runs
+/// the bodies one after another in one transaction, syncs once, wakes each caller of its group,
+/// and hands the lead to the first caller that arrived meanwhile. Under a burst of scans this
+/// turns a sync per request (~2 ms here) into a sync per group. Should a body throw, the group's
+/// transaction is rolled back and each body runs again in a transaction of its own, so one
+/// caller's error is its own (a savepoint per body would cost every scan).
+final class CommitGroup: @unchecked Sendable {
+    /// One caller. `done`, `error` and `lead` are written before `wake` is signaled and read after.
+    private final class Entry: @unchecked Sendable {
+        let body: (Database) throws -> Void
+        var error: (any Error)?
+        var done = false
+        let wake = DispatchSemaphore(value: 0)
+        init(_ body: @escaping (Database) throws -> Void) { self.body = body }
+    }
+    private let lock = NSLock()
+    private var pending: [Entry] = []
+    private var leading = false
+    /// The writer's own `synchronous` setting, restored after each group (only a leader touches it).
+    private var usual: Int?
+
+    func run<T>(_ writer: any DatabaseWriter, _ body: @escaping (Database) throws -> T) throws -> T {
+        nonisolated(unsafe) var result: T?
+        let entry = Entry { db in result = try body(db) }
+        lock.lock()
+        pending.append(entry)
+        let lead = !leading
+        leading = true
+        lock.unlock()
+        // A follower wakes when its group is committed, or when the lead is handed to it.
+        if !lead { entry.wake.wait() }
+        if !entry.done {
+            lock.lock()
+            let group = pending
+            pending = []
+            lock.unlock()
+            commit(writer, group)
+            for e in group where e !== entry { e.done = true; e.wake.signal() }
+            lock.lock()
+            if let next = pending.first { next.wake.signal() } else { leading = false }
+            lock.unlock()
+        }
+        if let error = entry.error { throw error }
+        return result!
+    }
+
+    /// Commits `group` (setting each entry's error, if any).
+    private func commit(_ writer: any DatabaseWriter, _ group: [Entry]) {
+        do {
+            try writer.writeWithoutTransaction { db in
+                if usual == nil { usual = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2 }
+                try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
+                defer { try? db.cachedStatement(sql: usual == 2 ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = \(usual!)").execute() }
+                do {
+                    try db.inTransaction {
+                        for e in group { try e.body(db) }
+                        return .commit
+                    }
+                } catch where group.count > 1 {
+                    for e in group {
+                        do { try db.inTransaction { try e.body(db); return .commit } } catch { e.error = error }
+                    }
+                }
+            }
+        } catch {
+            for e in group where e.error == nil { e.error = error }
+        }
     }
 }

@@ -19,6 +19,10 @@ public final class Spooler: Sendable {
     public let renderers: LabelRendererPool
     let templates = TemplateCache()
     let active = ActiveJobs()
+    /// Requests printing inline now, by printer (see `Goal.acceptedUnlessQueued`).
+    let inline = InlinePrinting()
+    /// Wakes the worker threads when a request leaves a job to them.
+    let due = DueSignal()
 
     public init(store: SpoolStore, rendering: RendererConfiguration,
                 transportFor: @escaping @Sendable (PrinterProfile) throws(PrintError) -> any PrintTransport = { p throws(PrintError) in try p.makeTransport() }) throws {
@@ -36,17 +40,41 @@ public final class Spooler: Sendable {
         case accepted
         /// Until it is completed, failed or canceled, or the deadline passes (held jobs are retried).
         case finished(deadline: Date)
+        /// As `accepted` when nothing is waiting for the same printer in this process; otherwise
+        /// the job is persisted and left, in arrival order, to the worker threads (`SpoolWorkers`),
+        /// and the caller is answered at once with the job queued. A packing station's scan: at
+        /// its usual pace it gets the printer's answer; in a burst no request waits behind the
+        /// rendering of another's label, and no label jumps the queue.
+        case acceptedUnlessQueued
     }
 
     /// Persists a request and drives it to `goal`. The returned job carries stage timings.
-    public func submit(_ request: PrintRequest, goal: Goal = .accepted,
+    /// `profile`: the printer's, when the caller has read it already; `repeatChecked`: the caller
+    /// has looked for a standing job (`SpoolStore.standing`).
+    public func submit(_ request: PrintRequest, profile known: PrinterProfile? = nil, goal: Goal = .accepted, repeatChecked: Bool = false,
                        alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
         let start = DispatchTime.now()
-        let profile = try store.profile(request.printer)
-        var submission = try store.submit(request, profile: profile, alsoInTransaction: alsoInTransaction)
+        let profile = try known ?? store.profile(request.printer)
+        guard case .acceptedUnlessQueued = goal else {
+            var submission = try store.submit(request, profile: profile, repeatChecked: repeatChecked, alsoInTransaction: alsoInTransaction)
+            if submission.repeated { return submission }
+            submission.job = try process(submission.job.id, goal: goal, timings: ["persist": Self.ms(since: start)])
+            return submission
+        }
+        // Inline only with nothing ahead for this printer: no other request of this process
+        // printing to it, and no job for it waiting in the queue (checked in the transaction).
+        let mine = inline.enter(profile.name)
+        defer { if mine { inline.leave(profile.name) } }
+        var submission = try store.submit(request, profile: profile, dueNow: !mine, dueWhenQueuedAhead: true, repeatChecked: repeatChecked,
+                                          alsoInTransaction: alsoInTransaction)
         let persisted = Self.ms(since: start)
         if submission.repeated { return submission }
-        submission.job = try process(submission.job.id, goal: goal, timings: ["persist": persisted])
+        if submission.leftToWorker {
+            due.signal()
+            submission.job.timings = ["persist": persisted]
+            return submission
+        }
+        submission.job = try process(submission.job.id, goal: .accepted, timings: ["persist": persisted])
         return submission
     }
 
@@ -127,7 +155,7 @@ public final class Spooler: Sendable {
                 }
 
             case .follow(let remote, let after):
-                if case .accepted = goal, polled || m.state == .sent && after > 0 {
+                if goal.untilAccepted, polled || m.state == .sent && after > 0 {
                     try store.persist(id, m, retryAfter: after)
                     break loop
                 }
@@ -196,9 +224,12 @@ public final class Spooler: Sendable {
     /// Takes up every job that is due (new, held and due for retry, followed, or left by a process
     /// that is gone) once; returns how many it looked at.
     @discardableResult
-    public func runDue() throws -> Int {
+    public func runDue(until stop: () -> Bool = { false }, each: (PrintJob) -> Void = { _ in }) throws -> Int {
         let due = try store.dueJobs()
-        for id in due { _ = try process(id, goal: .accepted) }
+        for id in due {
+            if stop() { break }
+            each(try process(id, goal: .accepted))
+        }
         return due.count
     }
 
@@ -274,6 +305,37 @@ public final class Spooler: Sendable {
     }
 
     static func ms(since t: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6 }
+}
+
+extension Spooler.Goal {
+    var untilAccepted: Bool {
+        switch self {
+        case .accepted, .acceptedUnlessQueued: true
+        case .finished: false
+        }
+    }
+}
+
+/// Requests printing inline now, by printer: one at a time per printer, so a second request
+/// meanwhile is queued behind the first rather than overtaking it.
+final class InlinePrinting: @unchecked Sendable {
+    private let lock = NSLock()
+    private var printing: Set<String> = []
+    func enter(_ printer: String) -> Bool { lock.lock(); defer { lock.unlock() }; return printing.insert(printer).inserted }
+    func leave(_ printer: String) { lock.lock(); printing.remove(printer); lock.unlock() }
+}
+
+/// A wake-up for the worker threads: `signal` counts, `wait` returns at once if signaled since the last wait.
+final class DueSignal: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var signaled = false
+    func signal() { condition.lock(); signaled = true; condition.broadcast(); condition.unlock() }
+    func wait(upTo seconds: Double) {
+        condition.lock()
+        if !signaled { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
+        signaled = false
+        condition.unlock()
+    }
 }
 
 /// Jobs this process is driving now.

@@ -8,7 +8,7 @@ import Rendering
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run on a release build).",
-        subcommands: [RenderBench.self, BenchDataCommand.self, ImportBench.self, AllocateBench.self, SpoolBench.self]
+        subcommands: [RenderBench.self, BenchDataCommand.self, ImportBench.self, AllocateBench.self, SpoolBench.self, AckBench.self]
     )
 
     struct AllocateBench: ParsableCommand {

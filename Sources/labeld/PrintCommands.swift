@@ -180,9 +180,8 @@ struct Print: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let desk = try core.desk()
-                let id = try desk.shipment(scanned: code)
-                let s = try desk.printShipment(id, printer: printer, idempotencyKey: key, actor: core.actor,
-                                               fallbackDirectory: core.fallbackPrinterDirectory, goal: waiting.goal)
+                let s = try desk.printScan(code, printer: printer, idempotencyKey: key, actor: core.actor,
+                                           fallbackDirectory: core.fallbackPrinterDirectory, goal: waiting.goal)
                 print(describe(s.job, repeated: s.repeated))
                 try exitFor(s.job)
             }

@@ -16,7 +16,8 @@ struct Serve: AsyncParsableCommand {
             (127.0.0.1), port LABELD_PORT (8080), database LABELD_DB (./var/labeld.sqlite), \
             filePrinterDirectory LABELD_FILE_PRINTER_DIR (./var/labels), backupDirectory \
             LABELD_BACKUP_DIR (./var/backups), maxJSONBytes LABELD_MAX_JSON_BYTES (1048576), \
-            maxUploadBytes LABELD_MAX_UPLOAD_BYTES (33554432), logLevel LABELD_LOG_LEVEL (info).
+            maxUploadBytes LABELD_MAX_UPLOAD_BYTES (33554432), blockingThreads LABELD_BLOCKING_THREADS (8), \
+            spoolThreads LABELD_SPOOL_THREADS (2), logLevel LABELD_LOG_LEVEL (info).
             """)
 
     @Option(name: .long, help: "A JSON config file.") var config: String?
@@ -26,7 +27,7 @@ struct Serve: AsyncParsableCommand {
 
     struct FileConfig: Decodable {
         var host: String?, port: Int?, database: String?, filePrinterDirectory: String?, backupDirectory: String?
-        var maxJSONBytes: Int?, maxUploadBytes: Int?, logLevel: String?
+        var maxJSONBytes: Int?, maxUploadBytes: Int?, blockingThreads: Int?, spoolThreads: Int?, logLevel: String?
     }
 
     func run() async throws {
@@ -45,6 +46,8 @@ struct Serve: AsyncParsableCommand {
         c.backupDirectory = env["LABELD_BACKUP_DIR"] ?? file.backupDirectory ?? c.backupDirectory
         c.maxJSONBytes = env["LABELD_MAX_JSON_BYTES"].flatMap { Int($0) } ?? file.maxJSONBytes ?? c.maxJSONBytes
         c.maxUploadBytes = env["LABELD_MAX_UPLOAD_BYTES"].flatMap { Int($0) } ?? file.maxUploadBytes ?? c.maxUploadBytes
+        c.blockingThreads = max(1, env["LABELD_BLOCKING_THREADS"].flatMap { Int($0) } ?? file.blockingThreads ?? c.blockingThreads)
+        c.spoolThreads = max(1, env["LABELD_SPOOL_THREADS"].flatMap { Int($0) } ?? file.spoolThreads ?? c.spoolThreads)
         let level = Logger.Level(rawValue: env["LABELD_LOG_LEVEL"] ?? file.logLevel ?? "info") ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

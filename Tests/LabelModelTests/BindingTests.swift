@@ -146,3 +146,21 @@ struct JSONReaderTests {
         }
     }
 }
+
+@Suite("DataValue as JSON")
+struct DataValueJSONTests {
+    @Test("jsonText reads back as the same value through JSONDecoder: Korean, escapes, control characters, numbers, nesting; keys sorted")
+    func roundTrip() throws {
+        let value: DataValue = .object([
+            "z": .string("따옴표 \" 역슬래시 \\ 줄\n탭\t벨\u{7} 슬래시 /"),
+            "a": .array([.number(0), .number(-3), .number(12.5), .number(1e-7), .number(123456789012), .bool(false), .null]),
+            "m": .object(["b": .string(""), "a": .object([:])]),
+            "k": .bool(true),
+        ])
+        let text = value.jsonText
+        #expect(try JSONDecoder().decode(DataValue.self, from: Data(text.utf8)) == value)
+        #expect(text.hasPrefix(#"{"a":[0,-3,12.5,"#) && text.contains(#""m":{"a":{},"b":""}"#), "\(text)")
+        #expect(text.contains(#"\u0007"#) && text.contains(#"\n"#) && !text.contains("\\/"))
+        #expect(DataValue.number(.infinity).jsonText == "null")
+    }
+}

@@ -3,6 +3,7 @@ import Fulfillment
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LabelModel
 import LabelServer
 import LabelTesting
 import NIOCore
@@ -137,6 +138,51 @@ struct APITests {
             #expect(r.status == .created && r.object["reprintReason"] as? String == "용지 걸림" && r.object["reprintOf"] as? Int == job["id"] as? Int)
             r = try await client.call(.post, "/v1/jobs/\(job["id"] as! Int)/cancel", token: f.station)
             #expect(r.status == .conflict && r.object["code"] as? String == "print.conflict")
+        }
+    }
+
+    @Test("a scan while another job waits for its printer answers 202 with the job queued and its Location; the spool prints it")
+    func queuedScan() async throws {
+        let f = try ServerFixture.make()
+        let desk = f.service.desk
+        // A job for pack-1 another submitter is driving (the worker leaves it alone for 10 s).
+        _ = try desk.store.submit(PrintRequest(kind: "barcode", title: "ahead", printer: "pack-1", templateName: "waybills/generic-4x6",
+                                               templateSource: try desk.templateSource("waybills/generic-4x6"),
+                                               labels: [LabelInput(source: "test:ahead", data: .object([:]))], actor: "test"),
+                                  profile: try desk.store.profile("pack-1"))
+        try await f.service.application().test(.router) { client in
+            _ = try await client.call(.post, "/v1/orders", token: f.operatorToken, json: ServerFixture.ordersJSON(1))
+            _ = try await client.call(.post, "/v1/shipments", token: f.operatorToken)
+            var r = try await client.call(.post, "/v1/print", token: f.station, json: #"{"code":"600000000001"}"#)
+            #expect(r.status == .accepted, "\(r.text)")
+            let job = r.object["job"] as? [String: Any] ?? [:]
+            let id = job["id"] as? Int ?? 0
+            #expect(job["state"] as? String == "queued" && (job["timings"] as? [String: Double])?.keys.sorted() == ["persist"])
+            #expect(r.headers[.location] == "/v1/jobs/\(id)")
+            var state = ""
+            for _ in 0..<200 where state != "completed" {
+                try await Task.sleep(for: .milliseconds(50))
+                r = try await client.call(.get, "/v1/jobs/\(id)", token: f.station)
+                state = r.object["state"] as? String ?? ""
+            }
+            #expect(state == "completed", "\(r.text)")
+            #expect(FileManager.default.fileExists(atPath: f.directory + "/pack-1/job-\(id).zpl"))
+        }
+    }
+
+    @Test("a revoked token is refused at once here, and within 2 s when another process (the CLI) revoked it")
+    func revokedTokens() async throws {
+        let f = try ServerFixture.make()
+        let other = try f.service.tokens.create(name: "pack-9", role: .station, printers: ["pack-1"], actor: "owner:test")
+        try await f.service.application().test(.router) { client in
+            #expect(try await client.call(.get, "/v1/jobs", token: f.station).status == .ok)
+            #expect(try await client.call(.get, "/v1/jobs", token: other).status == .ok)
+            _ = try f.service.tokens.revoke(name: "pack-1")
+            #expect(try await client.call(.get, "/v1/jobs", token: f.station).status == .unauthorized)
+            // `labeld tokens revoke` works on its own store: the server's memory of the token lapses.
+            _ = try TokenStore(fulfillment: f.service.desk.fulfillment).revoke(name: "pack-9")
+            try await Task.sleep(for: .milliseconds(2100))
+            #expect(try await client.call(.get, "/v1/jobs", token: other).status == .unauthorized)
         }
     }
 

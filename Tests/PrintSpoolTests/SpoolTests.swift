@@ -302,6 +302,93 @@ enum ZPLImage {
 }
 
 @Suite("초기화 with printing")
+/// A burst of scans: acknowledged once durably queued, printed by the worker threads in order.
+struct BurstTests {
+    /// A job for `printer` that waits in the queue (its submitter drives it; no worker takes it for 10 s).
+    static func jobAhead(_ desk: PrintDesk, printer: String) throws -> Submission {
+        try desk.store.submit(PrintRequest(kind: "barcode", title: "ahead", printer: printer, templateName: "waybills/generic-4x6",
+                                           templateSource: try desk.templateSource("waybills/generic-4x6"),
+                                           labels: [LabelInput(source: "test:ahead", data: .object([:]))], actor: "test"),
+                              profile: try desk.store.profile(printer))
+    }
+
+    @Test("scans behind a waiting job are acknowledged queued, each committed before the answer; the workers print them in arrival order")
+    func queuedScans() throws {
+        let desk = try makeDesk()
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("pack-1", "file:\(dir)", .zpl)
+        let ids = try seed(desk, manyOrders(24))
+        _ = try Self.jobAhead(desk, printer: "pack-1")
+        // 24 stations at once (their commits share syncs).
+        let answers = Answers()
+        DispatchQueue.concurrentPerform(iterations: 24) { i in
+            answers.add(Result { try desk.printScan(String(format: "5%011d", i + 1), actor: "station:pack-\(i)", fallbackDirectory: dir,
+                                                     goal: .acceptedUnlessQueued) })
+        }
+        let submissions = try answers.all.map { try $0.get() }
+        #expect(submissions.count == 24 && Set(submissions.map(\.job.id)).count == 24)
+        #expect(submissions.allSatisfy { $0.leftToWorker && !$0.repeated && $0.job.state == .queued && $0.job.timings.keys.sorted() == ["persist"] })
+        // Committed before the answers: another connection sees every job and every shipment printed.
+        let other = try DatabaseQueue(path: (desk.fulfillment.writer as! DatabasePool).path)
+        let queued = try other.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM printJob WHERE state = 'queued' AND printer = 'pack-1'") }
+        #expect(queued == 25)
+        #expect(try ids.values.allSatisfy { try desk.fulfillment.shipmentDetail($0).status == "printed" })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+
+        // One worker thread: the jobs print in the order they were queued.
+        let seen = Answers()
+        let workers = SpoolWorkers(spooler: desk.spooler, onJob: { seen.add(.success(Submission(job: $0, repeated: false))) })
+        workers.start(count: 1, interval: 0.05)
+        let done = eventually(timeout: 30) { (try? desk.store.jobs(limit: 100, states: [.completed]).count) == 24 }
+        workers.stop()
+        #expect(done)
+        let order = try seen.all.map { try $0.get().job }.filter { $0.state == .completed }.map(\.id)
+        #expect(order == submissions.map(\.job.id).sorted(), "\(order)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 24)
+    }
+
+    @Test("a scan with nothing waiting for its printer prints at once and answers with every stage")
+    func idleScanPrintsInline() throws {
+        let desk = try makeDesk()
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("pack-1", "file:\(dir)", .zpl)
+        try seed(desk, manyOrders(1))
+        let s = try desk.printScan("500000000001", actor: "station:pack-1", fallbackDirectory: dir, goal: .acceptedUnlessQueued)
+        #expect(!s.leftToWorker && s.job.state == .completed && s.job.timings.keys.sorted() == ["persist", "render", "send", "total"])
+    }
+
+    @Test("in a commit group, a caller whose transaction fails gets its own error; the others' jobs commit")
+    func groupFailure() throws {
+        let desk = try makeDesk()
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("pack-1", "file:\(dir)", .zpl)
+        let profile = try desk.store.profile("pack-1")
+        let source = try desk.templateSource("waybills/generic-4x6")
+        struct Refused: Error {}
+        for round in 0..<5 {
+            let answers = Answers()
+            DispatchQueue.concurrentPerform(iterations: 8) { i in
+                let request = PrintRequest(kind: "barcode", title: "t", printer: "pack-1", templateName: "waybills/generic-4x6", templateSource: source,
+                                           labels: [LabelInput(source: "test:\(round)-\(i)", data: .object([:]))], actor: "test")
+                answers.add(Result { try desk.store.submit(request, profile: profile, dueNow: true) { _, _ in if i == 3 { throw Refused() } } })
+            }
+            let results = answers.all
+            #expect(results.filter { if case .failure(let e) = $0 { return e is Refused } else { return false } }.count == 1)
+            #expect(results.filter { if case .success = $0 { return true } else { return false } }.count == 7)
+        }
+        let sources = try desk.fulfillment.writer.read { db in try String.fetchAll(db, sql: "SELECT source FROM printLabel") }
+        #expect(sources.count == 35 && !sources.contains { $0.hasSuffix("-3") })
+    }
+}
+
+/// Results collected from several threads.
+final class Answers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<Submission, any Error>] = []
+    func add(_ r: Result<Submission, any Error>) { lock.lock(); results.append(r); lock.unlock() }
+    var all: [Result<Submission, any Error>] { lock.lock(); defer { lock.unlock() }; return results }
+}
+
 struct ResetTests {
     @Test("reset deletes the print history and template revisions, keeps printer profiles; only the owner may")
     func reset() throws {

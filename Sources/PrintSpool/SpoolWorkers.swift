@@ -1,0 +1,64 @@
+public import Foundation
+import Glibc
+
+/// Threads that take due jobs from the queue: at once when a request leaves its job to them
+/// (`Spooler.Goal.acceptedUnlessQueued`), and every `interval` for held retries, followed print
+/// server jobs and jobs left by a process that is gone.
+///
+/// They run at a lower CPU priority (`niceness`) than the threads answering requests: when a
+/// burst of scans meets the two cores of a small box, acknowledging each scan (its job durably
+/// queued) comes first, and the labels follow in arrival order as fast as the cores allow.
+public final class SpoolWorkers: @unchecked Sendable {
+    public let spooler: Spooler
+    private let lock = NSLock()
+    private var stopping = false
+    private let finished = DispatchGroup()
+    private let onError: @Sendable (any Error) -> Void
+    private let onJob: @Sendable (PrintJob) -> Void
+
+    /// `onJob` sees every job a thread has driven, as it left it (metrics).
+    public init(spooler: Spooler, onJob: @escaping @Sendable (PrintJob) -> Void = { _ in },
+                onError: @escaping @Sendable (any Error) -> Void = { _ in }) {
+        self.spooler = spooler
+        self.onJob = onJob
+        self.onError = onError
+    }
+
+    private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
+
+    /// Starts `count` threads. `idle`: they run only when no other thread wants the CPU
+    /// (`SCHED_IDLE`); otherwise at `niceness`.
+    public func start(count: Int = 2, interval: Double = 0.25, idle: Bool = true, niceness: Int32 = 10) {
+        for _ in 0..<max(1, count) {
+            finished.enter()
+            let thread = Thread { [self] in
+                Self.lowerPriority(idle: idle, niceness: niceness)
+                while !isStopping {
+                    do { try spooler.runDue(until: { self.isStopping }, each: onJob) } catch { onError(error) }
+                    if isStopping { break }
+                    spooler.due.wait(upTo: interval)
+                }
+                finished.leave()
+            }
+            thread.start()
+        }
+    }
+
+    /// Lowers the calling thread's CPU priority (on Linux both are per thread).
+    static func lowerPriority(idle: Bool, niceness: Int32) {
+        if idle {
+            var param = sched_param()
+            param.sched_priority = 0
+            if pthread_setschedparam(pthread_self(), 5 /* SCHED_IDLE, not imported into Swift */, &param) == 0 { return }
+        }
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+    }
+
+    /// Asks the threads to stop after the step they are in (a job's step reaches a persisted
+    /// state first) and waits for them.
+    public func stop() {
+        lock.lock(); stopping = true; lock.unlock()
+        spooler.due.signal()
+        finished.wait()
+    }
+}
