@@ -18,6 +18,9 @@ STATION=$($L tokens create --db "$tmp/labeld.sqlite" --role station --name pack-
 LABELD_FILE_PRINTER_DIR="$tmp/labels" LABELD_LOG_LEVEL=warning $L serve --port "$PORT" --db "$tmp/labeld.sqlite" > "$tmp/server.log" 2>&1 &
 server=$!
 for _ in $(seq 200); do grep -q "listening" "$tmp/server.log" 2>/dev/null && break; sleep 0.05; done
+# The floor of the HTTP stack on this machine, for comparison: the same wrk against GET /healthz
+# of the idle server (no database, no body).
+echo "floor: wrk -c$CONNS GET /healthz (no database, no body): $(wrk -t2 -c"$CONNS" -d5s --latency "http://127.0.0.1:$PORT/healthz" | awk '/ 99%/ {p=$2} /Requests\/sec/ {r=$2} END {print r " req/s, p99 " p}')"
 api() { curl -sf -X "$1" "http://127.0.0.1:$PORT$2" -H "Authorization: Bearer $OWNER" -H 'Content-Type: application/json' --data-binary "@$3" > /dev/null; }
 echo '{"name":"pack-1","transport":"file:'"$tmp"'/pack-1","language":"zpl"}' > "$tmp/printer.json"; api PUT /v1/printers/pack-1 "$tmp/printer.json"
 echo '{"value":"{\"name\":\"리빙플러스\",\"phone\":\"0221358870\",\"address\":\"서울특별시 성동구 성수이로 113\"}"}' > "$tmp/sender.json"; api PUT /v1/settings/sender "$tmp/sender.json"

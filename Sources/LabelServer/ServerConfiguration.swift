@@ -24,8 +24,7 @@ public struct ServerConfiguration: Sendable {
     public var workerInterval: Duration = .milliseconds(250)
     /// Threads for blocking work of requests (SQLite, inline rendering, CUPS calls). Most of a
     /// scan's time on one is spent waiting for its group's commit to reach the disk, so a burst
-    /// needs many: more threads, larger commit groups (8 → 64 took 50 connections from ~1000 to
-    /// ~1400 scans/s on the 2-core bench box).
+    /// needs many: more threads, larger commit groups.
     public var blockingThreads = 64
     /// Spool worker threads (render and send queued jobs, at a lower CPU priority).
     public var spoolThreads = 2
