@@ -85,10 +85,10 @@ public struct SpoolStore: Sendable {
             let known = (try? profiles(db).map(\.name)) ?? []
             throw PrintError(code: .notFound, message: "no printer '\(name)'" + (known.isEmpty ? " (add one with `labeld printers add`)" : " (printers: \(known.joined(separator: ", ")))"))
         }
-        return try decodedProfiles.profile(json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
+        return try decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
     }
     /// Decoded profiles by their stored text (every scan reads its printer's).
-    static let decodedProfiles = DecodedProfiles()
+    static let decodedProfiles = MadeFromText<PrinterProfile>(limit: 256)
 
     public func removeProfile(_ name: String) throws {
         _ = try profile(name)
@@ -450,19 +450,6 @@ extension PrintJob {
         let t: String = r["timings"]
         timings = t == "{}" ? [:] : (try? JSONDecoder().decode([String: Double].self, from: Data(t.utf8))) ?? [:]
         sources = try JSONDecoder().decode([String].self, from: Data((r["sources"] as String).utf8))
-    }
-}
-
-final class DecodedProfiles: @unchecked Sendable {
-    private let lock = NSLock()
-    private var known: [String: PrinterProfile] = [:]
-    func profile(_ json: String, decode: () throws -> PrinterProfile) throws -> PrinterProfile {
-        lock.lock()
-        if let p = known[json] { lock.unlock(); return p }
-        lock.unlock()
-        let p = try decode()
-        lock.lock(); if known.count > 256 { known.removeAll() }; known[json] = p; lock.unlock()
-        return p
     }
 }
 

@@ -17,10 +17,11 @@ public final class Spooler: Sendable {
     /// revisions: a scan renders on the calling thread with both at hand.
     /// Warm renderers (shared with previews).
     public let renderers: LabelRendererPool
-    let templates = TemplateCache()
-    let active = ActiveJobs()
-    /// Requests printing inline now, by printer (see `Goal.acceptedUnlessQueued`).
-    let inline = InlinePrinting()
+    /// Parsed template revisions, by name and text.
+    let templates = MadeFromText<Template>(limit: 64)
+    let active = Claims<Int64>()
+    /// Printers a request is printing to inline now (see `Goal.acceptedUnlessQueued`).
+    let inline = Claims<String>()
     /// Wakes the worker threads when a request leaves a job to them.
     let due = DueSignal()
 
@@ -63,8 +64,8 @@ public final class Spooler: Sendable {
         }
         // Inline only with nothing ahead for this printer: no other request of this process
         // printing to it, and no job for it waiting in the queue (checked in the transaction).
-        let mine = inline.enter(profile.name)
-        defer { if mine { inline.leave(profile.name) } }
+        let mine = inline.claim(profile.name)
+        defer { if mine { inline.release(profile.name) } }
         var submission = try store.submit(request, profile: profile, dueNow: !mine, dueWhenQueuedAhead: true, repeatChecked: repeatChecked,
                                           alsoInTransaction: alsoInTransaction)
         let persisted = Self.ms(since: start)
@@ -85,8 +86,8 @@ public final class Spooler: Sendable {
         let start = DispatchTime.now()
         // One thread per job in this process (a request and the worker may both reach for it);
         // other processes are kept out by the owner PID in the database.
-        guard active.insert(id) else { return try store.job(id) }
-        defer { active.remove(id) }
+        guard active.claim(id) else { return try store.job(id) }
+        defer { active.release(id) }
         // Claim, load and take the first step in one transaction.
         guard let (claimed, first, firstAction) = try store.claimAndRun(id) else { return try store.job(id) }
         var released = false
@@ -251,7 +252,7 @@ public final class Spooler: Sendable {
     /// the printer's calibration after each `^XA`.
     func render(_ job: PrintJob) throws -> ([UInt8], [Int]) {
         let revision = try store.templateRevision(name: job.templateName, revision: job.templateRevision)
-        let template = try templates.template(name: job.templateName, source: revision.source) {
+        let template = try templates.value(for: job.templateName + "\n" + revision.source) {
             try TemplateParser.parse(yaml: revision.source, file: "templates/\(job.templateName).yaml")
         }
         let labels = try store.labels(jobId: job.id)
@@ -316,15 +317,6 @@ extension Spooler.Goal {
     }
 }
 
-/// Requests printing inline now, by printer: one at a time per printer, so a second request
-/// meanwhile is queued behind the first rather than overtaking it.
-final class InlinePrinting: @unchecked Sendable {
-    private let lock = NSLock()
-    private var printing: Set<String> = []
-    func enter(_ printer: String) -> Bool { lock.lock(); defer { lock.unlock() }; return printing.insert(printer).inserted }
-    func leave(_ printer: String) { lock.lock(); printing.remove(printer); lock.unlock() }
-}
-
 /// A wake-up for the worker threads: `signal` counts, `wait` returns at once if signaled since the last wait.
 final class DueSignal: @unchecked Sendable {
     private let condition = NSCondition()
@@ -338,27 +330,31 @@ final class DueSignal: @unchecked Sendable {
     }
 }
 
-/// Jobs this process is driving now.
-final class ActiveJobs: @unchecked Sendable {
+/// Things claimed by one thread at a time (jobs this process is driving; printers a request is
+/// printing to inline).
+final class Claims<Element: Hashable & Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var ids: Set<Int64> = []
-    func insert(_ id: Int64) -> Bool { lock.lock(); defer { lock.unlock() }; return ids.insert(id).inserted }
-    func remove(_ id: Int64) { lock.lock(); ids.remove(id); lock.unlock() }
+    private var held: Set<Element> = []
+    /// False when another thread holds it.
+    func claim(_ e: Element) -> Bool { lock.lock(); defer { lock.unlock() }; return held.insert(e).inserted }
+    func release(_ e: Element) { lock.lock(); held.remove(e); lock.unlock() }
 }
 
-/// Parsed templates by name and text (the text is the key, so an edit or a reset never serves a stale parse).
-final class TemplateCache: @unchecked Sendable {
+/// Values made from a text (a parsed template, a decoded profile), kept by that text: an edit
+/// changes the key, so a stale value is never served. Cleared when it holds `limit`.
+final class MadeFromText<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var parsed: [String: Template] = [:]
+    private var made: [String: Value] = [:]
+    private let limit: Int
+    init(limit: Int) { self.limit = limit }
 
-    func template(name: String, source: String, parse: () throws -> Template) throws -> Template {
-        let key = name + "\n" + source
+    func value(for text: String, make: () throws -> Value) throws -> Value {
         lock.lock()
-        if let t = parsed[key] { lock.unlock(); return t }
+        if let v = made[text] { lock.unlock(); return v }
         lock.unlock()
-        let t = try parse()
-        lock.lock(); if parsed.count > 64 { parsed.removeAll() }; parsed[key] = t; lock.unlock()
-        return t
+        let v = try make()
+        lock.lock(); if made.count >= limit { made.removeAll() }; made[text] = v; lock.unlock()
+        return v
     }
 }
 
