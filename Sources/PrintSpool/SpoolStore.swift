@@ -72,7 +72,9 @@ public struct SpoolStore: Sendable {
     }
 
     public static func profiles(_ db: Database) throws -> [PrinterProfile] {
-        try String.fetchAll(db, sql: "SELECT json FROM printerProfile ORDER BY name").map { try JSONDecoder().decode(PrinterProfile.self, from: Data($0.utf8)) }
+        try String.fetchAll(db.cachedStatement(sql: "SELECT json FROM printerProfile ORDER BY name")).map { json in
+            try decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
+        }
     }
 
     public func profile(_ name: String) throws -> PrinterProfile {
@@ -87,7 +89,7 @@ public struct SpoolStore: Sendable {
         }
         return try decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
     }
-    /// Decoded profiles by their stored text (every scan reads its printer's).
+    /// Decoded profiles by their stored text (every scan reads its printer's, or all of them).
     static let decodedProfiles = MadeFromText<PrinterProfile>(limit: 256)
 
     public func removeProfile(_ name: String) throws {
@@ -191,12 +193,7 @@ public struct SpoolStore: Sendable {
             return Submission(job: standing, repeated: true)
         }
         let datas = request.labels.map(\.data.jsonText)
-        let limits = DataValue.object(request.repeatLimits.mapValues { spec in
-            var o: [String: DataValue] = [:]
-            if let n = spec.maxRows { o["maxRows"] = .number(Double(n)) }
-            if let overflow = spec.overflow { o["overflow"] = .string(overflow) }
-            return .object(o)
-        }).jsonText
+        let limits = String(decoding: try JSONEncoder.sorted.encode(request.repeatLimits), as: UTF8.self)
         let sources = DataValue.array(request.labels.map { .string($0.source) }).jsonText
         return try durably { db in
             let revision = try Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
@@ -393,18 +390,19 @@ public struct SpoolStore: Sendable {
 
     /// Jobs a worker should take up now: new, due for retry, followed on a print server, or left
     /// mid-way by a process that is gone.
-    public func dueJobs() throws -> [Int64] {
+    public func dueJobs() throws -> [(id: Int64, printer: String)] {
         let t = now().timeIntervalSince1970
         return try writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, owner, nextAttemptAt FROM printJob WHERE state IN ('queued','held','rendering','sending','sent')
+                SELECT id, printer, owner, nextAttemptAt FROM printJob WHERE state IN ('queued','held','rendering','sending','sent')
                   AND (nextAttemptAt <= ? OR owner IS NOT NULL) ORDER BY id
                 """, arguments: [t]).compactMap { row in
+                let job: (id: Int64, printer: String) = (row["id"], row["printer"])
                 if let owner: Int64 = row["owner"], owner != Int64(getpid()) {
                     // Left mid-way by a process that is gone: take it now; a live one keeps it.
-                    return kill(pid_t(owner), 0) == 0 ? nil : row["id"]
+                    return kill(pid_t(owner), 0) == 0 ? nil : job
                 }
-                return (row["nextAttemptAt"] as Double) <= t ? row["id"] : nil
+                return (row["nextAttemptAt"] as Double) <= t ? job : nil
             }
         }
     }

@@ -5,9 +5,10 @@ import Glibc
 /// (`Spooler.Goal.acceptedUnlessQueued`), and every `interval` for held retries, followed print
 /// server jobs and jobs left by a process that is gone.
 ///
-/// They run at a lower CPU priority (`niceness`) than the threads answering requests: when a
-/// burst of scans meets the two cores of a small box, acknowledging each scan (its job durably
-/// queued) comes first, and the labels follow in arrival order as fast as the cores allow.
+/// They run at idle CPU priority (`SCHED_IDLE`; else a higher nice value) below the threads
+/// answering requests: when a burst of scans meets the two cores of a small box, acknowledging
+/// each scan (its job durably queued) comes first, and the labels follow in arrival order as fast
+/// as the cores allow. A printer is driven by one thread at a time; threads share the printers.
 public final class SpoolWorkers: @unchecked Sendable {
     public let spooler: Spooler
     private let lock = NSLock()
@@ -34,9 +35,15 @@ public final class SpoolWorkers: @unchecked Sendable {
             let thread = Thread { [self] in
                 Self.lowerPriority(idle: idle, niceness: niceness)
                 while !isStopping {
-                    do { try spooler.runDue(until: { self.isStopping }, each: onJob) } catch { onError(error) }
+                    var idle = false
+                    do {
+                        let round = try spooler.runDue(until: { self.isStopping }, each: onJob)
+                        // Everything due was another thread's printer: leave it to that thread
+                        // rather than asking the database again at every new scan.
+                        idle = round.due > 0 && round.driven == 0
+                    } catch { onError(error) }
                     if isStopping { break }
-                    spooler.due.wait(upTo: interval)
+                    if idle { Thread.sleep(forTimeInterval: interval) } else { spooler.due.wait(upTo: interval) }
                 }
                 finished.leave()
             }

@@ -20,8 +20,9 @@ public final class Spooler: Sendable {
     /// Parsed template revisions, by name and text.
     let templates = MadeFromText<Template>(limit: 64)
     let active = Claims<Int64>()
-    /// Printers a request is printing to inline now (see `Goal.acceptedUnlessQueued`).
-    let inline = Claims<String>()
+    /// Printers a thread of this process is printing a scan or a queued job to now: one at a time
+    /// per printer, so its jobs go out in the order they came (see `Goal.acceptedUnlessQueued`).
+    let printing = Claims<String>()
     /// Wakes the worker threads when a request leaves a job to them.
     let due = DueSignal()
 
@@ -41,9 +42,10 @@ public final class Spooler: Sendable {
         case accepted
         /// Until it is completed, failed or canceled, or the deadline passes (held jobs are retried).
         case finished(deadline: Date)
-        /// As `accepted` when nothing is waiting for the same printer in this process; otherwise
-        /// the job is persisted and left, in arrival order, to the worker threads (`SpoolWorkers`),
-        /// and the caller is answered at once with the job queued. A packing station's scan: at
+        /// As `accepted` when nothing is ahead for the same printer (no job for it queued, no
+        /// thread of this process printing to it); otherwise the job is persisted and left, in
+        /// arrival order, to the worker threads (`SpoolWorkers`), and the caller is answered at
+        /// once with the job queued. A packing station's scan: at
         /// its usual pace it gets the printer's answer; in a burst no request waits behind the
         /// rendering of another's label, and no label jumps the queue.
         case acceptedUnlessQueued
@@ -62,10 +64,10 @@ public final class Spooler: Sendable {
             submission.job = try process(submission.job.id, goal: goal, timings: ["persist": Self.ms(since: start)])
             return submission
         }
-        // Inline only with nothing ahead for this printer: no other request of this process
+        // Inline only with nothing ahead for this printer: no other thread of this process
         // printing to it, and no job for it waiting in the queue (checked in the transaction).
-        let mine = inline.claim(profile.name)
-        defer { if mine { inline.release(profile.name) } }
+        let mine = printing.claim(profile.name)
+        defer { if mine { printing.release(profile.name) } }
         var submission = try store.submit(request, profile: profile, dueNow: !mine, dueWhenQueuedAhead: true, repeatChecked: repeatChecked,
                                           alsoInTransaction: alsoInTransaction)
         let persisted = Self.ms(since: start)
@@ -83,17 +85,22 @@ public final class Spooler: Sendable {
     /// process is working on is returned as it is.
     @discardableResult
     public func process(_ id: Int64, goal: Goal = .accepted, timings: [String: Double] = [:]) throws -> PrintJob {
+        try drive(id, goal: goal, timings: timings) ?? store.job(id)
+    }
+
+    /// `process`, or nil when another thread or process is driving the job.
+    func drive(_ id: Int64, goal: Goal, timings: [String: Double] = [:]) throws -> PrintJob? {
         let start = DispatchTime.now()
         // One thread per job in this process (a request and the worker may both reach for it);
         // other processes are kept out by the owner PID in the database.
-        guard active.claim(id) else { return try store.job(id) }
+        guard active.claim(id) else { return nil }
         defer { active.release(id) }
         // Claim, load and take the first step in one transaction.
-        guard let (claimed, first, firstAction) = try store.claimAndRun(id) else { return try store.job(id) }
+        guard let (claimed, first, firstAction) = try store.claimAndRun(id) else { return nil }
         var released = false
         defer { if !released { try? store.release(id) } }
         var job = claimed, m = first, action = firstAction
-        if job.state.isFinal { return job }
+        if job.state.isFinal { return nil }  // finished by another thread meanwhile
         var stageTimings = timings
         var rendered: (bytes: [UInt8], offsets: [Int])?
         var transport: (any PrintTransport)?
@@ -223,15 +230,23 @@ public final class Spooler: Sendable {
     }
 
     /// Takes up every job that is due (new, held and due for retry, followed, or left by a process
-    /// that is gone) once; returns how many it looked at.
+    /// that is gone) once, in id order; a job whose printer another thread of this process is
+    /// printing to is left for a later round, so each printer's jobs go out in order. `each` sees
+    /// every job this thread drove. Returns how many were due and how many this thread drove.
     @discardableResult
-    public func runDue(until stop: () -> Bool = { false }, each: (PrintJob) -> Void = { _ in }) throws -> Int {
+    public func runDue(until stop: () -> Bool = { false }, each: (PrintJob) -> Void = { _ in }) throws -> (due: Int, driven: Int) {
         let due = try store.dueJobs()
-        for id in due {
+        var driven = 0
+        // A printer found busy stays skipped for the rest of this round: whoever holds it goes
+        // through its jobs in order, and this thread must not slip a later one in between.
+        var busy: Set<String> = []
+        for job in due {
             if stop() { break }
-            each(try process(id, goal: .accepted))
+            guard !busy.contains(job.printer), printing.claim(job.printer) else { busy.insert(job.printer); continue }
+            defer { printing.release(job.printer) }
+            if let done = try drive(job.id, goal: .accepted) { each(done); driven += 1 }
         }
-        return due.count
+        return (due.count, driven)
     }
 
     /// Runs due jobs until none is waiting or `deadline` passes (held jobs wait for their retry).
