@@ -149,7 +149,7 @@ public struct PrintDesk: Sendable {
         }) {
             return try submit(waybill, fallbackDirectory: fallbackDirectory, goal: goal)
         }
-        return try printShipment(try shipment(scanned: code), printer: printer, idempotencyKey: idempotencyKey, actor: actor,
+        return try printShipment(try orderShipment(scanned: code), printer: printer, idempotencyKey: idempotencyKey, actor: actor,
                                  fallbackDirectory: fallbackDirectory, goal: goal)
     }
 
@@ -192,8 +192,13 @@ public struct PrintDesk: Sendable {
     /// Finds a shipment by what a station scans: a waybill number or an order number.
     public func shipment(scanned code: String) throws -> Int64 {
         if let id = try fulfillment.writer.read({ db in try Self.shipmentId(db, scanned: code) }) { return id }
+        return try orderShipment(scanned: code)
+    }
+
+    /// For a scanned order number without a shipment yet: makes its shipment now (one order, one
+    /// waybill). Unknown codes are not found.
+    func orderShipment(scanned code: String) throws -> Int64 {
         let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
-        // An order without a shipment yet gets one now (one order, one waybill).
         if let order = try fulfillment.writer.read({ db in
             try Int64.fetchOne(db, sql: "SELECT id FROM salesOrder WHERE channelOrderNo = ? AND status = 'collected' ORDER BY id LIMIT 1", arguments: [trimmed])
         }) {

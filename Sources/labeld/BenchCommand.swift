@@ -18,8 +18,7 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                let dir = NSTemporaryDirectory() + "labeld-bench-alloc-\(getpid())"
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                let dir = try scratchDirectory("labeld-bench-alloc")
                 defer { try? FileManager.default.removeItem(atPath: dir) }
                 let store = try FulfillmentStore.open(path: dir + "/bench.sqlite")
                 var products: [ProductInput] = []
@@ -76,8 +75,7 @@ struct Bench: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                let dir = NSTemporaryDirectory() + "labeld-bench-\(getpid())"
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                let dir = try scratchDirectory("labeld-bench")
                 defer { try? FileManager.default.removeItem(atPath: dir) }
                 // 1 000 SKUs; orders of 1–4 lines; 5 % to Jeju; 2 % unmatched names.
                 var csv = "주문번호,주문일시,수령자명,수령자연락처,우편번호,주소,상품명,옵션,수량,배송메세지,품목코드\n"
@@ -266,4 +264,11 @@ enum BenchData {
             ])
         }
     }
+}
+
+/// A new folder for one benchmark run (`NAME-PID` in the temp folder); the caller removes it.
+func scratchDirectory(_ name: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "\(name)-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
 }

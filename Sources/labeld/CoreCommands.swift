@@ -20,10 +20,13 @@ struct CoreOptions: ParsableArguments {
     var actor: String { "\(role.rawValue):\(name)" }
 
     func store() throws -> FulfillmentStore {
-        let home = RendererConfiguration.locateHome()
-        let islandsPath = ProcessInfo.processInfo.environment["LABELD_ISLANDS"] ?? home + "/data/island-postal-ranges.json"
-        let islands = FileManager.default.fileExists(atPath: islandsPath) ? try IslandRegions.load(path: islandsPath) : .empty
-        return try FulfillmentStore.open(path: db, islands: islands)
+        try FulfillmentStore.open(path: db, islands: try islands())
+    }
+
+    /// The island postal-code ranges (`LABELD_ISLANDS`, else the shipped data; none if missing).
+    func islands() throws -> IslandRegions {
+        let islandsPath = ProcessInfo.processInfo.environment["LABELD_ISLANDS"] ?? RendererConfiguration.locateHome() + "/data/island-postal-ranges.json"
+        return FileManager.default.fileExists(atPath: islandsPath) ? try IslandRegions.load(path: islandsPath) : .empty
     }
 }
 

@@ -8,11 +8,9 @@ import Rendering
 extension CoreOptions {
     /// The order core and the print spool on the same database.
     func desk() throws -> PrintDesk {
-        let store = try self.store()
         let retry = RetryPolicy(baseSeconds: Double(ProcessInfo.processInfo.environment["LABELD_RETRY_BASE"] ?? "") ?? 1,
                                 maximumSeconds: 60)
-        let spool = try SpoolStore(writer: store.writer, retry: retry)
-        return PrintDesk(fulfillment: store, spooler: try Spooler(store: spool, rendering: .standard()))
+        return try PrintDesk.open(databasePath: db, rendering: .standard(), islands: try islands(), retry: retry)
     }
 
     /// Where the out-of-the-box file printer writes: `labels/` beside the database.

@@ -22,12 +22,10 @@ struct SpoolBench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let dir = NSTemporaryDirectory() + "labeld-bench-\(getpid())"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let dir = try scratchDirectory("labeld-bench")
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let store = try FulfillmentStore.open(path: db ?? dir + "/bench.sqlite")
-            let spool = try SpoolStore(writer: store.writer)
-            let desk = PrintDesk(fulfillment: store, spooler: try Spooler(store: spool, rendering: .standard()))
+            let desk = try PrintDesk.open(databasePath: db ?? dir + "/bench.sqlite", rendering: .standard())
+            let store = desk.fulfillment, spool = desk.store
             let shipments = try seedBenchOrders(store, count: prints + 2 * batch)
 
             try spool.save(PrinterProfile(name: "cups", transport: "cups:\(queue)", language: .zpl))
@@ -103,12 +101,10 @@ struct AckBench: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let dir = NSTemporaryDirectory() + "labeld-ack-\(getpid())"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let dir = try scratchDirectory("labeld-ack")
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let store = try FulfillmentStore.open(path: dir + "/bench.sqlite")
-            let spool = try SpoolStore(writer: store.writer)
-            let desk = PrintDesk(fulfillment: store, spooler: try Spooler(store: spool, rendering: .standard()))
+            let desk = try PrintDesk.open(databasePath: dir + "/bench.sqlite", rendering: .standard())
+            let store = desk.fulfillment, spool = desk.store
             _ = try seedBenchOrders(store, count: scans + 1)
             try spool.save(PrinterProfile(name: "pack-1", transport: "file:\(dir)/labels", language: .zpl))
             // A job queued ahead (no worker runs): every scan is left to the queue.
