@@ -31,7 +31,7 @@ public struct FulfillmentStore: Sendable {
         // corrupted; only a power loss may undo the last commits. Commits that acknowledge something
         // to a user (a print job) switch to FULL for that transaction (see SpoolStore.submit).
         // Pages read through a memory map rather than a read(2) each (a scan reads a few dozen).
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456") }
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands)
     }
 

@@ -48,6 +48,8 @@ public struct LabelService: Sendable {
     public let configuration: ServerConfiguration
     let pool: NIOThreadPool
     let metrics: ServerMetrics
+    /// Acknowledges the stations' scans in batches (`POST /v1/print` with a code).
+    let intake: ScanIntake
 
     public init(configuration: ServerConfiguration, islands: IslandRegions = .empty) throws {
         self.configuration = configuration
@@ -56,6 +58,7 @@ public struct LabelService: Sendable {
         pool = NIOThreadPool(numberOfThreads: configuration.blockingThreads)
         pool.start()
         metrics = ServerMetrics()
+        intake = ScanIntake(desk: desk)
     }
 
     /// Runs blocking work (SQLite, rendering, CUPS) on the service's thread pool.

@@ -4,6 +4,9 @@ public import PrintSpool
 public import Rendering
 public import GRDB
 public import LabelModel
+import Glibc
+// `struct stat` and `timespec` are declared, for Swift's member visibility, in Dispatch's C module.
+import CDispatch
 
 /// Where orders meet printers: turns shipments (송장) and received stock into print requests for
 /// the spool — the waybill's data from the order core, the template and printer from the seller's
@@ -74,11 +77,13 @@ public struct PrintDesk: Sendable {
             throw PrintError(code: .invalidInput, message: "template '\(name)': a name under templates/, such as waybills/cj")
         }
         let path = spooler.rendering.templatesDirectory + "/" + clean + ".yaml"
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let source = Self.shippedTemplates.text(atPath: path) else {
             throw PrintError(code: .notFound, message: "no template '\(clean)' (\(path))")
         }
-        return String(decoding: data, as: UTF8.self)
+        return source
     }
+    /// Every scan reads its carrier's template.
+    static let shippedTemplates = FileTexts()
 
     /// The record a waybill template binds: receiver, sender, product box rows, markers.
     public func waybillRecord(_ s: ShipmentDetail, settings: Settings, today: String) throws -> DataValue {
@@ -165,7 +170,9 @@ public struct PrintDesk: Sendable {
         var standing: PrintJob?
     }
 
-    func waybill(_ db: Database, _ id: Int64, printer: String?, idempotencyKey: String?, actor: String) throws -> Waybill {
+    /// `lookForStanding`: false when the caller queues the request in this same transaction
+    /// (`SpoolStore.enqueue` looks for a standing job itself).
+    func waybill(_ db: Database, _ id: Int64, printer: String?, idempotencyKey: String?, actor: String, lookForStanding: Bool = true) throws -> Waybill {
         let settings = try FulfillmentStore.settings(db)
         let detail = try fulfillment.shipmentDetail(db, id, settings: settings)
         if detail.status == "shipped" { throw FulfillmentError(code: .invalidInput, message: "shipment \(id) is already shipped") }
@@ -177,7 +184,7 @@ public struct PrintDesk: Sendable {
                                    repeatLimits: repeatLimits(settings),
                                    idempotencyKey: idempotencyKey, sameSourceKinds: ["waybill", "waybill-batch"], actor: actor)
         return Waybill(request: request, shipmentId: id, carrier: detail.carrier, settings: settings, profile: profile,
-                       standing: try SpoolStore.standing(db, request))
+                       standing: lookForStanding ? try SpoolStore.standing(db, request) : nil)
     }
 
     func submit(_ waybill: Waybill, fallbackDirectory: String, goal: Spooler.Goal) throws -> Submission {
@@ -311,5 +318,27 @@ extension PrintDesk {
         let backup = try fulfillment.reset(role: role, actor: actor, confirmation: confirmation, backupDirectory: backupDirectory)
         try fulfillment.writer.write { db in try SpoolStore.reset(db) }
         return backup
+    }
+}
+
+/// Texts of files (the shipped templates, read by every scan), read again only when a file's
+/// size, modification time or inode changed: one `stat` per use instead of open, read and close.
+final class FileTexts: @unchecked Sendable {
+    private struct Stamp: Equatable { var size: Int64, seconds: Int64, nanoseconds: Int64, inode: UInt64 }
+    private let lock = NSLock()
+    private var texts: [String: (stamp: Stamp, text: String)] = [:]
+
+    func text(atPath path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        let stamp = Stamp(size: Int64(info.st_size), seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec),
+                          inode: UInt64(info.st_ino))
+        lock.lock()
+        if let known = texts[path], known.stamp == stamp { lock.unlock(); return known.text }
+        lock.unlock()
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let text = String(decoding: data, as: UTF8.self)
+        lock.lock(); if texts.count >= 256 { texts.removeAll() }; texts[path] = (stamp, text); lock.unlock()
+        return text
     }
 }

@@ -148,13 +148,26 @@ extension LabelService {
                 try self.checkPrinter(caller, printer!)
             }
             let chosen = printer
-            let submission = try await self.blocking {
-                if let id = body.shipmentId {
-                    return try desk.printShipment(id, printer: chosen, idempotencyKey: key, actor: caller.actor,
-                                                  fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
+            let submission: Submission
+            var outcome = ScanIntake.Outcome.elsewhere
+            if body.shipmentId == nil, let code = body.code {
+                outcome = try await self.intake.take(.init(code: code, printer: chosen, idempotencyKey: key, actor: caller.actor))
+            }
+            switch outcome {
+            case .submitted(let queued, let claimed, let persisted) where claimed:
+                // Nothing ahead for this printer: this request prints the label and answers with its timings.
+                submission = try await self.blocking { try desk.spooler.settle(queued, claimed: true, persisted: persisted) }
+            case .submitted(let queued, _, let persisted):
+                submission = try desk.spooler.settle(queued, claimed: false, persisted: persisted)
+            case .elsewhere:
+                submission = try await self.blocking {
+                    if let id = body.shipmentId {
+                        return try desk.printShipment(id, printer: chosen, idempotencyKey: key, actor: caller.actor,
+                                                      fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
+                    }
+                    return try desk.printScan(body.code!, printer: chosen, idempotencyKey: key, actor: caller.actor,
+                                              fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
                 }
-                return try desk.printScan(body.code!, printer: chosen, idempotencyKey: key, actor: caller.actor,
-                                          fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
             }
             if !submission.repeated { self.metrics.record(submission.job) }
             // 202: durably queued behind other jobs for this printer; the worker prints it in turn.

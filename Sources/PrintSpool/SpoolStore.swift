@@ -54,7 +54,8 @@ public struct SpoolStore: Sendable {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f
     }()
-    func stamp() -> String { Self.stampFormat.string(from: now()) }
+    /// Now, as stored in `createdAt` and `updatedAt`.
+    public func stamp() -> String { Self.stampFormat.string(from: now()) }
 
     // MARK: Printers
 
@@ -184,47 +185,59 @@ public struct SpoolStore: Sendable {
     /// `repeatChecked`: the caller has looked for a standing job (`standing`) in a read of its own.
     public func submit(_ request: PrintRequest, profile: PrinterProfile, dueNow: Bool = false, dueWhenQueuedAhead: Bool = false,
                        repeatChecked: Bool = false, alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
-        guard !request.labels.isEmpty else { throw PrintError(code: .invalidInput, message: "nothing to print: no labels") }
-        guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
         let at = stamp()
         // A repeat (the field's most common request after a retry) is answered from a read, without
         // waiting for the writer; the write transaction checks again, so a race cannot print twice.
         if !repeatChecked, let standing = try writer.read({ db in try Self.standing(db, request) }) {
             return Submission(job: standing, repeated: true)
         }
-        let datas = request.labels.map(\.data.jsonText)
+        // The labels' JSON is written before the transaction: a batch's thousands of labels do not
+        // hold the writer.
+        let texts = request.labels.map(\.data.jsonText)
+        return try durably { db in
+            try self.enqueue(db, request, profile: profile, at: at, dueNow: dueNow, dueWhenQueuedAhead: dueWhenQueuedAhead,
+                             labelTexts: texts, alsoInTransaction: alsoInTransaction)
+        }
+    }
+
+    /// `submit`'s work inside a transaction the caller commits (with `durably`, before anyone is
+    /// told the job was accepted): records the template revision, answers a standing job as a
+    /// repeat, else inserts the job and its labels. `at`: the time stamp (`stamp()`);
+    /// `labelTexts`: the labels' data as JSON, when written beforehand. See `submit` for the rest.
+    public func enqueue(_ db: Database, _ request: PrintRequest, profile: PrinterProfile, at: String, dueNow: Bool = false,
+                        dueWhenQueuedAhead: Bool = false, labelTexts: [String]? = nil, alsoInTransaction: ((Database, Int64) throws -> Void)? = nil) throws -> Submission {
+        guard !request.labels.isEmpty else { throw PrintError(code: .invalidInput, message: "nothing to print: no labels") }
+        guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
+        let revision = try Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
+        let key = Self.key(request, revision: revision)
+        if let standing = try Self.standingJob(db, request, revision: revision) {
+            return Submission(job: try Self.job(db, id: standing), repeated: true)
+        }
+        let leftToWorker = try dueNow || dueWhenQueuedAhead && Self.hasQueued(db, printer: profile.name)
         let limits = String(decoding: try JSONEncoder.sorted.encode(request.repeatLimits), as: UTF8.self)
         let sources = DataValue.array(request.labels.map { .string($0.source) }).jsonText
-        return try durably { db in
-            let revision = try Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
-            let key = Self.key(request, revision: revision)
-            if let standing = try Self.standingJob(db, request, revision: revision) {
-                return Submission(job: try Self.job(db, id: standing), repeated: true)
-            }
-            let leftToWorker = try dueNow || dueWhenQueuedAhead && Self.hasQueued(db, printer: profile.name)
-            // A failed or canceled job frees its key: this request prints.
-            try db.cachedStatement(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?").execute(arguments: [key])
-            try db.cachedStatement(sql: """
-                INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
-                    state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
-                                 limits, request.labels.count, request.actor, at, at, sources,
-                                 now().timeIntervalSince1970 + (leftToWorker ? 0 : Self.submitterGrace)])
-            let id = db.lastInsertedRowID
-            let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
-            for (i, label) in request.labels.enumerated() {
-                try insert.execute(arguments: [id, i + 1, label.source, datas[i]])
-            }
-            try alsoInTransaction?(db, id)
-            return Submission(job: try Self.job(db, id: id), repeated: false, leftToWorker: leftToWorker)
+        // A failed or canceled job frees its key: this request prints.
+        try db.cachedStatement(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?").execute(arguments: [key])
+        try db.cachedStatement(sql: """
+            INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
+                state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
+                             limits, request.labels.count, request.actor, at, at, sources,
+                             now().timeIntervalSince1970 + (leftToWorker ? 0 : Self.submitterGrace)])
+        let id = db.lastInsertedRowID
+        let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
+        for (i, label) in request.labels.enumerated() {
+            try insert.execute(arguments: [id, i + 1, label.source, labelTexts?[i] ?? label.data.jsonText])
         }
+        try alsoInTransaction?(db, id)
+        return Submission(job: try Self.job(db, id: id), repeated: false, leftToWorker: leftToWorker)
     }
 
     /// Committed with `synchronous = FULL`: on disk, not only in the OS cache, before it returns —
     /// the acknowledgment of a print request must survive a power loss too. Concurrent callers
     /// share one transaction and one sync (each in its own savepoint, so one's error is its own).
-    func durably<T>(_ body: @escaping (Database) throws -> T) throws -> T {
+    public func durably<T>(_ body: @escaping (Database) throws -> T) throws -> T {
         try commits.run(writer, body)
     }
 

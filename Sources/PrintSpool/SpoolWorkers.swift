@@ -5,10 +5,13 @@ import Glibc
 /// (`Spooler.Goal.acceptedUnlessQueued`), and every `interval` for held retries, followed print
 /// server jobs and jobs left by a process that is gone.
 ///
-/// They run at idle CPU priority (`SCHED_IDLE`; else a higher nice value) below the threads
-/// answering requests: when a burst of scans meets the two cores of a small box, acknowledging
-/// each scan (its job durably queued) comes first, and the labels follow in arrival order as fast
-/// as the cores allow. A printer is driven by one thread at a time; threads share the printers.
+/// Each renders its labels on a lane of its own at idle CPU priority (`SCHED_IDLE`; else a higher
+/// nice value), below the threads answering requests: when a burst of scans meets the two cores
+/// of a small box, acknowledging each scan (its job durably queued) comes first, and the labels
+/// follow in arrival order as fast as the cores allow. The thread itself keeps normal priority:
+/// it holds the database's writer for its jobs' state changes, and at idle priority it would
+/// keep every scan waiting for that writer while the cores are busy (priority inversion).
+/// A printer is driven by one thread at a time; threads share the printers.
 public final class SpoolWorkers: @unchecked Sendable {
     public let spooler: Spooler
     private let lock = NSLock()
@@ -33,11 +36,12 @@ public final class SpoolWorkers: @unchecked Sendable {
         for _ in 0..<max(1, count) {
             finished.enter()
             let thread = Thread { [self] in
-                Self.lowerPriority(idle: idle, niceness: niceness)
+                let lane = BackgroundLane(idle: idle, niceness: niceness)
+                defer { lane.stop() }
                 while !isStopping {
                     var idle = false
                     do {
-                        let round = try spooler.runDue(until: { self.isStopping }, each: onJob)
+                        let round = try spooler.runDue(until: { self.isStopping }, renderLane: lane, each: onJob)
                         // Everything due was another thread's printer: leave it to that thread
                         // rather than asking the database again at every new scan.
                         idle = round.due > 0 && round.driven == 0
@@ -51,6 +55,60 @@ public final class SpoolWorkers: @unchecked Sendable {
         }
     }
 
+    /// Asks the threads to stop after the step they are in (a job's step reaches a persisted
+    /// state first) and waits for them.
+    public func stop() {
+        lock.lock(); stopping = true; lock.unlock()
+        spooler.due.signal()
+        finished.wait()
+    }
+}
+
+/// A thread at low CPU priority that runs what a normal-priority thread hands it and waits for:
+/// CPU-heavy work (rendering) without holding locks a request could need.
+public final class BackgroundLane: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var work: (() -> Void)?
+    private var stopping = false
+
+    /// `idle`: `SCHED_IDLE` (runs only when no other thread wants the CPU); otherwise, or when
+    /// that is refused, nice `niceness`.
+    public init(idle: Bool = true, niceness: Int32 = 10) {
+        Thread.detachNewThread { [self] in
+            Self.lowerPriority(idle: idle, niceness: niceness)
+            condition.lock()
+            while true {
+                while work == nil && !stopping { condition.wait() }
+                guard let next = work else { break }
+                condition.unlock()
+                next()
+                condition.lock()
+                work = nil
+                condition.broadcast()
+            }
+            condition.unlock()
+        }
+    }
+
+    /// Runs `body` on the lane and returns its result (one caller at a time).
+    public func run<T>(_ body: () throws -> T) throws -> T {
+        try withoutActuallyEscaping(body) { body in
+            nonisolated(unsafe) var result: Result<T, any Error>?
+            nonisolated(unsafe) let body = body
+            condition.lock()
+            work = { result = Result { try body() } }
+            condition.broadcast()
+            while work != nil { condition.wait() }
+            condition.unlock()
+            return try result!.get()
+        }
+    }
+
+    /// Ends the lane's thread (after the work it is doing).
+    public func stop() {
+        condition.lock(); stopping = true; condition.broadcast(); condition.unlock()
+    }
+
     /// Lowers the calling thread's CPU priority (on Linux both are per thread).
     static func lowerPriority(idle: Bool, niceness: Int32) {
         if idle {
@@ -59,13 +117,5 @@ public final class SpoolWorkers: @unchecked Sendable {
             if pthread_setschedparam(pthread_self(), 5 /* SCHED_IDLE, not imported into Swift */, &param) == 0 { return }
         }
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
-    }
-
-    /// Asks the threads to stop after the step they are in (a job's step reaches a persisted
-    /// state first) and waits for them.
-    public func stop() {
-        lock.lock(); stopping = true; lock.unlock()
-        spooler.due.signal()
-        finished.wait()
     }
 }

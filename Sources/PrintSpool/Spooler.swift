@@ -66,11 +66,31 @@ public final class Spooler: Sendable {
         }
         // Inline only with nothing ahead for this printer: no other thread of this process
         // printing to it, and no job for it waiting in the queue (checked in the transaction).
-        let mine = printing.claim(profile.name)
-        defer { if mine { printing.release(profile.name) } }
-        var submission = try store.submit(request, profile: profile, dueNow: !mine, dueWhenQueuedAhead: true, repeatChecked: repeatChecked,
+        let mine = claimPrinter(profile.name)
+        let submission: Submission
+        do {
+            submission = try store.submit(request, profile: profile, dueNow: !mine, dueWhenQueuedAhead: true, repeatChecked: repeatChecked,
                                           alsoInTransaction: alsoInTransaction)
-        let persisted = Self.ms(since: start)
+        } catch {
+            if mine { printing.release(profile.name) }
+            throw error
+        }
+        return try settle(submission, claimed: mine, persisted: Self.ms(since: start))
+    }
+
+    /// `.acceptedUnlessQueued` for callers that queue in a transaction of their own
+    /// (`SpoolStore.enqueue` with `dueNow: !claimed, dueWhenQueuedAhead: true`): true when no other
+    /// thread of this process is printing to `printer`, which this caller then holds until
+    /// `settle` (or `releasePrinter` when its transaction fails).
+    public func claimPrinter(_ printer: String) -> Bool { printing.claim(printer) }
+    public func releasePrinter(_ printer: String) { printing.release(printer) }
+
+    /// After the commit of a job queued under `.acceptedUnlessQueued`: prints it now when it was not
+    /// left to the worker threads (the caller held the printer), else wakes them; releases the
+    /// printer claim. `persisted`: milliseconds from the request to the commit.
+    public func settle(_ submission: Submission, claimed: Bool, persisted: Double) throws -> Submission {
+        defer { if claimed { printing.release(submission.job.printer) } }
+        var submission = submission
         if submission.repeated { return submission }
         if submission.leftToWorker {
             due.signal()
@@ -89,7 +109,7 @@ public final class Spooler: Sendable {
     }
 
     /// `process`, or nil when another thread or process is driving the job.
-    func drive(_ id: Int64, goal: Goal, timings: [String: Double] = [:]) throws -> PrintJob? {
+    func drive(_ id: Int64, goal: Goal, timings: [String: Double] = [:], renderLane: BackgroundLane? = nil) throws -> PrintJob? {
         let start = DispatchTime.now()
         // One thread per job in this process (a request and the worker may both reach for it);
         // other processes are kept out by the owner PID in the database.
@@ -119,7 +139,7 @@ public final class Spooler: Sendable {
             case .render:
                 let t0 = DispatchTime.now()
                 do {
-                    let (bytes, offsets) = try render(job)
+                    let (bytes, offsets) = try renderLane?.run { try self.render(job) } ?? render(job)
                     action = try m.handle(.rendered(labels: offsets.count))
                     stageTimings["render"] = Self.ms(since: t0)
                     try store.storeDocument(id, bytes: bytes, offsets: offsets, machine: m, renderMS: stageTimings["render"]!)
@@ -234,7 +254,9 @@ public final class Spooler: Sendable {
     /// printing to is left for a later round, so each printer's jobs go out in order. `each` sees
     /// every job this thread drove. Returns how many were due and how many this thread drove.
     @discardableResult
-    public func runDue(until stop: () -> Bool = { false }, each: (PrintJob) -> Void = { _ in }) throws -> (due: Int, driven: Int) {
+    /// `renderLane`: where the labels are rendered (a worker thread's low-priority lane).
+    public func runDue(until stop: () -> Bool = { false }, renderLane: BackgroundLane? = nil,
+                       each: (PrintJob) -> Void = { _ in }) throws -> (due: Int, driven: Int) {
         let due = try store.dueJobs()
         var driven = 0
         // A printer found busy stays skipped for the rest of this round: whoever holds it goes
@@ -244,7 +266,7 @@ public final class Spooler: Sendable {
             if stop() { break }
             guard !busy.contains(job.printer), printing.claim(job.printer) else { busy.insert(job.printer); continue }
             defer { printing.release(job.printer) }
-            if let done = try drive(job.id, goal: .accepted) { each(done); driven += 1 }
+            if let done = try drive(job.id, goal: .accepted, renderLane: renderLane) { each(done); driven += 1 }
         }
         return (due.count, driven)
     }

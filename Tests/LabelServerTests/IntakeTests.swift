@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import HTTPTypes
+import HummingbirdTesting
+import LabelServer
+import LabelTesting
+import PrintSpool
+import Testing
+
+/// The scan intake: many stations' scans acknowledged in one transaction.
+@Suite("Scan intake")
+struct IntakeTests {
+    /// `count` shipments with waybill numbers 600000000001 … and one order after them without a
+    /// shipment yet (through the API, as a seller would).
+    static func seeded(_ count: Int) async throws -> ServerFixture {
+        let f = try ServerFixture.make()
+        try await f.service.application().test(.router) { client in
+            _ = try await client.call(.post, "/v1/orders", token: f.operatorToken, json: ServerFixture.ordersJSON(count))
+            _ = try await client.call(.post, "/v1/shipments", token: f.operatorToken)
+            _ = try await client.call(.post, "/v1/orders", token: f.operatorToken, json: ServerFixture.ordersJSON(1, from: count + 1))
+        }
+        return f
+    }
+
+    static func code(_ i: Int) -> String { String(format: "6%011d", i) }
+
+    /// Takes every scan at once; answers in the scans' order.
+    static func takeAll(_ intake: ScanIntake, _ scans: [ScanIntake.Scan]) async -> [Result<ScanIntake.Outcome, any Error>] {
+        await withTaskGroup(of: (Int, Result<ScanIntake.Outcome, any Error>).self) { group in
+            for (i, scan) in scans.enumerated() {
+                group.addTask {
+                    do { return (i, .success(try await intake.take(scan))) } catch { return (i, .failure(error)) }
+                }
+            }
+            var out = [Result<ScanIntake.Outcome, any Error>?](repeating: nil, count: scans.count)
+            for await (i, r) in group { out[i] = r }
+            return out.map { $0! }
+        }
+    }
+
+    @Test("scans taken together: each committed before its answer, one printer holder, errors and repeats answered apart")
+    func together() async throws {
+        let f = try await Self.seeded(11)
+        let desk = f.service.desk
+        let intake = ScanIntake(desk: desk)
+        var scans = (1...10).map { ScanIntake.Scan(code: Self.code($0), printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1") }
+        scans.append(.init(code: Self.code(3), printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1"))   // the same waybill again
+        scans.append(.init(code: Self.code(11), printer: "nope", idempotencyKey: nil, actor: "station:pack-1"))    // no such printer
+        scans.append(.init(code: "A000012", printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1"))     // an order without a shipment
+        scans.append(.init(code: "NO-SUCH-CODE", printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1"))
+        let answers = await Self.takeAll(intake, scans)
+
+        var submitted: [(Submission, Bool, Double)] = []
+        for (i, answer) in answers.enumerated() where i < 11 {
+            guard case .success(.submitted(let s, let claimed, let persisted)) = answer else { Issue.record("scan \(i): \(answer)"); continue }
+            submitted.append((s, claimed, persisted))
+        }
+        #expect(submitted.count == 11)
+        // The waybill scanned twice is one job: one answer made it, the other repeats it.
+        let third = [submitted[2].0, submitted[10].0]
+        #expect(third[0].job.id == third[1].job.id && third.filter(\.repeated).count == 1)
+        let fresh = submitted.map(\.0).filter { !$0.repeated }
+        #expect(fresh.count == 10 && Set(fresh.map(\.job.id)).count == 10 && fresh.allSatisfy { $0.job.state == .queued && $0.job.printer == "pack-1" })
+        // Nothing was queued for pack-1: the first scan holds it and prints inline; the rest wait behind it.
+        let holders = submitted.filter(\.1)
+        #expect(holders.count == 1 && holders[0].0.job.id == fresh.map(\.job.id).min() && !holders[0].0.leftToWorker)
+        #expect(fresh.filter(\.leftToWorker).count == 9 && submitted.allSatisfy { $0.2 >= 0 })
+        #expect(!desk.spooler.claimPrinter("pack-1"), "held until its request settles")
+        // A scan's own error, without the others': the unknown printer.
+        guard case .failure(let error) = answers[11] else { Issue.record("\(answers[11])"); return }
+        #expect((error as? PrintError)?.code == .notFound && "\(error)".contains("nope"))
+        // Not the intake's: an order without a shipment yet (making one is a write of the order core) and an unknown code.
+        guard case .success(.elsewhere) = answers[12], case .success(.elsewhere) = answers[13] else { Issue.record("\(answers[12]) \(answers[13])"); return }
+
+        // Committed before the answers: another connection sees the jobs and the shipments printed.
+        let other = try DatabaseQueue(path: f.directory + "/var/labeld.sqlite")
+        let (jobs, printed) = try await other.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM printJob WHERE printer = 'pack-1' AND state = 'queued'")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM shipment WHERE status = 'printed'")!)
+        }
+        #expect(jobs == 10 && printed == 10)
+
+        // Settled: the holder prints now with every stage; the rest go to the workers, in order.
+        let inline = try desk.spooler.settle(holders[0].0, claimed: true, persisted: holders[0].2)
+        #expect(inline.job.state == .completed && inline.job.timings.keys.sorted() == ["persist", "render", "send", "total"])
+        for (s, claimed, persisted) in submitted where !claimed { _ = try desk.spooler.settle(s, claimed: false, persisted: persisted) }
+        #expect(desk.spooler.claimPrinter("pack-1"))
+        desk.spooler.releasePrinter("pack-1")
+        let order = Answers()
+        let workers = SpoolWorkers(spooler: desk.spooler, onJob: { order.add($0.id) })
+        workers.start(count: 2, interval: 0.05)
+        var completed = 0
+        for _ in 0..<600 where completed < 10 {
+            try await Task.sleep(for: .milliseconds(50))
+            completed = try desk.store.jobs(limit: 100, states: [.completed]).count
+        }
+        workers.stop()
+        #expect(completed == 10)
+        #expect(order.all == fresh.map(\.job.id).filter { $0 != inline.job.id }.sorted())
+    }
+
+    @Test("when another caller's work fails in the same commit group, the scans are queued once and no printer stays held")
+    func groupRerun() async throws {
+        let f = try await Self.seeded(1)
+        let desk = f.service.desk
+        let intake = ScanIntake(desk: desk)
+        struct Refused: Error {}
+        // A leader holds the commit group for a moment, so the scan and a failing caller meet in the next group.
+        let leader = Thread { _ = try? desk.store.durably { _ in Thread.sleep(forTimeInterval: 0.4) } }
+        leader.start()
+        try await Task.sleep(for: .milliseconds(100))
+        async let scan = intake.take(.init(code: Self.code(1), printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1"))
+        try await Task.sleep(for: .milliseconds(100))
+        let failing = Task.detached { () -> (any Error)? in
+            do { try desk.store.durably { db in
+                try db.execute(sql: "INSERT INTO auditLog (at, actor, action, subject) VALUES ('x', 'test', 'test', 'x')")
+                throw Refused()
+            }; return nil } catch { return error }
+        }
+        #expect(await failing.value is Refused)
+        guard case .submitted(let s, let claimed, let persisted) = try await scan else { Issue.record("not submitted"); return }
+        #expect(claimed && !s.repeated && !s.leftToWorker)
+        #expect(try desk.store.jobs(printer: "pack-1").count == 1)
+        #expect(!desk.spooler.claimPrinter("pack-1"))
+        _ = try desk.spooler.settle(s, claimed: claimed, persisted: persisted)
+        #expect(desk.spooler.claimPrinter("pack-1"), "nothing left held")
+        desk.spooler.releasePrinter("pack-1")
+        #expect(try desk.store.job(s.job.id).state == .completed)
+    }
+}
+
+/// Values collected from several threads.
+final class Answers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int64] = []
+    func add(_ v: Int64) { lock.lock(); values.append(v); lock.unlock() }
+    var all: [Int64] { lock.lock(); defer { lock.unlock() }; return values }
+}
