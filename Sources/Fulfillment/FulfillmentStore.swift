@@ -30,7 +30,8 @@ public struct FulfillmentStore: Sendable {
         // WAL + NORMAL: a commit survives any crash of labeld (kill -9 included) and the file is never
         // corrupted; only a power loss may undo the last commits. Commits that acknowledge something
         // to a user (a print job) switch to FULL for that transaction (see SpoolStore.submit).
-        // Pages read through a memory map rather than a read(2) each (a scan reads a few dozen).
+        // No memory map (mmap_size): every connection remaps the file each time it grows, and under a
+        // burst of scans the unmapping (TLB shootdowns on every core) cost more than the reads it saves.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands)
     }
