@@ -31,6 +31,29 @@ public struct PrintJob: Codable, Sendable, Hashable {
     public var sources: [String]
 }
 
+extension PrintJob {
+    /// The job as JSON: what `JSONEncoder` with `.sortedKeys` writes (absent optionals left out),
+    /// without its cost — every scan's answer carries its job.
+    public var jsonText: String { dataValue.jsonText }
+
+    var dataValue: DataValue {
+        var o: [String: DataValue] = [
+            "id": .number(Double(id)), "kind": .string(kind), "title": .string(title), "printer": .string(printer),
+            "language": .string(language.rawValue), "dpi": .number(Double(dpi)), "templateName": .string(templateName),
+            "templateRevision": .number(Double(templateRevision)), "state": .string(state.rawValue), "attempts": .number(Double(attempts)),
+            "labelCount": .number(Double(labelCount)), "labelsSent": .number(Double(labelsSent)), "actor": .string(actor),
+            "createdAt": .string(createdAt), "updatedAt": .string(updatedAt), "timings": .object(timings.mapValues { .number($0) }),
+            "sources": .array(sources.map { .string($0) }),
+        ]
+        if let reason { o["reason"] = .string(reason) }
+        if let remoteJobId { o["remoteJobId"] = .number(Double(remoteJobId)) }
+        if let idempotencyKey { o["idempotencyKey"] = .string(idempotencyKey) }
+        if let reprintOf { o["reprintOf"] = .number(Double(reprintOf)) }
+        if let reprintReason { o["reprintReason"] = .string(reprintReason) }
+        return .object(o)
+    }
+}
+
 /// A label to print: where it came from and the data it binds to the template.
 public struct LabelInput: Sendable, Hashable {
     public var source: String

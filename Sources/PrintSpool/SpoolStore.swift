@@ -231,7 +231,13 @@ public struct SpoolStore: Sendable {
             try insert.execute(arguments: [id, i + 1, label.source, labelTexts?[i] ?? label.data.jsonText])
         }
         try alsoInTransaction?(db, id)
-        return Submission(job: try Self.job(db, id: id), repeated: false, leftToWorker: leftToWorker)
+        // The row as just inserted (what `job(db, id:)` would read back).
+        let job = PrintJob(id: id, kind: request.kind, title: request.title, printer: profile.name, language: profile.language, dpi: profile.dpi,
+                           templateName: request.templateName, templateRevision: revision, state: .queued, reason: nil, attempts: 0,
+                           labelCount: request.labels.count, labelsSent: 0, remoteJobId: nil, idempotencyKey: key, reprintOf: nil,
+                           reprintReason: nil, actor: request.actor, createdAt: at, updatedAt: at, timings: [:],
+                           sources: request.labels.map(\.source))
+        return Submission(job: job, repeated: false, leftToWorker: leftToWorker)
     }
 
     /// Committed with `synchronous = FULL`: on disk, not only in the OS cache, before it returns —

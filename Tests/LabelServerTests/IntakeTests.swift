@@ -61,6 +61,8 @@ struct IntakeTests {
         #expect(third[0].job.id == third[1].job.id && third.filter(\.repeated).count == 1)
         let fresh = submitted.map(\.0).filter { !$0.repeated }
         #expect(fresh.count == 10 && Set(fresh.map(\.job.id)).count == 10 && fresh.allSatisfy { $0.job.state == .queued && $0.job.printer == "pack-1" })
+        // Each answer's job is the row as stored.
+        for s in fresh { #expect(try desk.store.job(s.job.id) == s.job) }
         // Nothing was queued for pack-1: the first scan holds it and prints inline; the rest wait behind it.
         let holders = submitted.filter(\.1)
         #expect(holders.count == 1 && holders[0].0.job.id == fresh.map(\.job.id).min() && !holders[0].0.leftToWorker)

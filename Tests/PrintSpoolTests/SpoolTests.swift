@@ -381,6 +381,27 @@ struct BurstTests {
     }
 }
 
+@Test("a job's JSON written directly is what JSONEncoder writes, with and without its optional fields")
+func jobJSON() throws {
+    var job = try JSONDecoder().decode(PrintJob.self, from: Data(#"""
+        {"id":42,"kind":"waybill","title":"송장 \"7\" \\ 1/2","printer":"pack-1","language":"zpl","dpi":203,"templateName":"waybills/cj",
+         "templateRevision":3,"state":"queued","attempts":0,"labelCount":1,"labelsSent":0,"actor":"station:pack-1",
+         "createdAt":"2026-11-28T09:00:00.000Z","updatedAt":"2026-11-28T09:00:00.000Z","timings":{},"sources":["shipment:1"]}
+        """#.utf8))
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    func same(_ j: PrintJob) throws -> Bool {
+        let a = try JSONSerialization.jsonObject(with: Data(j.jsonText.utf8)) as! NSDictionary
+        let b = try JSONSerialization.jsonObject(with: try encoder.encode(j)) as! NSDictionary
+        return a == b
+    }
+    #expect(try same(job))
+    job.reason = "printer-stopped\n용지 없음"; job.remoteJobId = 7; job.idempotencyKey = "scan-1"; job.reprintOf = 41; job.reprintReason = "용지 걸림"
+    job.state = .completed; job.timings = ["persist": 1.25, "render": 3, "send": 0.5]; job.sources = ["shipment:1", "shipment:2"]
+    #expect(try same(job))
+    #expect(job.jsonText.contains(#""title":"송장 \"7\" \\ 1/2""#))
+}
+
 /// Results collected from several threads.
 final class Answers: @unchecked Sendable {
     private let lock = NSLock()
