@@ -88,7 +88,7 @@ struct IntakeTests {
         for (s, claimed, persisted) in submitted where !claimed { _ = try desk.spooler.settle(s, claimed: false, persisted: persisted) }
         #expect(desk.spooler.claimPrinter("pack-1"))
         desk.spooler.releasePrinter("pack-1")
-        let order = Answers()
+        let order = Collected<Int64>()
         let workers = SpoolWorkers(spooler: desk.spooler, onJob: { order.add($0.id) })
         workers.start(count: 2, interval: 0.05)
         var completed = 0
@@ -129,12 +129,4 @@ struct IntakeTests {
         desk.spooler.releasePrinter("pack-1")
         #expect(try desk.store.job(s.job.id).state == .completed)
     }
-}
-
-/// Values collected from several threads.
-final class Answers: @unchecked Sendable {
-    private let lock = NSLock()
-    private var values: [Int64] = []
-    func add(_ v: Int64) { lock.lock(); values.append(v); lock.unlock() }
-    var all: [Int64] { lock.lock(); defer { lock.unlock() }; return values }
 }

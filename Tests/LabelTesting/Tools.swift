@@ -166,3 +166,12 @@ public func testSeed() -> UInt64 {
 public func shippedTemplate(_ relativePath: String) throws -> Template {
     try TemplateParser.load(path: Project.templates + "/" + relativePath, displayName: relativePath)
 }
+
+/// Values collected from several threads, in the order they arrived.
+public final class Collected<Element: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Element] = []
+    public init() {}
+    public func add(_ v: Element) { lock.lock(); values.append(v); lock.unlock() }
+    public var all: [Element] { lock.lock(); defer { lock.unlock() }; return values }
+}

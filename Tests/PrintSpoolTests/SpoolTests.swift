@@ -320,7 +320,7 @@ struct BurstTests {
         let ids = try seed(desk, manyOrders(24))
         _ = try Self.jobAhead(desk, printer: "pack-1")
         // 24 stations at once (their commits share syncs).
-        let answers = Answers()
+        let answers = Collected<Result<Submission, any Error>>()
         DispatchQueue.concurrentPerform(iterations: 24) { i in
             answers.add(Result { try desk.printScan(String(format: "5%011d", i + 1), actor: "station:pack-\(i)", fallbackDirectory: dir,
                                                      goal: .acceptedUnlessQueued) })
@@ -336,13 +336,13 @@ struct BurstTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
 
         // Two worker threads share the printer one at a time: the jobs print in the order they were queued.
-        let seen = Answers()
-        let workers = SpoolWorkers(spooler: desk.spooler, onJob: { seen.add(.success(Submission(job: $0, repeated: false))) })
+        let seen = Collected<Int64>()
+        let workers = SpoolWorkers(spooler: desk.spooler, onJob: { seen.add($0.id) })
         workers.start(count: 2, interval: 0.05)
         let done = eventually(timeout: 30) { (try? desk.store.jobs(limit: 100, states: [.completed]).count) == 24 }
         workers.stop()
         #expect(done)
-        let order = try seen.all.map { try $0.get().job }.map(\.id)
+        let order = seen.all
         #expect(order == submissions.map(\.job.id).sorted(), "\(order)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 24)
     }
@@ -366,7 +366,7 @@ struct BurstTests {
         let source = try desk.templateSource("waybills/generic-4x6")
         struct Refused: Error {}
         for round in 0..<5 {
-            let answers = Answers()
+            let answers = Collected<Result<Submission, any Error>>()
             DispatchQueue.concurrentPerform(iterations: 8) { i in
                 let request = PrintRequest(kind: "barcode", title: "t", printer: "pack-1", templateName: "waybills/generic-4x6", templateSource: source,
                                            labels: [LabelInput(source: "test:\(round)-\(i)", data: .object([:]))], actor: "test")
@@ -400,14 +400,6 @@ func jobJSON() throws {
     job.state = .completed; job.timings = ["persist": 1.25, "render": 3, "send": 0.5]; job.sources = ["shipment:1", "shipment:2"]
     #expect(try same(job))
     #expect(job.jsonText.contains(#""title":"송장 \"7\" \\ 1/2""#))
-}
-
-/// Results collected from several threads.
-final class Answers: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<Submission, any Error>] = []
-    func add(_ r: Result<Submission, any Error>) { lock.lock(); results.append(r); lock.unlock() }
-    var all: [Result<Submission, any Error>] { lock.lock(); defer { lock.unlock() }; return results }
 }
 
 struct ResetTests {
