@@ -91,7 +91,7 @@ public struct SpoolStore: Sendable {
         return try decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
     }
     /// Decoded profiles by their stored text (every scan reads its printer's, or all of them).
-    static let decodedProfiles = MadeFromText<PrinterProfile>(limit: 256)
+    static let decodedProfiles = Memo<String, PrinterProfile>(limit: 256)
 
     public func removeProfile(_ name: String) throws {
         _ = try profile(name)
@@ -200,6 +200,9 @@ public struct SpoolStore: Sendable {
         }
     }
 
+    /// Repeat limits as stored (every scan's are the seller's settings: the same few values).
+    static let encodedLimits = Memo<[String: RepeatLimitSpec], String>(limit: 64)
+
     /// `submit`'s work inside a transaction the caller commits (with `durably`, before anyone is
     /// told the job was accepted): records the template revision, answers a standing job as a
     /// repeat, else inserts the job and its labels. `at`: the time stamp (`stamp()`);
@@ -214,7 +217,9 @@ public struct SpoolStore: Sendable {
             return Submission(job: try Self.job(db, id: standing), repeated: true)
         }
         let leftToWorker = try dueNow || dueWhenQueuedAhead && Self.hasQueued(db, printer: profile.name)
-        let limits = String(decoding: try JSONEncoder.sorted.encode(request.repeatLimits), as: UTF8.self)
+        let limits = try Self.encodedLimits.value(for: request.repeatLimits) {
+            String(decoding: try JSONEncoder.sorted.encode(request.repeatLimits), as: UTF8.self)
+        }
         let sources = DataValue.array(request.labels.map { .string($0.source) }).jsonText
         // A failed or canceled job frees its key: this request prints.
         try db.cachedStatement(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?").execute(arguments: [key])

@@ -18,7 +18,7 @@ public final class Spooler: Sendable {
     /// Warm renderers (shared with previews).
     public let renderers: LabelRendererPool
     /// Parsed template revisions, by name and text.
-    let templates = MadeFromText<Template>(limit: 64)
+    let templates = Memo<String, Template>(limit: 64)
     let active = Claims<Int64>()
     /// Printers a thread of this process is printing a scan or a queued job to now: one at a time
     /// per printer, so its jobs go out in the order they came (see `Goal.acceptedUnlessQueued`).
@@ -377,20 +377,21 @@ final class Claims<Element: Hashable & Sendable>: @unchecked Sendable {
     func release(_ e: Element) { lock.lock(); held.remove(e); lock.unlock() }
 }
 
-/// Values made from a text (a parsed template, a decoded profile), kept by that text: an edit
-/// changes the key, so a stale value is never served. Cleared when it holds `limit`.
-final class MadeFromText<Value: Sendable>: @unchecked Sendable {
+/// Values made from a key (a template parsed from its text, a profile decoded from its JSON, the
+/// JSON of a job's repeat limits), kept by that key: an edit changes the key, so a stale value is
+/// never served. Cleared when it holds `limit`.
+final class Memo<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
-    private var made: [String: Value] = [:]
+    private var made: [Key: Value] = [:]
     private let limit: Int
     init(limit: Int) { self.limit = limit }
 
-    func value(for text: String, make: () throws -> Value) throws -> Value {
+    func value(for key: Key, make: () throws -> Value) throws -> Value {
         lock.lock()
-        if let v = made[text] { lock.unlock(); return v }
+        if let v = made[key] { lock.unlock(); return v }
         lock.unlock()
         let v = try make()
-        lock.lock(); if made.count >= limit { made.removeAll() }; made[text] = v; lock.unlock()
+        lock.lock(); if made.count >= limit { made.removeAll() }; made[key] = v; lock.unlock()
         return v
     }
 }
