@@ -25,8 +25,6 @@ public struct FulfillmentStore: Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
-        // Readers for concurrent requests (GRDB's default is 5; a burst of scans has dozens in flight).
-        config.maximumReaderCount = 16
         // WAL + NORMAL: a commit survives any crash of labeld (kill -9 included) and the file is never
         // corrupted; only a power loss may undo the last commits. Commits that acknowledge something
         // to a user (a print job) switch to FULL for that transaction (see SpoolStore.submit).

@@ -22,10 +22,10 @@ public struct ServerConfiguration: Sendable {
     public var maxUploadBytes = 32 << 20
     /// How often the spool worker looks for due jobs (held retries, followed jobs).
     public var workerInterval: Duration = .milliseconds(250)
-    /// Threads for blocking work of requests (SQLite, inline rendering, CUPS calls). Most of a
-    /// scan's time on one is spent waiting for its group's commit to reach the disk, so a burst
-    /// needs many: more threads, larger commit groups.
-    public var blockingThreads = 64
+    /// Threads for blocking work of requests (SQLite, inline printing, previews, CUPS calls). A
+    /// burst of scans needs none of them while it is acknowledged (`ScanIntake`), and one per
+    /// printer at a time for what prints inline.
+    public var blockingThreads = 8
     /// Spool worker threads (render and send queued jobs, at a lower CPU priority).
     public var spoolThreads = 2
     /// Where the designer page's files are (`web/`).

@@ -247,7 +247,8 @@ public struct SpoolStore: Sendable {
 
     /// Committed with `synchronous = FULL`: on disk, not only in the OS cache, before it returns —
     /// the acknowledgment of a print request must survive a power loss too. Concurrent callers
-    /// share one transaction and one sync (each in its own savepoint, so one's error is its own).
+    /// share one transaction and one sync (`CommitGroup`; when one throws, the group is rolled
+    /// back and each body runs again alone, so one's error is its own — a body may run twice).
     public func durably<T>(_ body: @escaping (Database) throws -> T) throws -> T {
         try commits.run(writer, body)
     }

@@ -30,8 +30,8 @@ public final class SpoolWorkers: @unchecked Sendable {
 
     private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
 
-    /// Starts `count` threads. `idle`: they run only when no other thread wants the CPU
-    /// (`SCHED_IDLE`); otherwise at `niceness`.
+    /// Starts `count` threads. `idle`: their rendering runs only when no other thread wants the
+    /// CPU (`SCHED_IDLE`); otherwise at `niceness`.
     public func start(count: Int = 2, interval: Double = 0.25, idle: Bool = true, niceness: Int32 = 10) {
         for _ in 0..<max(1, count) {
             finished.enter()
@@ -39,15 +39,15 @@ public final class SpoolWorkers: @unchecked Sendable {
                 let lane = BackgroundLane(idle: idle, niceness: niceness)
                 defer { lane.stop() }
                 while !isStopping {
-                    var idle = false
+                    var othersOnly = false
                     do {
                         let round = try spooler.runDue(until: { self.isStopping }, renderLane: lane, each: onJob)
                         // Everything due was another thread's printer: leave it to that thread
                         // rather than asking the database again at every new scan.
-                        idle = round.due > 0 && round.driven == 0
+                        othersOnly = round.due > 0 && round.driven == 0
                     } catch { onError(error) }
                     if isStopping { break }
-                    if idle { Thread.sleep(forTimeInterval: interval) } else { spooler.due.wait(upTo: interval) }
+                    if othersOnly { Thread.sleep(forTimeInterval: interval) } else { spooler.due.wait(upTo: interval) }
                 }
                 finished.leave()
             }

@@ -253,8 +253,8 @@ public final class Spooler: Sendable {
     /// that is gone) once, in id order; a job whose printer another thread of this process is
     /// printing to is left for a later round, so each printer's jobs go out in order. `each` sees
     /// every job this thread drove. Returns how many were due and how many this thread drove.
-    @discardableResult
     /// `renderLane`: where the labels are rendered (a worker thread's low-priority lane).
+    @discardableResult
     public func runDue(until stop: () -> Bool = { false }, renderLane: BackgroundLane? = nil,
                        each: (PrintJob) -> Void = { _ in }) throws -> (due: Int, driven: Int) {
         let due = try store.dueJobs()
