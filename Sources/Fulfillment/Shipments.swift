@@ -282,13 +282,14 @@ extension FulfillmentStore {
     }
 
     /// Orders collected before this time are delayed (배송지연).
-    func delayCutoff(_ settings: Settings) throws -> String {
+    public func delayCutoff(_ settings: Settings) throws -> String {
         Self.timestamp.string(from: now().addingTimeInterval(-Double(settings.deliveryDelayDays) * 86400))
     }
 
-    /// One shipment as `db` sees it (for callers that read more in the same transaction).
-    public func shipmentDetail(_ db: Database, _ id: Int64, settings: Settings) throws -> ShipmentDetail {
-        try Self.shipmentDetail(db, id, delayCutoff: delayCutoff(settings))
+    /// One shipment as `db` sees it (for callers that read more in the same transaction);
+    /// `delayCutoff` from `delayCutoff(settings)`, worked out once for many shipments.
+    public func shipmentDetail(_ db: Database, _ id: Int64, delayCutoff: String) throws -> ShipmentDetail {
+        try Self.shipmentDetail(db, id, delayCutoff: delayCutoff)
     }
 
     static func shipmentDetail(_ db: Database, _ id: Int64, delayCutoff cutoff: String) throws -> ShipmentDetail {
@@ -302,38 +303,52 @@ extension FulfillmentStore {
     }
 
     /// Many shipments in three queries (a 1000-waybill batch reads them all at once), in `ids` order;
-    /// shipments without orders are left out.
+    /// shipments without orders are left out. One shipment (a scan) is looked up by key.
+    /// Columns are named in the query and read by position: a by-name lookup costs more than the
+    /// query itself, and a scan pays this on the writer.
     static func shipmentDetails(_ db: Database, _ ids: [Int64], delayCutoff cutoff: String) throws -> [ShipmentDetail] {
-        let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
-        var shipments: [Int64: Row] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM shipment WHERE id IN (SELECT value FROM json_each(?))"), arguments: [list]) {
-            shipments[row["id"]] = row
+        let one = ids.count == 1
+        let match = one ? "= ?" : "IN (SELECT value FROM json_each(?))"
+        let arguments: StatementArguments = one ? [ids[0]] : ["[" + ids.map(String.init).joined(separator: ",") + "]"]
+        var shipments: [Int64: (carrier: String?, waybillNo: String?, status: String)] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, carrier, waybillNo, status FROM shipment WHERE id \(match)"), arguments: arguments) {
+            shipments[row[0]] = (row[1], row[2], row[3])
         }
-        var orders: [Int64: [Row]] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM salesOrder WHERE shipmentId IN (SELECT value FROM json_each(?)) ORDER BY id"), arguments: [list]) {
-            orders[row["shipmentId"], default: []].append(row)
+        struct Order {
+            var id: Int64, no: String, receiverName: String, receiverPhone: String, postalCode: String, address: String
+            var message: String?, island: Bool, disruption: Bool, delayed: Bool, orderedAt: String?
+        }
+        var orders: [Int64: [Order]] = [:]
+        for r in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT shipmentId, id, channelOrderNo, suffix, receiverName, receiverPhone, postalCode, address, message, island, disruption,
+                   status, collectedAt, orderedAt
+            FROM salesOrder WHERE shipmentId \(match) ORDER BY id
+            """), arguments: arguments) {
+            let suffix: Int = r[3]
+            orders[r[0], default: []].append(Order(
+                id: r[1], no: suffix > 0 ? "\(r[2] as String)-\(suffix)" : r[2], receiverName: r[4], receiverPhone: r[5], postalCode: r[6],
+                address: r[7], message: r[8], island: r[9], disruption: r[10],
+                delayed: (r[11] as String) == "collected" && (r[12] as String) < cutoff, orderedAt: r[13]))
         }
         var lines: [Int64: [ShipmentDetail.Line]] = [:]
         for r in try Row.fetchAll(db.cachedStatement(sql: """
             SELECT o.shipmentId, o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift
             FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
-            WHERE o.shipmentId IN (SELECT value FROM json_each(?)) ORDER BY o.id, l.lineNo
-            """), arguments: [list]) {
+            WHERE o.shipmentId \(match) ORDER BY o.id, l.lineNo
+            """), arguments: arguments) {
             let suffix: Int = r[2]
             let option: String = r[4]
             lines[r[0], default: []].append(ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[1] as String)-\(suffix)" : r[1], productName: r[3],
                                                                 option: option.isEmpty ? nil : option, sku: r[5], location: r[6], quantity: r[7], gift: r[8]))
         }
-        func no(_ o: Row) -> String { (o["suffix"] as Int) > 0 ? "\(o["channelOrderNo"] as String)-\(o["suffix"] as Int)" : o["channelOrderNo"] }
         return ids.compactMap { id -> ShipmentDetail? in
             guard let s = shipments[id], let orders = orders[id], let first = orders.first else { return nil }
-            return ShipmentDetail(id: id, carrier: s["carrier"], waybillNo: s["waybillNo"], status: s["status"], orderNumbers: orders.map(no),
-                                  receiverName: first["receiverName"], receiverPhone: first["receiverPhone"], postalCode: first["postalCode"],
-                                  address: first["address"], message: first["message"],
-                                  island: orders.contains { $0["island"] as Bool }, disruption: orders.contains { $0["disruption"] as Bool },
-                                  combined: orders.count > 1,
-                                  delayed: orders.contains { ($0["status"] as String) == "collected" && ($0["collectedAt"] as String) < cutoff },
-                                  lines: lines[id] ?? [], orderedAt: orders.compactMap { $0["orderedAt"] as String? }.min(), firstOrderId: first["id"])
+            return ShipmentDetail(id: id, carrier: s.carrier, waybillNo: s.waybillNo, status: s.status, orderNumbers: orders.map(\.no),
+                                  receiverName: first.receiverName, receiverPhone: first.receiverPhone, postalCode: first.postalCode,
+                                  address: first.address, message: first.message,
+                                  island: orders.contains { $0.island }, disruption: orders.contains { $0.disruption },
+                                  combined: orders.count > 1, delayed: orders.contains { $0.delayed },
+                                  lines: lines[id] ?? [], orderedAt: orders.compactMap(\.orderedAt).min(), firstOrderId: first.id)
         }
     }
 }

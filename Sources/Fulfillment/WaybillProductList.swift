@@ -74,11 +74,12 @@ public enum WaybillProductList {
             // SKU and location, when chosen, ride along with the name so every template shows them.
             let extras = [fields.contains(.sku) ? line.sku : nil, fields.contains(.location) ? line.location.map { "@\($0)" } : nil].compactMap { $0 }
             if !extras.isEmpty { name += " (\(extras.joined(separator: " ")))" }
-            if line.isGift && !name.contains("사은품") { name = "[사은품] " + name }
+            // The standard library's search, not Foundation's: this runs for every line of every scan.
+            if line.isGift && name.firstRange(of: "사은품") == nil { name = "[사은품] " + name }
             var qty = ""
             if fields.contains(.quantity) {
                 if line.quantity >= 2, let emphasis = settings.quantityEmphasis, !emphasis.isEmpty {
-                    qty = emphasis.replacingOccurrences(of: "{n}", with: String(line.quantity))
+                    qty = emphasis.replacing("{n}", with: String(line.quantity))
                 } else {
                     qty = String(line.quantity)
                 }

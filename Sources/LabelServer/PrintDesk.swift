@@ -170,22 +170,71 @@ public struct PrintDesk: Sendable {
         var standing: PrintJob?
     }
 
+    /// What the scans of one transaction share, read once for all of them: the seller's settings,
+    /// the delay cutoff, today's date, and each carrier's template and printer as first looked up.
+    /// Made inside the transaction it serves and dropped with it.
+    final class ScanBasis {
+        let settings: Settings
+        let delayCutoff: String
+        let today: String
+        let repeatLimits: [String: RepeatLimitSpec]
+        private let desk: PrintDesk
+        private var templates: [String: (name: String, source: String)] = [:]
+        private var printers: [String: PrinterProfile?] = [:]
+        private var revisions: [String: (source: String, revision: Int)] = [:]
+
+        init(_ db: Database, desk: PrintDesk) throws {
+            self.desk = desk
+            settings = try FulfillmentStore.settings(db)
+            delayCutoff = try desk.fulfillment.delayCutoff(settings)
+            today = PrintDesk.today()
+            repeatLimits = desk.repeatLimits(settings)
+        }
+
+        func template(carrier: String?) throws -> (name: String, source: String) {
+            if let known = templates[carrier ?? ""] { return known }
+            let found = try desk.waybillTemplate(carrier: carrier, settings: settings)
+            templates[carrier ?? ""] = found
+            return found
+        }
+
+        func printer(_ db: Database, _ name: String?, carrier: String?) throws -> PrinterProfile? {
+            let key = (name ?? "") + "\u{0}" + (carrier ?? "")
+            if let known = printers[key] { return known }
+            let found = try PrintDesk.configuredPrinter(db, name, carrier: carrier, settings: settings)
+            printers[key] = found
+            return found
+        }
+
+        /// The revision holding `source` (recorded now if new), for `SpoolStore.enqueue`.
+        func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
+            if let known = revisions[name], known.source == source { return known.revision }
+            let found = try SpoolStore.revision(db, name: name, source: source, at: at)
+            revisions[name] = (source, found)
+            return found
+        }
+    }
+
     /// `lookForStanding`: false when the caller queues the request in this same transaction
-    /// (`SpoolStore.enqueue` looks for a standing job itself).
-    func waybill(_ db: Database, _ id: Int64, printer: String?, idempotencyKey: String?, actor: String, lookForStanding: Bool = true) throws -> Waybill {
-        let settings = try FulfillmentStore.settings(db)
-        let detail = try fulfillment.shipmentDetail(db, id, settings: settings)
+    /// (`SpoolStore.enqueue` looks for a standing job itself). `basis`: shared with the other scans
+    /// of the same transaction.
+    func waybill(_ db: Database, _ id: Int64, printer: String?, idempotencyKey: String?, actor: String, lookForStanding: Bool = true,
+                 basis known: ScanBasis? = nil) throws -> Waybill {
+        let basis = try known ?? ScanBasis(db, desk: self)
+        let settings = basis.settings
+        let detail = try fulfillment.shipmentDetail(db, id, delayCutoff: basis.delayCutoff)
         if detail.status == "shipped" { throw FulfillmentError(code: .invalidInput, message: "shipment \(id) is already shipped") }
-        let profile = try Self.configuredPrinter(db, printer, carrier: detail.carrier, settings: settings)
-        let template = try waybillTemplate(carrier: detail.carrier, settings: settings)
+        let profile = try basis.printer(db, printer, carrier: detail.carrier)
+        let template = try basis.template(carrier: detail.carrier)
         let request = PrintRequest(kind: "waybill", title: "송장 \(detail.waybillNo ?? "") (\(detail.orderNumbers.first ?? ""))", printer: profile?.name ?? "",
                                    templateName: template.name, templateSource: template.source,
-                                   labels: [LabelInput(source: "shipment:\(id)", data: try waybillRecord(detail, settings: settings, today: Self.today()))],
-                                   repeatLimits: repeatLimits(settings),
+                                   labels: [LabelInput(source: "shipment:\(id)", data: try waybillRecord(detail, settings: settings, today: basis.today))],
+                                   repeatLimits: basis.repeatLimits,
                                    idempotencyKey: idempotencyKey, sameSourceKinds: ["waybill", "waybill-batch"], actor: actor)
         return Waybill(request: request, shipmentId: id, carrier: detail.carrier, settings: settings, profile: profile,
                        standing: lookForStanding ? try SpoolStore.standing(db, request) : nil)
     }
+
 
     func submit(_ waybill: Waybill, fallbackDirectory: String, goal: Spooler.Goal) throws -> Submission {
         if let standing = waybill.standing { return Submission(job: standing, repeated: true) }
@@ -216,7 +265,7 @@ public struct PrintDesk: Sendable {
 
     /// The shipment a scanned waybill or order number names, if it has one.
     static func shipmentId(_ db: Database, scanned code: String) throws -> Int64? {
-        let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = code.trimmedOfWhitespace
         let digits = trimmed.filter { $0 != "-" && $0 != " " }
         if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM shipment WHERE waybillNo = ?"), arguments: [digits]) { return id }
         return try Int64.fetchOne(db.cachedStatement(sql: """
@@ -340,5 +389,15 @@ final class FileTexts: @unchecked Sendable {
         let text = String(decoding: data, as: UTF8.self)
         lock.lock(); if texts.count >= 256 { texts.removeAll() }; texts[path] = (stamp, text); lock.unlock()
         return text
+    }
+}
+
+extension String {
+    /// Without leading and trailing white space and newlines; the string itself, uncopied, when it
+    /// has none (what a scanner sends), since Foundation's trimming costs as much as a query.
+    var trimmedOfWhitespace: String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return self }
+        if !first.properties.isWhitespace && !last.properties.isWhitespace { return self }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -64,7 +64,10 @@ public final class ScanIntake: @unchecked Sendable {
                 condition.signal()
             } else {
                 running = true
-                Thread.detachNewThread { [self] in run() }
+                Thread.detachNewThread { [self] in
+                    Thread.current.name = "scan-intake"
+                    run()
+                }
             }
             condition.unlock()
         }
@@ -102,11 +105,12 @@ public final class ScanIntake: @unchecked Sendable {
                 // group failed: start from nothing held.
                 for printer in claims { spooler.releasePrinter(printer) }
                 claims = []
+                let basis = try PrintDesk.ScanBasis(db, desk: self.desk)
                 for (i, w) in batch.enumerated() {
                     let claimsBefore = claims.count
                     do {
                         try db.inSavepoint {
-                            outcomes[i] = .success(try self.queue(db, w.scan, at: at, claims: &claims))
+                            outcomes[i] = .success(try self.queue(db, w.scan, at: at, basis: basis, claims: &claims))
                             return .commit
                         }
                     } catch {
@@ -135,15 +139,18 @@ public final class ScanIntake: @unchecked Sendable {
 
     /// One scan in the batch's transaction: nil when it is not the intake's to handle. A printer
     /// this scan claims is appended to `claims`.
-    private func queue(_ db: Database, _ scan: Scan, at: String, claims: inout [String]) throws -> (Submission, Bool)? {
+    private func queue(_ db: Database, _ scan: Scan, at: String, basis: PrintDesk.ScanBasis, claims: inout [String]) throws -> (Submission, Bool)? {
         guard let id = try PrintDesk.shipmentId(db, scanned: scan.code) else { return nil }
-        let waybill = try desk.waybill(db, id, printer: scan.printer, idempotencyKey: scan.idempotencyKey, actor: scan.actor, lookForStanding: false)
+        let waybill = try desk.waybill(db, id, printer: scan.printer, idempotencyKey: scan.idempotencyKey, actor: scan.actor,
+                                       lookForStanding: false, basis: basis)
         guard let profile = waybill.profile else { return nil }
         var request = waybill.request
         request.printer = profile.name
         let claimed = desk.spooler.claimPrinter(profile.name)
         if claimed { claims.append(profile.name) }
-        let submission = try desk.store.enqueue(db, request, profile: profile, at: at, dueNow: !claimed, dueWhenQueuedAhead: true) { db, _ in
+        let revision = try basis.revision(db, name: request.templateName, source: request.templateSource, at: at)
+        let submission = try desk.store.enqueue(db, request, profile: profile, at: at, dueNow: !claimed, dueWhenQueuedAhead: true,
+                                                revision: revision) { db, _ in
             try FulfillmentStore.markPrinted(db, shipmentIds: [id])
         }
         // Left to the workers (or a repeat): this request will not print it, so it lets the printer go.

@@ -106,7 +106,7 @@ public struct SpoolStore: Sendable {
     }
 
     /// The revision holding exactly `source` for `name`, made (number = last + 1) when the text is new.
-    static func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
+    public static func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
         if let r = try existingRevision(db, name: name, source: source) { return r }
         let next = (try Int.fetchOne(db, sql: "SELECT MAX(revision) FROM templateRevision WHERE name = ?", arguments: [name]) ?? 0) + 1
         try db.execute(sql: "INSERT INTO templateRevision (name, revision, source, createdAt) VALUES (?, ?, ?, ?)", arguments: [name, next, source, at])
@@ -206,12 +206,15 @@ public struct SpoolStore: Sendable {
     /// `submit`'s work inside a transaction the caller commits (with `durably`, before anyone is
     /// told the job was accepted): records the template revision, answers a standing job as a
     /// repeat, else inserts the job and its labels. `at`: the time stamp (`stamp()`);
-    /// `labelTexts`: the labels' data as JSON, when written beforehand. See `submit` for the rest.
+    /// `labelTexts`: the labels' data as JSON, when written beforehand; `revision`: the template's
+    /// revision, when the caller recorded it (`revision(_:name:source:at:)`) in this transaction.
+    /// See `submit` for the rest.
     public func enqueue(_ db: Database, _ request: PrintRequest, profile: PrinterProfile, at: String, dueNow: Bool = false,
-                        dueWhenQueuedAhead: Bool = false, labelTexts: [String]? = nil, alsoInTransaction: ((Database, Int64) throws -> Void)? = nil) throws -> Submission {
+                        dueWhenQueuedAhead: Bool = false, labelTexts: [String]? = nil, revision known: Int? = nil,
+                        alsoInTransaction: ((Database, Int64) throws -> Void)? = nil) throws -> Submission {
         guard !request.labels.isEmpty else { throw PrintError(code: .invalidInput, message: "nothing to print: no labels") }
         guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
-        let revision = try Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
+        let revision = try known ?? Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
         let key = Self.key(request, revision: revision)
         if let standing = try Self.standingJob(db, request, revision: revision) {
             return Submission(job: try Self.job(db, id: standing), repeated: true)

@@ -156,11 +156,14 @@ struct DataValueJSONTests {
             "a": .array([.number(0), .number(-3), .number(12.5), .number(1e-7), .number(123456789012), .bool(false), .null]),
             "m": .object(["b": .string(""), "a": .object([:])]),
             "k": .bool(true),
+            // Escapes first, last and back to back, around multi-byte text.
+            "e": .string("\"\n끝\u{1F}\\"),
         ])
         let text = value.jsonText
         #expect(try JSONDecoder().decode(DataValue.self, from: Data(text.utf8)) == value)
         #expect(text.hasPrefix(#"{"a":[0,-3,12.5,"#) && text.contains(#""m":{"a":{},"b":""}"#), "\(text)")
         #expect(text.contains(#"\u0007"#) && text.contains(#"\n"#) && !text.contains("\\/"))
+        #expect(text.contains(#""e":"\"\n끝\u001f\\""#), "\(text)")
         #expect(DataValue.number(.infinity).jsonText == "null")
     }
 }
