@@ -53,11 +53,19 @@ LUA
 [ -n "${PERF:-}" ] && { perf record -F 499 -g -p "$server" -o "$PERF" -- sleep "${DURATION%s}" > /dev/null 2>&1 & }
 echo "wrk: POST /v1/print, $CONNS connections, 2 threads, $DURATION ($([ "$REPEAT" = 1 ] && echo 'the same scan repeated' || echo 'each request a new shipment'), file printer)"
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# Each thread's CPU ticks by name (the named ones are labeld's; NIO-* and the task pool's are the HTTP side).
+threads() { for t in /proc/$server/task/*; do echo "$(cat $t/comm 2>/dev/null) $(awk '{print $14 + $15}' $t/stat 2>/dev/null)"; done; }
+threads | awk '{print $1, -$2}' > "$tmp/threads.txt"
 before=$(cpu)
-wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | tee "$tmp/wrk.txt" | sed -n "1,40p"
+/usr/bin/time -o "$tmp/wrk.time" wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | tee "$tmp/wrk.txt" | sed -n "1,40p"
 echo "server CPU during the run: $(( ($(cpu) - before) * 1000 / $(getconf CLK_TCK) )) ms over ${DURATION} ($(grep -o '^Requests/sec: *[0-9.]*' "$tmp/wrk.txt" | awk '{print $2}') requests/s)"
+echo "wrk CPU: $(grep -o "[0-9.]*user [0-9.]*system" "$tmp/wrk.time")"
+threads >> "$tmp/threads.txt"
+awk -v hz="$(getconf CLK_TCK)" '{c[$1] += $2} END {printf "server CPU during the run by thread (s):"; for (n in c) if (c[n] > 0) printf " %s %.1f", n, c[n] / hz; print ""}' "$tmp/threads.txt"
 echo "labels written during the run: $(ls "$tmp/pack-1" | wc -l)"
 # Jobs acknowledged while the worker threads were behind are printed after wrk stops: how many, how long.
+grep TRACE "$tmp/server.log" | tail -6
+[ "${DRAIN:-1}" = 0 ] && exit 0   # DRAIN=0: skip this (quick comparisons)
 python3 - "$tmp/labeld.sqlite" "$tmp/pack-1" <<'PY'
 import sqlite3, sys, time, os
 db = sqlite3.connect(sys.argv[1], timeout=30)

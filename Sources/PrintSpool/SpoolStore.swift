@@ -418,22 +418,36 @@ public struct SpoolStore: Sendable {
 
     /// Jobs a worker should take up now: new, due for retry, followed on a print server, or left
     /// mid-way by a process that is gone.
-    public func dueJobs() throws -> [(id: Int64, printer: String)] {
+    public func dueJobs(perPrinter limit: Int = 500) throws -> [(id: Int64, printer: String)] {
         let t = now().timeIntervalSince1970
+        let me = Int64(getpid())
         return try writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, printer, owner, nextAttemptAt FROM printJob WHERE state IN ('queued','held','rendering','sending','sent')
-                  AND (nextAttemptAt <= ? OR owner IS NOT NULL) ORDER BY id
-                """, arguments: [t]).compactMap { row in
-                let job: (id: Int64, printer: String) = (row["id"], row["printer"])
-                if let owner: Int64 = row["owner"], owner != Int64(getpid()) {
-                    // Left mid-way by a process that is gone: take it now; a live one keeps it.
-                    return kill(pid_t(owner), 0) == 0 ? nil : job
+            // At most `limit` per printer (a round; the next round takes the next ones): after a
+            // burst the queue holds tens of thousands, and a thread whose printers are all busy
+            // asks again every `interval`.
+            var due: [(id: Int64, printer: String)] = []
+            let printers = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT printer FROM printJob WHERE state IN \(Self.waiting)"))
+            for printer in printers {
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                    SELECT id, owner, nextAttemptAt FROM printJob WHERE printer = ? AND state IN \(Self.waiting)
+                      AND (nextAttemptAt <= ? OR owner IS NOT NULL) ORDER BY id LIMIT ?
+                    """), arguments: [printer, t, limit])
+                while let row = try rows.next() {
+                    let id: Int64 = row[0]
+                    if let owner: Int64 = row[1], owner != me {
+                        // Left mid-way by a process that is gone: take it now; a live one keeps it.
+                        if kill(pid_t(owner), 0) != 0 { due.append((id, printer)) }
+                    } else if (row[2] as Double) <= t {
+                        due.append((id, printer))
+                    }
                 }
-                return (row["nextAttemptAt"] as Double) <= t ? job : nil
             }
+            return due.sorted { $0.id < $1.id }
         }
     }
+
+    /// The states of a job not yet done with (SQL).
+    static let waiting = "('queued','held','rendering','sending','sent')"
 
     /// Whether a job for `printer` waits in the queue, not yet taken up by anyone.
     static func hasQueued(_ db: Database, printer: String) throws -> Bool {

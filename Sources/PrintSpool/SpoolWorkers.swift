@@ -36,18 +36,21 @@ public final class SpoolWorkers: @unchecked Sendable {
         for _ in 0..<max(1, count) {
             finished.enter()
             let thread = Thread { [self] in
+                Thread.current.name = "spool-worker"   // what `top -H` shows
                 let lane = BackgroundLane(idle: idle, niceness: niceness)
                 defer { lane.stop() }
                 while !isStopping {
-                    var othersOnly = false
+                    var othersOnly = false, drove = false
                     do {
                         let round = try spooler.runDue(until: { self.isStopping }, renderLane: lane, each: onJob)
                         // Everything due was another thread's printer: leave it to that thread
                         // rather than asking the database again at every new scan.
                         othersOnly = round.due > 0 && round.driven == 0
+                        // A round takes a bounded number of jobs per printer: more may wait.
+                        drove = round.driven > 0
                     } catch { onError(error) }
                     if isStopping { break }
-                    if othersOnly { Thread.sleep(forTimeInterval: interval) } else { spooler.due.wait(upTo: interval) }
+                    if othersOnly { Thread.sleep(forTimeInterval: interval) } else if !drove { spooler.due.wait(upTo: interval) }
                 }
                 finished.leave()
             }
@@ -75,6 +78,7 @@ public final class BackgroundLane: @unchecked Sendable {
     /// that is refused, nice `niceness`.
     public init(idle: Bool = true, niceness: Int32 = 10) {
         Thread.detachNewThread { [self] in
+            Thread.current.name = "spool-render"
             Self.lowerPriority(idle: idle, niceness: niceness)
             condition.lock()
             while true {

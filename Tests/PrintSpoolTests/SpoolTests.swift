@@ -347,6 +347,30 @@ struct BurstTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 24)
     }
 
+    @Test("a worker's round takes the oldest due jobs of each printer, at most a bound per printer, in id order")
+    func boundedRound() throws {
+        let desk = try makeDesk()
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("pack-1", "file:\(dir)/1", .zpl)
+        try desk.addPrinter("pack-2", "file:\(dir)/2", .zpl)
+        func job(_ printer: String, _ i: Int, dueNow: Bool = true) throws -> Int64 {
+            try desk.store.submit(PrintRequest(kind: "barcode", title: "t", printer: printer, templateName: "waybills/generic-4x6",
+                                               templateSource: try desk.templateSource("waybills/generic-4x6"),
+                                               labels: [LabelInput(source: "test:\(printer):\(i)", data: .object([:]))], actor: "test"),
+                                  profile: try desk.store.profile(printer), dueNow: dueNow).job.id
+        }
+        var one: [Int64] = [], two: [Int64] = []
+        for i in 0..<5 {
+            one.append(try job("pack-1", i))
+            if i < 4 { two.append(try job("pack-2", i)) }
+        }
+        _ = try job("pack-2", 9, dueNow: false)   // its submitter drives it: not due for a worker yet
+        let round = try desk.store.dueJobs(perPrinter: 3)
+        #expect(round.map(\.id) == (one.prefix(3) + two.prefix(3)).sorted())
+        #expect(round.allSatisfy { ($0.printer == "pack-1") == one.contains($0.id) })
+        #expect(try desk.store.dueJobs().count == 9)
+    }
+
     @Test("a scan with nothing waiting for its printer prints at once and answers with every stage")
     func idleScanPrintsInline() throws {
         let desk = try makeDesk()
