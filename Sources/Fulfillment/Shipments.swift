@@ -311,19 +311,20 @@ extension FulfillmentStore {
         let match = one ? "= ?" : "IN (SELECT value FROM json_each(?))"
         let arguments: StatementArguments = one ? [ids[0]] : ["[" + ids.map(String.init).joined(separator: ",") + "]"]
         var shipments: [Int64: (carrier: String?, waybillNo: String?, status: String)] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, carrier, waybillNo, status FROM shipment WHERE id \(match)"), arguments: arguments) {
-            shipments[row[0]] = (row[1], row[2], row[3])
-        }
+        // Cursors: each row is decoded where it lies, not copied first.
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, carrier, waybillNo, status FROM shipment WHERE id \(match)"), arguments: arguments)
+        while let row = try rows.next() { shipments[row[0]] = (row[1], row[2], row[3]) }
         struct Order {
             var id: Int64, no: String, receiverName: String, receiverPhone: String, postalCode: String, address: String
             var message: String?, island: Bool, disruption: Bool, delayed: Bool, orderedAt: String?
         }
         var orders: [Int64: [Order]] = [:]
-        for r in try Row.fetchAll(db.cachedStatement(sql: """
+        let orderRows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT shipmentId, id, channelOrderNo, suffix, receiverName, receiverPhone, postalCode, address, message, island, disruption,
                    status, collectedAt, orderedAt
             FROM salesOrder WHERE shipmentId \(match) ORDER BY id
-            """), arguments: arguments) {
+            """), arguments: arguments)
+        while let r = try orderRows.next() {
             let suffix: Int = r[3]
             orders[r[0], default: []].append(Order(
                 id: r[1], no: suffix > 0 ? "\(r[2] as String)-\(suffix)" : r[2], receiverName: r[4], receiverPhone: r[5], postalCode: r[6],
@@ -331,11 +332,12 @@ extension FulfillmentStore {
                 delayed: (r[11] as String) == "collected" && (r[12] as String) < cutoff, orderedAt: r[13]))
         }
         var lines: [Int64: [ShipmentDetail.Line]] = [:]
-        for r in try Row.fetchAll(db.cachedStatement(sql: """
+        let lineRows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT o.shipmentId, o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift
             FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
             WHERE o.shipmentId \(match) ORDER BY o.id, l.lineNo
-            """), arguments: arguments) {
+            """), arguments: arguments)
+        while let r = try lineRows.next() {
             let suffix: Int = r[2]
             let option: String = r[4]
             lines[r[0], default: []].append(ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[1] as String)-\(suffix)" : r[1], productName: r[3],

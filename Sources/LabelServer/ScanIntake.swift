@@ -1,4 +1,5 @@
 public import Foundation
+import Glibc
 import GRDB
 import Fulfillment
 public import PrintSpool
@@ -65,7 +66,11 @@ public final class ScanIntake: @unchecked Sendable {
             } else {
                 running = true
                 Thread.detachNewThread { [self] in
-                    Thread.current.name = "scan-intake"
+                    Thread.current.name = "scan-intake"   // what `top -H` shows
+                    // Every request of a burst waits on this thread: it goes before the request
+                    // threads when the process may raise a thread's priority (root or
+                    // CAP_SYS_NICE; otherwise it stays as it is).
+                    _ = setpriority(__priority_which_t(0) /* PRIO_PROCESS: this thread */, 0, -5)
                     run()
                 }
             }

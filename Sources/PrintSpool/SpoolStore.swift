@@ -160,12 +160,14 @@ public struct SpoolStore: Sendable {
             return id
         }
         guard !request.sameSourceKinds.isEmpty, request.labels.count == 1 else { return nil }
+        // The kinds as one JSON list: one statement for any number of kinds (every scan asks this).
         return try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT j.id FROM printLabel l JOIN printJob j ON j.id = l.jobId
-            WHERE l.source = ? AND j.kind IN (\(request.sameSourceKinds.map { _ in "?" }.joined(separator: ",")))
+            WHERE l.source = ? AND j.kind IN (SELECT value FROM json_each(?))
               AND j.templateName = ? AND j.templateRevision = ? AND j.reprintOf IS NULL AND j.state NOT IN ('failed','canceled')
             ORDER BY j.id DESC LIMIT 1
-            """), arguments: StatementArguments([request.labels[0].source] + request.sameSourceKinds + [request.templateName, revision]))
+            """), arguments: [request.labels[0].source, DataValue.array(request.sameSourceKinds.map { .string($0) }).jsonText,
+                              request.templateName, revision])
     }
 
     /// The standing job a request repeats (see `standingJob`), as `db` sees it; nil when it prints.
