@@ -171,8 +171,8 @@ public struct PrintDesk: Sendable {
     }
 
     /// What the scans of one transaction share, read once for all of them: the seller's settings,
-    /// the delay cutoff, today's date, and each carrier's template and printer as first looked up.
-    /// Made inside the transaction it serves and dropped with it.
+    /// the delay cutoff, today's date, and each carrier's template, printer and template revision
+    /// as first looked up. Made inside the transaction it serves and dropped with it.
     final class ScanBasis {
         let settings: Settings
         let delayCutoff: String
@@ -234,7 +234,6 @@ public struct PrintDesk: Sendable {
         return Waybill(request: request, shipmentId: id, carrier: detail.carrier, settings: settings, profile: profile,
                        standing: lookForStanding ? try SpoolStore.standing(db, request) : nil)
     }
-
 
     func submit(_ waybill: Waybill, fallbackDirectory: String, goal: Spooler.Goal) throws -> Submission {
         if let standing = waybill.standing { return Submission(job: standing, repeated: true) }
