@@ -49,8 +49,9 @@ request = function()
   return wrk.format("POST", "/v1/print", {["Authorization"] = "Bearer $STATION", ["Content-Type"] = "application/json"}, body)
 end
 LUA
-# PERF=FILE: also record the server's CPU profile during the run (perf record -g).
-[ -n "${PERF:-}" ] && { perf record -F 499 -g -p "$server" -o "$PERF" -- sleep "${DURATION%s}" > /dev/null 2>&1 & }
+# PERF=FILE: also record a CPU profile of the machine during the run (perf record -g -a: threads the
+# server starts during the run are in it too; tell them apart by thread name).
+[ -n "${PERF:-}" ] && { perf record -F 499 -g -a -o "$PERF" -- sleep "${DURATION%s}" > /dev/null 2>&1 & }
 echo "wrk: POST /v1/print, $CONNS connections, 2 threads, $DURATION ($([ "$REPEAT" = 1 ] && echo 'the same scan repeated' || echo 'each request a new shipment'), file printer)"
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 # Each thread's CPU ticks by name (the named ones are labeld's; NIO-* and the task pool's are the HTTP side).

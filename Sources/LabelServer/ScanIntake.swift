@@ -114,9 +114,8 @@ public final class ScanIntake: @unchecked Sendable {
                 for (i, w) in batch.enumerated() {
                     let claimsBefore = claims.count
                     do {
-                        try db.inSavepoint {
+                        try db.inPreparedSavepoint {
                             outcomes[i] = .success(try self.queue(db, w.scan, at: at, basis: basis, claims: &claims))
-                            return .commit
                         }
                     } catch {
                         outcomes[i] = .failure(error)

@@ -155,10 +155,19 @@ public struct SpoolStore: Sendable {
     /// The job a request repeats, if one stands (not failed or canceled): the same key, or — for a
     /// single label with `sameSourceKinds` — the same source printed at the same revision.
     static func standingJob(_ db: Database, _ request: PrintRequest, revision: Int) throws -> Int64? {
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM printJob WHERE idempotencyKey = ? AND state NOT IN ('failed','canceled')"),
-                                       arguments: [key(request, revision: revision)]) {
-            return id
-        }
+        if let holder = try keyHolder(db, key(request, revision: revision)), holder.standing { return holder.id }
+        return try sameSourceJob(db, request, revision: revision)
+    }
+
+    /// The job holding `key`, if any, and whether it stands (not failed or canceled).
+    static func keyHolder(_ db: Database, _ key: String) throws -> (id: Int64, standing: Bool)? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state NOT IN ('failed','canceled') FROM printJob WHERE idempotencyKey = ?"),
+                         arguments: [key]).map { ($0[0], $0[1]) }
+    }
+
+    /// For a single label with `sameSourceKinds`: the standing job that printed the same source at
+    /// the same revision.
+    static func sameSourceJob(_ db: Database, _ request: PrintRequest, revision: Int) throws -> Int64? {
         guard !request.sameSourceKinds.isEmpty, request.labels.count == 1 else { return nil }
         // The kinds as one JSON list: one statement for any number of kinds (every scan asks this).
         return try Int64.fetchOne(db.cachedStatement(sql: """
@@ -218,7 +227,8 @@ public struct SpoolStore: Sendable {
         guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
         let revision = try known ?? Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
         let key = Self.key(request, revision: revision)
-        if let standing = try Self.standingJob(db, request, revision: revision) {
+        let holder = try Self.keyHolder(db, key)
+        if let standing = try holder.flatMap({ $0.standing ? $0.id : nil }) ?? Self.sameSourceJob(db, request, revision: revision) {
             return Submission(job: try Self.job(db, id: standing), repeated: true)
         }
         let leftToWorker = try dueNow || dueWhenQueuedAhead && Self.hasQueued(db, printer: profile.name)
@@ -227,7 +237,9 @@ public struct SpoolStore: Sendable {
         }
         let sources = DataValue.array(request.labels.map { .string($0.source) }).jsonText
         // A failed or canceled job frees its key: this request prints.
-        try db.cachedStatement(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?").execute(arguments: [key])
+        if holder != nil {
+            try db.cachedStatement(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?").execute(arguments: [key])
+        }
         try db.cachedStatement(sql: """
             INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
                 state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt)
@@ -420,7 +432,7 @@ public struct SpoolStore: Sendable {
 
     /// Jobs a worker should take up now: new, due for retry, followed on a print server, or left
     /// mid-way by a process that is gone.
-    public func dueJobs(perPrinter limit: Int = 500) throws -> [(id: Int64, printer: String)] {
+    public func dueJobs(perPrinter limit: Int = Self.roundSize) throws -> [(id: Int64, printer: String)] {
         let t = now().timeIntervalSince1970
         let me = Int64(getpid())
         return try writer.read { db in
@@ -447,6 +459,9 @@ public struct SpoolStore: Sendable {
             return due.sorted { $0.id < $1.id }
         }
     }
+
+    /// How many due jobs of one printer a worker's round takes at most (`dueJobs`).
+    public static let roundSize = 500
 
     /// The states of a job not yet done with (SQL).
     static let waiting = "('queued','held','rendering','sending','sent')"
@@ -500,6 +515,24 @@ extension JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e
+    }
+}
+
+extension Database {
+    /// `body` in a savepoint, undone alone when it throws: `inSavepoint` (inside a transaction)
+    /// with its statements prepared once. GRDB parses them on every call, which cost the scan
+    /// intake, one savepoint per scan, 8% of its time.
+    public func inPreparedSavepoint(_ body: () throws -> Void) throws {
+        try cachedStatement(sql: "SAVEPOINT labeld").execute()
+        do {
+            try body()
+        } catch {
+            // When SQLite has aborted the whole transaction these fail too, and so does its commit.
+            try? cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT labeld").execute()
+            try? cachedStatement(sql: "RELEASE SAVEPOINT labeld").execute()
+            throw error
+        }
+        try cachedStatement(sql: "RELEASE SAVEPOINT labeld").execute()
     }
 }
 

@@ -40,17 +40,17 @@ public final class SpoolWorkers: @unchecked Sendable {
                 let lane = BackgroundLane(idle: idle, niceness: niceness)
                 defer { lane.stop() }
                 while !isStopping {
-                    var othersOnly = false, drove = false
+                    var othersOnly = false, more = false
                     do {
                         let round = try spooler.runDue(until: { self.isStopping }, renderLane: lane, each: onJob)
                         // Everything due was another thread's printer: leave it to that thread
                         // rather than asking the database again at every new scan.
                         othersOnly = round.due > 0 && round.driven == 0
-                        // A round takes a bounded number of jobs per printer: more may wait.
-                        drove = round.driven > 0
+                        // A round takes at most `roundSize` jobs per printer: a full one may have left some.
+                        more = round.driven >= SpoolStore.roundSize
                     } catch { onError(error) }
                     if isStopping { break }
-                    if othersOnly { Thread.sleep(forTimeInterval: interval) } else if !drove { spooler.due.wait(upTo: interval) }
+                    if othersOnly { Thread.sleep(forTimeInterval: interval) } else if !more { spooler.due.wait(upTo: interval) }
                 }
                 finished.leave()
             }

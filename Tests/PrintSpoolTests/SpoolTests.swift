@@ -447,3 +447,24 @@ struct ResetTests {
         #expect(try old.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM printJob") } == 1)
     }
 }
+
+@Test("a prepared savepoint undoes only its own writes when its body throws, and leaves none open")
+func preparedSavepoint() throws {
+    struct Refused: Error {}
+    let db = try DatabaseQueue()
+    try db.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER)") }
+    try db.write { db in
+        try db.execute(sql: "INSERT INTO t VALUES (0)")
+        for i in 1...20 {
+            do {
+                try db.inPreparedSavepoint {
+                    try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [i])
+                    if i % 2 == 0 { throw Refused() }
+                }
+            } catch is Refused {}
+        }
+    }
+    // The transaction committed with the odd rows and the row before them; no savepoint is left open.
+    #expect(try db.read { db in try Int.fetchAll(db, sql: "SELECT v FROM t ORDER BY v") } == [0] + Array(stride(from: 1, through: 19, by: 2)))
+    #expect(throws: (any Error).self) { try db.write { db in try db.execute(sql: "RELEASE SAVEPOINT labeld") } }
+}
