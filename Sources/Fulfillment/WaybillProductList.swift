@@ -74,12 +74,11 @@ public enum WaybillProductList {
             // SKU and location, when chosen, ride along with the name so every template shows them.
             let extras = [fields.contains(.sku) ? line.sku : nil, fields.contains(.location) ? line.location.map { "@\($0)" } : nil].compactMap { $0 }
             if !extras.isEmpty { name += " (\(extras.joined(separator: " ")))" }
-            // The standard library's search, not Foundation's: this runs for every line of every scan.
-            if line.isGift && name.firstRange(of: "사은품") == nil { name = "[사은품] " + name }
+            if line.isGift && !name.containsBytes("사은품") { name = "[사은품] " + name }
             var qty = ""
             if fields.contains(.quantity) {
                 if line.quantity >= 2, let emphasis = settings.quantityEmphasis, !emphasis.isEmpty {
-                    qty = emphasis.replacing("{n}", with: String(line.quantity))
+                    qty = emphasis.replacingBytes("{n}", with: String(line.quantity))
                 } else {
                     qty = String(line.quantity)
                 }
@@ -87,5 +86,37 @@ public enum WaybillProductList {
             return Row(name: name, option: fields.contains(.option) ? line.option : nil, qty: qty,
                        sku: fields.contains(.sku) ? line.sku : nil, location: fields.contains(.location) ? line.location : nil, gift: line.isGift)
         }
+    }
+}
+
+// Byte-wise search and replace in UTF-8: every line of every scan goes through here, and
+// Foundation's and the standard library's Character-wise searches cost more than the rest of the
+// product box. (Text from the sales channels is NFC, so bytes and characters agree.)
+extension String {
+    func containsBytes(_ target: String) -> Bool {
+        Self.offset(of: Array(target.utf8), in: Array(utf8), from: 0) != nil
+    }
+
+    /// Every `target` replaced by `replacement`.
+    func replacingBytes(_ target: String, with replacement: String) -> String {
+        let bytes = Array(utf8), find = Array(target.utf8)
+        var out: [UInt8] = [], i = 0
+        while let at = Self.offset(of: find, in: bytes, from: i) {
+            out += bytes[i..<at]
+            out += replacement.utf8
+            i = at + find.count
+        }
+        if i == 0 { return self }
+        out += bytes[i...]
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Where `target` first starts in `bytes` at or after `start`.
+    private static func offset(of target: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+        guard !target.isEmpty, bytes.count - target.count >= start else { return nil }
+        for i in start...(bytes.count - target.count) where bytes[i] == target[0] && bytes[i..<(i + target.count)].elementsEqual(target) {
+            return i
+        }
+        return nil
     }
 }

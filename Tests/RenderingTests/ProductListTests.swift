@@ -31,6 +31,10 @@ struct ProductListTests {
         #expect(rows.map(\.name) == ["캠핑 세트 (@A-01)", "남성 데일리 러닝화 (@A-02)", "수제 딸기잼 500g (@B-02)", "[사은품] 샘플 파우치", "[사은품] 핸드크림"])
         #expect(rows.map(\.qty) == ["1", "(2)", "(3)", "1", "1"])
         #expect(rows.allSatisfy { $0.option == nil })
+        // Every {n}, at the start and the end; a gift already named 사은품 is not marked twice.
+        settings.quantityEmphasis = "{n}×{n}개 {n}"
+        rows = WaybillProductList.rows([WaybillLine(productName: "사은품 키링", quantity: 2, isGift: true), WaybillLine(productName: "잼", quantity: 12)], settings: settings)
+        #expect(rows.map(\.name) == ["잼", "사은품 키링"] && rows.map(\.qty) == ["12×12개 12", "2×2개 2"])
     }
 
     func record(_ rows: [WaybillProductList.Row]) throws -> DataValue {
