@@ -302,7 +302,7 @@ extension FulfillmentStore {
         return detail
     }
 
-    /// Many shipments in three queries (a 1000-waybill batch reads them all at once), in `ids` order;
+    /// Many shipments in two queries (a 1000-waybill batch reads them all at once), in `ids` order;
     /// shipments without orders are left out. One shipment (a scan) is looked up by key.
     /// Columns are named in the query and read by position: a by-name lookup costs more than the
     /// query itself, and a scan pays this on the writer.
@@ -310,21 +310,21 @@ extension FulfillmentStore {
         let one = ids.count == 1
         let match = one ? "= ?" : "IN (SELECT value FROM json_each(?))"
         let arguments: StatementArguments = one ? [ids[0]] : ["[" + ids.map(String.init).joined(separator: ",") + "]"]
+        // The shipment's own columns come with each of its orders (a shipment without orders is
+        // left out anyway). Cursors: each row is decoded where it lies, not copied first.
         var shipments: [Int64: (carrier: String?, waybillNo: String?, status: String)] = [:]
-        // Cursors: each row is decoded where it lies, not copied first.
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, carrier, waybillNo, status FROM shipment WHERE id \(match)"), arguments: arguments)
-        while let row = try rows.next() { shipments[row[0]] = (row[1], row[2], row[3]) }
         struct Order {
             var id: Int64, no: String, receiverName: String, receiverPhone: String, postalCode: String, address: String
             var message: String?, island: Bool, disruption: Bool, delayed: Bool, orderedAt: String?
         }
         var orders: [Int64: [Order]] = [:]
         let orderRows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT shipmentId, id, channelOrderNo, suffix, receiverName, receiverPhone, postalCode, address, message, island, disruption,
-                   status, collectedAt, orderedAt
-            FROM salesOrder WHERE shipmentId \(match) ORDER BY id
+            SELECT o.shipmentId, o.id, o.channelOrderNo, o.suffix, o.receiverName, o.receiverPhone, o.postalCode, o.address, o.message,
+                   o.island, o.disruption, o.status, o.collectedAt, o.orderedAt, s.carrier, s.waybillNo, s.status
+            FROM salesOrder o JOIN shipment s ON s.id = o.shipmentId WHERE o.shipmentId \(match) ORDER BY o.id
             """), arguments: arguments)
         while let r = try orderRows.next() {
+            if shipments[r[0]] == nil { shipments[r[0]] = (r[14], r[15], r[16]) }
             let suffix: Int = r[3]
             orders[r[0], default: []].append(Order(
                 id: r[1], no: suffix > 0 ? "\(r[2] as String)-\(suffix)" : r[2], receiverName: r[4], receiverPhone: r[5], postalCode: r[6],
