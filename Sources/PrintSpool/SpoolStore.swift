@@ -152,10 +152,11 @@ public struct SpoolStore: Sendable {
         request.idempotencyKey ?? derivedKey(kind: request.kind, sources: request.labels.map(\.source), template: request.templateName, revision: revision)
     }
 
-    /// The job a request repeats, if one stands (not failed or canceled): the same key, or — for a
-    /// single label with `sameSourceKinds` — the same source printed at the same revision.
-    static func standingJob(_ db: Database, _ request: PrintRequest, revision: Int) throws -> Int64? {
-        if let holder = try keyHolder(db, key(request, revision: revision)), holder.standing { return holder.id }
+    /// The job a request repeats, if one stands (not failed or canceled): the same key (`holder`,
+    /// from `keyHolder`), or — for a single label with `sameSourceKinds` — the same source printed
+    /// at the same revision.
+    static func standingJob(_ db: Database, _ request: PrintRequest, revision: Int, keyHolder holder: (id: Int64, standing: Bool)?) throws -> Int64? {
+        if let holder, holder.standing { return holder.id }
         return try sameSourceJob(db, request, revision: revision)
     }
 
@@ -182,7 +183,7 @@ public struct SpoolStore: Sendable {
     /// The standing job a request repeats (see `standingJob`), as `db` sees it; nil when it prints.
     public static func standing(_ db: Database, _ request: PrintRequest) throws -> PrintJob? {
         guard let revision = try existingRevision(db, name: request.templateName, source: request.templateSource),
-              let id = try standingJob(db, request, revision: revision) else { return nil }
+              let id = try standingJob(db, request, revision: revision, keyHolder: keyHolder(db, key(request, revision: revision))) else { return nil }
         return try job(db, id: id)
     }
 
@@ -228,7 +229,7 @@ public struct SpoolStore: Sendable {
         let revision = try known ?? Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
         let key = Self.key(request, revision: revision)
         let holder = try Self.keyHolder(db, key)
-        if let standing = try holder.flatMap({ $0.standing ? $0.id : nil }) ?? Self.sameSourceJob(db, request, revision: revision) {
+        if let standing = try Self.standingJob(db, request, revision: revision, keyHolder: holder) {
             return Submission(job: try Self.job(db, id: standing), repeated: true)
         }
         let leftToWorker = try dueNow || dueWhenQueuedAhead && Self.hasQueued(db, printer: profile.name)
