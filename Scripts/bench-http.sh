@@ -58,14 +58,16 @@ cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 threads() { for t in /proc/$server/task/*; do echo "$(cat $t/comm 2>/dev/null) $(awk '{print $14 + $15}' $t/stat 2>/dev/null)"; done; }
 threads | awk '{print $1, -$2}' > "$tmp/threads.txt"
 before=$(cpu)
-/usr/bin/time -o "$tmp/wrk.time" wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | tee "$tmp/wrk.txt" | sed -n "1,40p"
+# wrk's own CPU through bash's `time` (no extra package).
+TIMEFORMAT='wrk-cpu %U s user, %S s system'
+{ time wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | tee "$tmp/wrk.txt" | sed -n "1,40p"; } 2> "$tmp/wrk.time"
 echo "server CPU during the run: $(( ($(cpu) - before) * 1000 / $(getconf CLK_TCK) )) ms over ${DURATION} ($(grep -o '^Requests/sec: *[0-9.]*' "$tmp/wrk.txt" | awk '{print $2}') requests/s)"
-echo "wrk CPU: $(grep -o "[0-9.]*user [0-9.]*system" "$tmp/wrk.time")"
+echo "wrk CPU: $(sed -n 's/^wrk-cpu //p' "$tmp/wrk.time")"
 threads >> "$tmp/threads.txt"
 awk -v hz="$(getconf CLK_TCK)" '{c[$1] += $2} END {printf "server CPU during the run by thread (s):"; for (n in c) if (c[n] > 0) printf " %s %.1f", n, c[n] / hz; print ""}' "$tmp/threads.txt"
 echo "labels written during the run: $(ls "$tmp/pack-1" | wc -l)"
+[ "${DRAIN:-1}" = 0 ] && exit 0   # DRAIN=0: skip what follows (quick comparisons)
 # Jobs acknowledged while the worker threads were behind are printed after wrk stops: how many, how long.
-[ "${DRAIN:-1}" = 0 ] && exit 0   # DRAIN=0: skip this (quick comparisons)
 python3 - "$tmp/labeld.sqlite" "$tmp/pack-1" <<'PY'
 import sqlite3, sys, time, os
 db = sqlite3.connect(sys.argv[1], timeout=30)

@@ -70,7 +70,7 @@ public final class ScanIntake: @unchecked Sendable {
                     // Every request of a burst waits on this thread: it goes before the request
                     // threads when the process may raise a thread's priority (root or
                     // CAP_SYS_NICE; otherwise it stays as it is).
-                    _ = setpriority(__priority_which_t(0) /* PRIO_PROCESS: this thread */, 0, -5)
+                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, -5)   // on Linux: this thread
                     run()
                 }
             }

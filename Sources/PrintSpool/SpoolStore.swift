@@ -475,7 +475,7 @@ public struct SpoolStore: Sendable {
     /// When the next held job is due (nil when none waits).
     public func nextDue() throws -> Date? {
         try writer.read { db in
-            try Double.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM printJob WHERE state IN ('queued','held','rendering','sending','sent')")
+            try Double.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM printJob WHERE state IN \(Self.waiting)")
         }.map { Date(timeIntervalSince1970: $0) }
     }
 

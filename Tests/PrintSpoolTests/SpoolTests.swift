@@ -304,12 +304,13 @@ enum ZPLImage {
 @Suite("초기화 with printing")
 /// A burst of scans: acknowledged once durably queued, printed by the worker threads in order.
 struct BurstTests {
-    /// A job for `printer` that waits in the queue (its submitter drives it; no worker takes it for 10 s).
-    static func jobAhead(_ desk: PrintDesk, printer: String) throws -> Submission {
+    /// A job for `printer` that waits in the queue: its submitter drives it (no worker takes it for
+    /// 10 s), or with `dueNow` the workers may take it at once.
+    static func jobAhead(_ desk: PrintDesk, printer: String, source: String = "test:ahead", dueNow: Bool = false) throws -> Submission {
         try desk.store.submit(PrintRequest(kind: "barcode", title: "ahead", printer: printer, templateName: "waybills/generic-4x6",
                                            templateSource: try desk.templateSource("waybills/generic-4x6"),
-                                           labels: [LabelInput(source: "test:ahead", data: .object([:]))], actor: "test"),
-                              profile: try desk.store.profile(printer))
+                                           labels: [LabelInput(source: source, data: .object([:]))], actor: "test"),
+                              profile: try desk.store.profile(printer), dueNow: dueNow)
     }
 
     @Test("scans behind a waiting job are acknowledged queued, each committed before the answer; the workers print them in arrival order")
@@ -354,10 +355,7 @@ struct BurstTests {
         try desk.addPrinter("pack-1", "file:\(dir)/1", .zpl)
         try desk.addPrinter("pack-2", "file:\(dir)/2", .zpl)
         func job(_ printer: String, _ i: Int, dueNow: Bool = true) throws -> Int64 {
-            try desk.store.submit(PrintRequest(kind: "barcode", title: "t", printer: printer, templateName: "waybills/generic-4x6",
-                                               templateSource: try desk.templateSource("waybills/generic-4x6"),
-                                               labels: [LabelInput(source: "test:\(printer):\(i)", data: .object([:]))], actor: "test"),
-                                  profile: try desk.store.profile(printer), dueNow: dueNow).job.id
+            try Self.jobAhead(desk, printer: printer, source: "test:\(printer):\(i)", dueNow: dueNow).job.id
         }
         var one: [Int64] = [], two: [Int64] = []
         for i in 0..<5 {
