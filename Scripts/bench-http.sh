@@ -3,15 +3,16 @@
 # shipment, rendered and written by the file printer. Release build; everything in a temp folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ORDERS=${ORDERS:-40000}
 DURATION=${DURATION:-20s}
+# Shipments to scan: more than wrk can send in DURATION (each request must be a new shipment).
+ORDERS=${ORDERS:-$(( ${DURATION%s} * 8000 > 40000 ? ${DURATION%s} * 8000 : 40000 ))}
 CONNS=${CONNS:-50}
 REPEAT=${REPEAT:-0}   # 1: every request scans the same waybill (idempotent repeats after the first)
 tmp=$(mktemp -d)
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
-L=.build/release/labeld
+L=${LABELD:-.build/release/labeld}   # LABELD=path: another build, for side-by-side runs
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 OWNER=$($L tokens create --db "$tmp/labeld.sqlite" --role owner --name bench)
 STATION=$($L tokens create --db "$tmp/labeld.sqlite" --role station --name pack-1 --printer pack-1)
@@ -49,6 +50,17 @@ request = function()
   return wrk.format("POST", "/v1/print", {["Authorization"] = "Bearer $STATION", ["Content-Type"] = "application/json"}, body)
 end
 LUA
+# STAGES=1: each answer carries its job's stage timings; `persist` is the time from the request to
+# its job being on disk (the intake's part), the rest of the latency is the HTTP side's. Off by
+# default: reading every answer costs wrk a third more CPU, taken from the server on these cores.
+[ "${STAGES:-0}" = 1 ] && cat >> "$tmp/print.lua" <<'LUA'
+local out = nil
+response = function(status, headers, body)
+  if out == nil then out = io.open(os.getenv("BENCH_TMP") .. "/persist-" .. tid .. ".txt", "w") end
+  local p = body:match([["persist":([0-9.e+-]+)]])
+  if p then out:write(p, "\n") end
+end
+LUA
 # PERF=FILE: also record a CPU profile of the machine during the run (perf record -g -a: threads the
 # server starts during the run are in it too; tell them apart by thread name).
 [ -n "${PERF:-}" ] && { perf record -F 499 -g -a -o "$PERF" -- sleep "${DURATION%s}" > /dev/null 2>&1 & }
@@ -58,11 +70,19 @@ cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 threads() { for t in /proc/$server/task/*; do echo "$(cat $t/comm 2>/dev/null) $(awk '{print $14 + $15}' $t/stat 2>/dev/null)"; done; }
 threads | awk '{print $1, -$2}' > "$tmp/threads.txt"
 before=$(cpu)
+# CPU time the hypervisor gave to others ("steal"): a shared VM's runs differ by it.
+steal() { awk '/^cpu / {print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+steal_before=$(steal)
 # wrk's own CPU through bash's `time` (no extra package).
 TIMEFORMAT='wrk-cpu %U s user, %S s system'
-{ time wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | tee "$tmp/wrk.txt" | sed -n "1,40p"; } 2> "$tmp/wrk.time"
+{ time BENCH_TMP="$tmp" wrk -t2 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/print.lua" "http://127.0.0.1:$PORT" | tee "$tmp/wrk.txt" | sed -n "1,40p"; } 2> "$tmp/wrk.time"
 echo "server CPU during the run: $(( ($(cpu) - before) * 1000 / $(getconf CLK_TCK) )) ms over ${DURATION} ($(grep -o '^Requests/sec: *[0-9.]*' "$tmp/wrk.txt" | awk '{print $2}') requests/s)"
 echo "wrk CPU: $(sed -n 's/^wrk-cpu //p' "$tmp/wrk.time")"
+echo "steal (CPU the hypervisor gave to other guests) during the run: $(echo "$steal_before $(steal)" | awk '{ if ($4 > $2) printf "%.1f%%", 100 * ($3 - $1) / ($4 - $2); else print "n/a" }')"
+[ "${STAGES:-0}" = 1 ] && cat "$tmp"/persist-*.txt | python3 -c '
+import sys
+v = sorted(float(x) for x in sys.stdin)
+if v: print("persist (request to job on disk, from the answers): p50 %.2fms, p90 %.2fms, p99 %.2fms over %d answers" % (v[len(v) // 2], v[int(len(v) * .9)], v[int(len(v) * .99)], len(v)))' || true
 threads >> "$tmp/threads.txt"
 awk -v hz="$(getconf CLK_TCK)" '{c[$1] += $2} END {printf "server CPU during the run by thread (s):"; for (n in c) if (c[n] > 0) printf " %s %.1f", n, c[n] / hz; print ""}' "$tmp/threads.txt"
 echo "labels written during the run: $(ls "$tmp/pack-1" | wc -l)"

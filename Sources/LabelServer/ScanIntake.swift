@@ -100,6 +100,7 @@ public final class ScanIntake: @unchecked Sendable {
 
     private func acknowledge(_ batch: [Waiting]) {
         let spooler = desk.spooler
+        spooler.acknowledging.note()   // the worker threads give way meanwhile
         let store = desk.store
         var outcomes = [Result<(Submission, Bool)?, any Error>](repeating: .success(nil), count: batch.count)
         var claims: [String] = []

@@ -11,6 +11,12 @@ import Glibc
 /// follow in arrival order as fast as the cores allow. The thread itself keeps normal priority:
 /// it holds the database's writer for its jobs' state changes, and at idle priority it would
 /// keep every scan waiting for that writer while the cores are busy (priority inversion).
+/// So while scans are being acknowledged (`Spooler.acknowledging`), a thread gives way instead:
+/// after each job it rests three times as long as the job took, a quarter of its time at most
+/// for the queue. A station whose printer is free is not slowed by this: its request prints its
+/// own label. A printer with a queue gets labels at the pace the thread keeps — a job every
+/// 20–100 ms on this 2-core box under a flood of scans, faster than a thermal printer feeds a
+/// 4×6 waybill — and at full speed once the flood ends.
 /// A printer is driven by one thread at a time; threads share the printers.
 public final class SpoolWorkers: @unchecked Sendable {
     public let spooler: Spooler
@@ -42,7 +48,11 @@ public final class SpoolWorkers: @unchecked Sendable {
                 while !isStopping {
                     var othersOnly = false, more = false
                     do {
-                        let round = try spooler.runDue(until: { self.isStopping }, renderLane: lane, each: onJob)
+                        var mark = DispatchTime.now()
+                        let round = try spooler.runDue(until: { self.isStopping }, renderLane: lane) { job in
+                            onJob(job)
+                            giveWay(since: &mark)
+                        }
                         // Everything due was another thread's printer: leave it to that thread
                         // rather than asking the database again at every new scan.
                         othersOnly = round.due > 0 && round.driven == 0
@@ -56,6 +66,24 @@ public final class SpoolWorkers: @unchecked Sendable {
             }
             thread.start()
         }
+    }
+
+    /// A thread's share of its time for the queue while scans are being acknowledged.
+    public static let shareWhileAcknowledging = 0.25
+
+    /// How long a thread rests after `worked` seconds on a job: while scans are being
+    /// acknowledged, enough to keep its share (at most a quarter of a second); otherwise not at all.
+    public static func rest(afterWorking worked: Double, acknowledging: Bool) -> Double {
+        acknowledging ? min(worked * (1 / shareWhileAcknowledging - 1), 0.25) : 0
+    }
+
+    /// Rests after a job (driven since `mark`) while scans are being acknowledged (in the last
+    /// 100 ms); `mark` moves to now.
+    private func giveWay(since mark: inout DispatchTime) {
+        let worked = Double(DispatchTime.now().uptimeNanoseconds - mark.uptimeNanoseconds) / 1e9
+        let rest = Self.rest(afterWorking: worked, acknowledging: spooler.acknowledging.within(0.1))
+        if rest > 0 && !isStopping { Thread.sleep(forTimeInterval: rest) }
+        mark = .now()
     }
 
     /// Asks the threads to stop after the step they are in (a job's step reaches a persisted

@@ -25,6 +25,9 @@ public final class Spooler: Sendable {
     let printing = Claims<String>()
     /// Wakes the worker threads when a request leaves a job to them.
     let due = DueSignal()
+    /// When stations' scans were last being acknowledged (the scan intake notes each batch): the
+    /// worker threads give way meanwhile (see `SpoolWorkers`).
+    public let acknowledging = Activity()
 
     public init(store: SpoolStore, rendering: RendererConfiguration,
                 transportFor: @escaping @Sendable (PrinterProfile) throws(PrintError) -> any PrintTransport = { p throws(PrintError) in try p.makeTransport() }) throws {
@@ -364,6 +367,23 @@ final class DueSignal: @unchecked Sendable {
         if !signaled { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
         signaled = false
         condition.unlock()
+    }
+}
+
+/// When something last happened, for threads that give way to it.
+public final class Activity: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: UInt64 = 0
+    public init() {}
+    /// It happens now.
+    public func note() {
+        let now = DispatchTime.now().uptimeNanoseconds
+        lock.lock(); last = now; lock.unlock()
+    }
+    /// Whether it happened in the last `seconds`.
+    public func within(_ seconds: Double) -> Bool {
+        lock.lock(); let at = last; lock.unlock()
+        return at > 0 && Double(DispatchTime.now().uptimeNanoseconds - at) < seconds * 1e9
     }
 }
 

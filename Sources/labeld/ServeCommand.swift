@@ -49,11 +49,7 @@ struct Serve: AsyncParsableCommand {
         c.blockingThreads = max(1, env["LABELD_BLOCKING_THREADS"].flatMap { Int($0) } ?? file.blockingThreads ?? c.blockingThreads)
         c.spoolThreads = max(1, env["LABELD_SPOOL_THREADS"].flatMap { Int($0) } ?? file.spoolThreads ?? c.spoolThreads)
         let level = Logger.Level(rawValue: env["LABELD_LOG_LEVEL"] ?? file.logLevel ?? "info") ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LazyMetadataLogHandler(label: label, level: level) }
         let islandsPath = env["LABELD_ISLANDS"] ?? home + "/data/island-postal-ranges.json"
         let islands = FileManager.default.fileExists(atPath: islandsPath) ? try IslandRegions.load(path: islandsPath) : .empty
         let service = try LabelService(configuration: c, islands: islands)
