@@ -87,6 +87,20 @@ public struct PrintDesk: Sendable {
 
     /// The record a waybill template binds: receiver, sender, product box rows, markers.
     public func waybillRecord(_ s: ShipmentDetail, settings: Settings, today: String) throws -> DataValue {
+        var w = DataValueWriter()
+        try writeWaybillRecord(s, settings: settings, today: today, into: &w)
+        return w.value
+    }
+
+    /// `waybillRecord` as the JSON text a job stores (its `jsonText`), written directly.
+    public func waybillRecordText(_ s: ShipmentDetail, settings: Settings, today: String) throws -> String {
+        var w = JSONTextWriter()
+        try writeWaybillRecord(s, settings: settings, today: today, into: &w)
+        return w.text
+    }
+
+    /// What a waybill record holds, each object's keys in ascending order (`RecordWriter`).
+    func writeWaybillRecord<W: RecordWriter>(_ s: ShipmentDetail, settings: Settings, today: String, into w: inout W) throws {
         guard let waybill = s.waybillNo else {
             throw FulfillmentError(code: .invalidInput, message: "shipment \(s.id) has no waybill number yet (shipments assign, or import orders with one)")
         }
@@ -94,31 +108,36 @@ public struct PrintDesk: Sendable {
             throw FulfillmentError(code: .invalidInput, message: "set the sender printed on waybills first: labeld settings set sender '{\"name\":…,\"phone\":…,\"address\":…}'")
         }
         let rows = WaybillProductList.rows(s.waybillLines, settings: settings.waybillProductList)
-        var o: [String: DataValue] = [
-            "waybill_no": .string(waybill),
-            "order_no": .string(s.orderNumbers.first ?? ""),
-            "accepted_at": .string(today),
-            "receiver": .object(["name": .string(s.receiverName), "phone": .string(s.receiverPhone),
-                                 "postal_code": .string(s.postalCode), "address": .string(s.address)]),
-            "sender": .object(["name": .string(sender.name), "phone": .string(sender.phone), "address": .string(sender.address)]),
-            "products": .array(rows.map { r in
-                var p: [String: DataValue] = ["name": .string(r.name), "qty": .string(r.qty)]
-                if let option = r.option { p["option"] = .string(option) }
-                return .object(p)
-            }),
-            "quantity": .number(Double(s.lines.reduce(0) { $0 + $1.quantity })),
-            "island": .bool(s.island && settings.islandMarking),
-            "island_text": .string(settings.islandText),
-            "disruption": .bool(s.disruption),
-            "combined": .bool(s.combined),
-            "delayed": .bool(s.delayed),
-            "reprint": .bool(false),
-            "shipment_id": .number(Double(s.id)),
-        ]
-        if let carrier = s.carrier { o["carrier"] = .string(carrier) }
-        if let m = s.message, !m.isEmpty { o["message"] = .string(m) }
-        if s.combined { o["order_numbers"] = .string(s.orderNumbers.joined(separator: ", ")) }
-        return .object(o)
+        w.string("accepted_at", today)
+        if let carrier = s.carrier { w.string("carrier", carrier) }
+        w.bool("combined", s.combined)
+        w.bool("delayed", s.delayed)
+        w.bool("disruption", s.disruption)
+        w.bool("island", s.island && settings.islandMarking)
+        w.string("island_text", settings.islandText)
+        if let m = s.message, !m.isEmpty { w.string("message", m) }
+        w.string("order_no", s.orderNumbers.first ?? "")
+        if s.combined { w.string("order_numbers", s.orderNumbers.joined(separator: ", ")) }
+        w.objects("products", rows) { w, r in
+            w.string("name", r.name)
+            if let option = r.option { w.string("option", option) }
+            w.string("qty", r.qty)
+        }
+        w.number("quantity", Double(s.lines.reduce(0) { $0 + $1.quantity }))
+        w.object("receiver") { w in
+            w.string("address", s.address)
+            w.string("name", s.receiverName)
+            w.string("phone", s.receiverPhone)
+            w.string("postal_code", s.postalCode)
+        }
+        w.bool("reprint", false)
+        w.object("sender") { w in
+            w.string("address", sender.address)
+            w.string("name", sender.name)
+            w.string("phone", sender.phone)
+        }
+        w.number("shipment_id", Double(s.id))
+        w.string("waybill_no", waybill)
     }
 
     func repeatLimits(_ settings: Settings) -> [String: RepeatLimitSpec] {
@@ -126,7 +145,7 @@ public struct PrintDesk: Sendable {
     }
 
     /// Today in Korea (UTC+9 all year, no daylight saving) as `yyyy-MM-dd`; a formatter per scan costs more than the rest of the record.
-    static func today(_ now: Date = Date()) -> String {
+    public static func today(_ now: Date = Date()) -> String {
         var t = time_t(now.timeIntervalSince1970) + 9 * 3600
         var parts = tm()
         gmtime_r(&t, &parts)
@@ -168,6 +187,9 @@ public struct PrintDesk: Sendable {
         var profile: PrinterProfile?
         /// The job this request repeats, if one stands.
         var standing: PrintJob?
+        /// With `recordAsText`: the waybill record as the JSON a job stores (its label's `data` is
+        /// then null), for `SpoolStore.enqueue(labelTexts:)`.
+        var recordText: String?
     }
 
     /// What the scans of one transaction share, read once for all of them: the seller's settings,
@@ -219,20 +241,21 @@ public struct PrintDesk: Sendable {
     /// (`SpoolStore.enqueue` looks for a standing job itself). `basis`: shared with the other scans
     /// of the same transaction.
     func waybill(_ db: Database, _ id: Int64, printer: String?, idempotencyKey: String?, actor: String, lookForStanding: Bool = true,
-                 basis known: ScanBasis? = nil) throws -> Waybill {
+                 basis known: ScanBasis? = nil, recordAsText: Bool = false) throws -> Waybill {
         let basis = try known ?? ScanBasis(db, desk: self)
         let settings = basis.settings
         let detail = try fulfillment.shipmentDetail(db, id, delayCutoff: basis.delayCutoff)
         if detail.status == "shipped" { throw FulfillmentError(code: .invalidInput, message: "shipment \(id) is already shipped") }
         let profile = try basis.printer(db, printer, carrier: detail.carrier)
         let template = try basis.template(carrier: detail.carrier)
+        let text = recordAsText ? try waybillRecordText(detail, settings: settings, today: basis.today) : nil
         let request = PrintRequest(kind: "waybill", title: "송장 \(detail.waybillNo ?? "") (\(detail.orderNumbers.first ?? ""))", printer: profile?.name ?? "",
                                    templateName: template.name, templateSource: template.source,
-                                   labels: [LabelInput(source: "shipment:\(id)", data: try waybillRecord(detail, settings: settings, today: basis.today))],
+                                   labels: [LabelInput(source: "shipment:\(id)", data: text == nil ? try waybillRecord(detail, settings: settings, today: basis.today) : .null)],
                                    repeatLimits: basis.repeatLimits,
                                    idempotencyKey: idempotencyKey, sameSourceKinds: ["waybill", "waybill-batch"], actor: actor)
         return Waybill(request: request, shipmentId: id, carrier: detail.carrier, settings: settings, profile: profile,
-                       standing: lookForStanding ? try SpoolStore.standing(db, request) : nil)
+                       standing: lookForStanding ? try SpoolStore.standing(db, request) : nil, recordText: text)
     }
 
     func submit(_ waybill: Waybill, fallbackDirectory: String, goal: Spooler.Goal) throws -> Submission {

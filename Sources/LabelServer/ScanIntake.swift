@@ -147,7 +147,7 @@ public final class ScanIntake: @unchecked Sendable {
     private func queue(_ db: Database, _ scan: Scan, at: String, basis: PrintDesk.ScanBasis, claims: inout [String]) throws -> (Submission, Bool)? {
         guard let id = try PrintDesk.shipmentId(db, scanned: scan.code) else { return nil }
         let waybill = try desk.waybill(db, id, printer: scan.printer, idempotencyKey: scan.idempotencyKey, actor: scan.actor,
-                                       lookForStanding: false, basis: basis)
+                                       lookForStanding: false, basis: basis, recordAsText: true)
         guard let profile = waybill.profile else { return nil }
         var request = waybill.request
         request.printer = profile.name
@@ -155,7 +155,7 @@ public final class ScanIntake: @unchecked Sendable {
         if claimed { claims.append(profile.name) }
         let revision = try basis.revision(db, name: request.templateName, source: request.templateSource, at: at)
         let submission = try desk.store.enqueue(db, request, profile: profile, at: at, dueNow: !claimed, dueWhenQueuedAhead: true,
-                                                revision: revision) { db, _ in
+                                                labelTexts: waybill.recordText.map { [$0] }, revision: revision) { db, _ in
             try FulfillmentStore.markPrinted(db, shipmentIds: [id])
         }
         // Left to the workers (or a repeat): this request will not print it, so it lets the printer go.

@@ -166,4 +166,34 @@ struct DataValueJSONTests {
         #expect(text.contains(#""e":"\"\n끝\u001f\\""#), "\(text)")
         #expect(DataValue.number(.infinity).jsonText == "null")
     }
+
+    @Test("a record written field by field: the JSON writer's text is the DataValue writer's jsonText")
+    func recordWriters() throws {
+        func record<W: RecordWriter>(_ w: inout W, rows: [(String, String?)]) {
+            w.string("a", "따옴표 \" 역슬래시 \\ 줄\n끝\u{1F}")
+            w.bool("b", false)
+            w.object("c") { w in
+                w.object("empty") { _ in }
+                w.number("n", 12.5)
+                w.number("x", .nan)
+            }
+            w.objects("d", rows) { w, row in
+                w.string("name", row.0)
+                if let option = row.1 { w.string("option", option) }
+            }
+            w.objects("e", [Int]()) { _, _ in }
+            w.number("f", 123456789012)
+            w.bool("g", true)
+        }
+        for rows in [[], [("러닝화", "사이즈:270")], [("잼", nil), ("파우치 \"사은품\"", "색상:빨강")]] {
+            var value = DataValueWriter(), text = JSONTextWriter()
+            record(&value, rows: rows)
+            record(&text, rows: rows)
+            #expect(text.text == value.value.jsonText, "\(text.text)")
+            #expect(text.text.contains(#""c":{"empty":{},"n":12.5,"x":null},"d":["#))
+        }
+        var empty = JSONTextWriter()
+        empty.objects("none", [Int]()) { _, _ in }
+        #expect(empty.text == #"{"none":[]}"# && JSONTextWriter().text == "{}")
+    }
 }

@@ -1,7 +1,9 @@
 import Foundation
+import Fulfillment
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
+import LabelModel
 import LabelServer
 import LabelTesting
 import PrintSpool
@@ -36,6 +38,60 @@ struct IntakeTests {
             for await (i, r) in group { out[i] = r }
             return out.map { $0! }
         }
+    }
+
+    @Test("the waybill record the intake stores as text is the record every other path binds, as JSON")
+    func recordText() throws {
+        let f = try ServerFixture.make()
+        let desk = f.service.desk
+        var settings = try desk.fulfillment.settings()
+        func line(_ name: String, _ option: String?, _ quantity: Int, gift: Bool = false) -> String {
+            #"{"orderNo":"A1","productName":"\#(name)","option":\#(option.map { "\"\($0)\"" } ?? "null"),"quantity":\#(quantity),"gift":\#(gift)}"#
+        }
+        func detail(carrier: String?, message: String?, island: Bool, combined: Bool, lines: [String]) throws -> ShipmentDetail {
+            let json = #"""
+                {"id":42,"carrier":\#(carrier.map { "\"\($0)\"" } ?? "null"),"waybillNo":"600000000042","status":"pending",
+                 "orderNumbers":["A1","A2-1"],"receiverName":"홍길동 \"별관\"","receiverPhone":"010-1234-5678","postalCode":"63000",
+                 "address":"제주특별자치도 제주시 첨단로 242\n(2층)","message":\#(message.map { "\"\($0)\"" } ?? "null"),
+                 "island":\#(island),"disruption":\#(!island),"combined":\#(combined),"delayed":\#(combined),
+                 "lines":[\#(lines.joined(separator: ","))],"firstOrderId":7}
+                """#
+            return try JSONDecoder().decode(ShipmentDetail.self, from: Data(json.utf8))
+        }
+        let details = [
+            try detail(carrier: "cj", message: "문 앞에 놓아 주세요\\t감사합니다", island: true, combined: true,
+                       lines: [line("데일리 러닝화", "사이즈:270", 2), line("수제 딸기잼 500g", nil, 1), line("샘플 파우치", nil, 1, gift: true)]),
+            try detail(carrier: nil, message: "", island: false, combined: false, lines: [line("쌀 4kg", nil, 3)]),
+            try detail(carrier: "epost", message: nil, island: true, combined: false, lines: []),
+        ]
+        for d in details {
+            for marking in [true, false] {
+                settings.islandMarking = marking
+                let text = try desk.waybillRecordText(d, settings: settings, today: "2026-11-29")
+                #expect(text == (try desk.waybillRecord(d, settings: settings, today: "2026-11-29").jsonText), "\(text)")
+            }
+        }
+        let first = try desk.waybillRecordText(details[0], settings: settings, today: "2026-11-29")
+        #expect(first.contains(#""order_numbers":"A1, A2-1","products":[{"name":"#) && first.contains(#""option":"사이즈:270","qty":"#), "\(first)")
+        var noSender = settings
+        noSender.sender = nil
+        #expect(throws: (any Error).self) { try desk.waybillRecordText(details[0], settings: noSender, today: "2026-11-29") }
+    }
+
+    @Test("a scan through the intake stores the shipment's waybill record as its label's data")
+    func storedRecord() async throws {
+        let f = try await Self.seeded(2)
+        let desk = f.service.desk
+        let answers = await Self.takeAll(ScanIntake(desk: desk), [.init(code: Self.code(2), printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1")])
+        guard case .success(.submitted(let s, _, _)) = answers[0] else { Issue.record("\(answers[0])"); return }
+        let id = try desk.shipment(scanned: Self.code(2))
+        let stored = try await desk.fulfillment.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT data FROM printLabel WHERE jobId = ? AND seq = 1", arguments: [s.job.id])
+        }
+        let detail = try desk.fulfillment.shipmentDetail(id)
+        let expected = try desk.waybillRecord(detail, settings: try desk.fulfillment.settings(), today: PrintDesk.today()).jsonText
+        #expect(stored == expected)
+        #expect(stored?.contains(#""waybill_no":"\#(Self.code(2))""#) == true)
     }
 
     @Test("scans taken together: each committed before its answer, one printer holder, errors and repeats answered apart")
