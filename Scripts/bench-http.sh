@@ -3,7 +3,7 @@
 # shipment, rendered and written by the file printer. Release build; everything in a temp folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-20s}
+DURATION=${DURATION:-10s}
 # Shipments to scan: more than wrk can send in DURATION (each request must be a new shipment).
 ORDERS=${ORDERS:-$(( ${DURATION%s} * 8000 > 40000 ? ${DURATION%s} * 8000 : 40000 ))}
 CONNS=${CONNS:-50}

@@ -36,7 +36,7 @@ public struct DataValueWriter: RecordWriter {
 }
 
 /// A record as compact JSON text, written as the fields come: no dictionaries to build, hash and
-/// sort, which were a third of the scan intake's work on a waybill record.
+/// sort (for a waybill record, a third of what the scan intake's profile could attribute per scan).
 public struct JSONTextWriter: RecordWriter {
     private var out: [UInt8] = [UInt8(ascii: "{")]
     /// No field written yet in the object being written.
