@@ -355,20 +355,19 @@ struct BurstTests {
         try desk.addPrinter("pack-1", "file:\(dir)", .zpl)
         for i in 0..<5 { _ = try Self.jobAhead(desk, printer: "pack-1", source: "test:\(i)", dueNow: true) }
         // A flood of scans, as the intake notes it: a batch every 10 ms until the jobs are printed.
-        let flooding = Collected<Bool>()
-        let flood = Thread {
-            while flooding.all.isEmpty { desk.spooler.acknowledging.note(); Thread.sleep(forTimeInterval: 0.01) }
-        }
-        flood.start()
+        let stopFlood = Collected<Bool>()
+        Thread {
+            while stopFlood.all.isEmpty { desk.spooler.acknowledging.note(); Thread.sleep(forTimeInterval: 0.01) }
+        }.start()
+        defer { stopFlood.add(true) }
         let printed = Collected<(at: UInt64, total: Double)>()
         let workers = SpoolWorkers(spooler: desk.spooler, onJob: { printed.add((DispatchTime.now().uptimeNanoseconds, $0.timings["total"] ?? 0)) })
         workers.start(count: 1, interval: 0.05)
         let done = eventually(timeout: 30) { printed.all.count == 5 }
-        flooding.add(true)
         workers.stop()
         #expect(done)
         let p = printed.all
-        for i in 1..<p.count {
+        for i in p.indices.dropFirst() {
             // After job i-1 (which took at least its `total`) the thread rested 3× that, then drove job i.
             let gap = Double(p[i].at - p[i - 1].at) / 1e6
             #expect(gap >= min(3 * p[i - 1].total, 250), "job \(i): \(gap) ms after the one before, which took \(p[i - 1].total) ms")
