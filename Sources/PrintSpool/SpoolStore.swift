@@ -439,21 +439,33 @@ public struct SpoolStore: Sendable {
         return try writer.read { db in
             // At most `limit` per printer (a round; the next round takes the next ones): after a
             // burst the queue holds tens of thousands, and a thread whose printers are all busy
-            // asks again every `interval`.
+            // asks again every `interval`. So each step reads index entries in id order and stops
+            // early: the printers by skipping through printJob_printer_state (a few entries per
+            // printer, not one per waiting job), then each printer's oldest jobs one state at a
+            // time (an IN over the states would sort all of the printer's waiting jobs first).
             var due: [(id: Int64, printer: String)] = []
-            let printers = try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT printer FROM printJob WHERE state IN \(Self.waiting)"))
+            let printers = try String.fetchAll(db.cachedStatement(sql: """
+                WITH RECURSIVE p(name) AS (
+                    SELECT MIN(printer) FROM printJob
+                    UNION ALL SELECT (SELECT MIN(printer) FROM printJob WHERE printer > p.name) FROM p WHERE p.name IS NOT NULL)
+                SELECT name FROM p WHERE name IS NOT NULL
+                """))
+            let oldest = try db.cachedStatement(sql: """
+                SELECT id, owner, nextAttemptAt FROM printJob WHERE printer = ? AND state = ?
+                  AND (nextAttemptAt <= ? OR owner IS NOT NULL) ORDER BY id LIMIT ?
+                """)
             for printer in printers {
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                    SELECT id, owner, nextAttemptAt FROM printJob WHERE printer = ? AND state IN \(Self.waiting)
-                      AND (nextAttemptAt <= ? OR owner IS NOT NULL) ORDER BY id LIMIT ?
-                    """), arguments: [printer, t, limit])
-                while let row = try rows.next() {
-                    let id: Int64 = row[0]
-                    if let owner: Int64 = row[1], owner != me {
+                var candidates: [(id: Int64, owner: Int64?, nextAttemptAt: Double)] = []
+                for state in Self.waitingStates {
+                    let rows = try Row.fetchCursor(oldest, arguments: [printer, state, t, limit])
+                    while let row = try rows.next() { candidates.append((row[0], row[1], row[2])) }
+                }
+                for c in candidates.sorted(by: { $0.id < $1.id }).prefix(limit) {
+                    if let owner = c.owner, owner != me {
                         // Left mid-way by a process that is gone: take it now; a live one keeps it.
-                        if kill(pid_t(owner), 0) != 0 { due.append((id, printer)) }
-                    } else if (row[2] as Double) <= t {
-                        due.append((id, printer))
+                        if kill(pid_t(owner), 0) != 0 { due.append((c.id, printer)) }
+                    } else if c.nextAttemptAt <= t {
+                        due.append((c.id, printer))
                     }
                 }
             }
@@ -464,8 +476,10 @@ public struct SpoolStore: Sendable {
     /// How many due jobs of one printer a worker's round takes at most (`dueJobs`).
     public static let roundSize = 500
 
-    /// The states of a job not yet done with (SQL).
-    static let waiting = "('queued','held','rendering','sending','sent')"
+    /// The states of a job not yet done with.
+    static let waitingStates = ["queued", "held", "rendering", "sending", "sent"]
+    /// `waitingStates` as an SQL list.
+    static let waiting = "(" + waitingStates.map { "'\($0)'" }.joined(separator: ",") + ")"
 
     /// Whether a job for `printer` waits in the queue, not yet taken up by anyone.
     static func hasQueued(_ db: Database, printer: String) throws -> Bool {
