@@ -31,12 +31,15 @@ public struct OrderInput: Codable, Sendable, Hashable {
 
     public var channel: String?
     public var orderNo: String
-    /// ISO 8601.
+    /// As the channel writes it (`2026.12.03 08:00:00`, ISO 8601 …, see `OrderTime`); stored as
+    /// UTC with milliseconds (`2026-12-02T23:00:00.000Z`), the form of `collectedAt`.
     public var orderedAt: String?
     public var paidAt: String?
     public var receiver: Receiver
     public var message: String?
+    /// A carrier name or code (`CJ대한통운`, `롯데`, `epost`); stored as its profile key (`Carriers`).
     public var carrier: String?
+    /// Stored as digits only, checked against the carrier's lengths (and Lotte's check digit).
     public var waybillNo: String?
     public var lines: [Line]
 
@@ -91,6 +94,105 @@ public struct OrderSummary: Codable, Sendable, Hashable {
     public var collectedAt: String
 }
 
+/// The longest text (in characters) an import takes in each field; longer is a row error.
+public enum OrderFieldLimits {
+    public static let orderNo = 100
+    public static let channel = 100
+    public static let receiverName = 100
+    public static let phone = 40
+    public static let address = 300
+    public static let message = 500
+    public static let productName = 300
+    public static let option = 300
+    public static let itemCode = 100
+}
+
+/// What a channel wrote in one field, checked and normalised for storing; a mistake is a `Problem`
+/// whose detail the import report puts after the column (CSV) or field (JSON) name.
+enum OrderFieldCheck {
+    struct Problem: Error { var detail: String }
+
+    /// The value as quoted in a report: long values cut short.
+    static func quoted(_ text: String) -> String {
+        text.count > 60 ? "'\(text.prefix(60))…' (\(text.count) characters)" : "'\(text)'"
+    }
+
+    static func length(_ text: String?, _ limit: Int) throws(Problem) {
+        guard let text, text.utf8.count > limit else { return }
+        let n = text.count
+        if n > limit { throw Problem(detail: "\(n) characters, at most \(limit)") }
+    }
+
+    static func time(_ text: String, utcOffsetSeconds: Int) throws(Problem) -> String {
+        guard let t = OrderTime.canonical(text, utcOffsetSeconds: utcOffsetSeconds) else {
+            throw Problem(detail: "expected \(OrderTime.expected), got \(quoted(text))")
+        }
+        return t
+    }
+
+    static func carrier(_ text: String) throws(Problem) -> String {
+        guard let key = Carriers.key(for: text) else {
+            throw Problem(detail: "unknown carrier \(quoted(text)), expected one of \(Carriers.acceptedNames)")
+        }
+        return key
+    }
+
+    static func waybill(_ text: String, carrier: String?) throws(Problem) -> String {
+        do { return try Carriers.waybillNumber(text, carrier: carrier) } catch { throw Problem(detail: error.message) }
+    }
+
+    /// Five digits; four digits not starting with 0 are a code Excel read as a number (`4524` → `04524`).
+    static func postalCode(_ text: String) throws(Problem) -> String {
+        let d = FulfillmentStore.digits(text)
+        if d.utf8.count == 5 { return d }
+        if d.utf8.count == 4, d.utf8.first != UInt8(ascii: "0"), d.utf8.count == text.utf8.count { return "0" + d }
+        throw Problem(detail: "expected a 5-digit postal code, got \(quoted(text))")
+    }
+
+    /// Checks and normalises an order as the JSON API takes it (CSV rows are checked per column
+    /// before they become orders, so their orders pass unchanged). Mistakes: (row, detail).
+    static func normalize(_ o: inout OrderInput, firstRow: Int, utcOffsetSeconds: Int) -> [(row: Int, detail: String)] {
+        var problems: [(row: Int, detail: String)] = []
+        func check(_ field: String, row: Int? = nil, _ body: () throws(Problem) -> Void) {
+            do { try body() } catch { problems.append((row ?? firstRow, "field '\(field)': \(error.detail)")) }
+        }
+        func blankIsNil(_ v: String?) -> String? {
+            guard let v, !v.allSatisfy({ $0 == " " || $0 == "\t" }) else { return nil }
+            return v
+        }
+        check("orderNo") { () throws(Problem) in try length(o.orderNo, OrderFieldLimits.orderNo) }
+        check("channel") { () throws(Problem) in try length(o.channel, OrderFieldLimits.channel) }
+        for (name, keyPath) in [("orderedAt", \OrderInput.orderedAt), ("paidAt", \OrderInput.paidAt)] as [(String, WritableKeyPath<OrderInput, String?>)] {
+            o[keyPath: keyPath] = blankIsNil(o[keyPath: keyPath])
+            if let t = o[keyPath: keyPath] { check(name) { () throws(Problem) in o[keyPath: keyPath] = try time(t, utcOffsetSeconds: utcOffsetSeconds) } }
+        }
+        check("receiver.name") { () throws(Problem) in try length(o.receiver.name, OrderFieldLimits.receiverName) }
+        check("receiver.phone") { () throws(Problem) in try length(o.receiver.phone, OrderFieldLimits.phone) }
+        check("receiver.phone2") { () throws(Problem) in try length(o.receiver.phone2, OrderFieldLimits.phone) }
+        check("receiver.postalCode") { () throws(Problem) in o.receiver.postalCode = try postalCode(o.receiver.postalCode) }
+        check("receiver.address") { () throws(Problem) in try length(o.receiver.address, OrderFieldLimits.address) }
+        check("message") { () throws(Problem) in try length(o.message, OrderFieldLimits.message) }
+        o.carrier = blankIsNil(o.carrier)
+        var carrierKnown = true
+        if let c = o.carrier {
+            check("carrier") { () throws(Problem) in
+                do throws(Problem) { o.carrier = try carrier(c) } catch { carrierKnown = false; throw error }
+            }
+        }
+        o.waybillNo = blankIsNil(o.waybillNo)
+        if let w = o.waybillNo {
+            check("waybillNo") { () throws(Problem) in o.waybillNo = try waybill(w, carrier: carrierKnown ? o.carrier : nil) }
+        }
+        for i in o.lines.indices {
+            let row = o.lines[i].sourceRow ?? firstRow
+            check("lines[\(i)].productName", row: row) { () throws(Problem) in try length(o.lines[i].productName, OrderFieldLimits.productName) }
+            check("lines[\(i)].option", row: row) { () throws(Problem) in try length(o.lines[i].option, OrderFieldLimits.option) }
+            check("lines[\(i)].itemCode", row: row) { () throws(Problem) in try length(o.lines[i].itemCode, OrderFieldLimits.itemCode) }
+        }
+        return problems
+    }
+}
+
 /// Which columns of a channel's CSV export hold which field (Korean headers by default).
 public struct ColumnMapping: Codable, Sendable, Hashable {
     public var orderNo = "주문번호"
@@ -142,7 +244,9 @@ extension FulfillmentStore {
     /// Parses a channel's CSV export (UTF-8, UTF-8 with BOM or CP949) into orders, one row per
     /// line, rows with the same order number forming one order. Rows with mistakes are reported
     /// (row, column, what was expected) and their whole order is left out.
-    public static func ordersFromCSV(_ data: Data, source: String, channel: String, mapping: ColumnMapping = ColumnMapping())
+    /// Dates and times without an offset are read at `utcOffsetSeconds` (the channel's zone, KST by default).
+    public static func ordersFromCSV(_ data: Data, source: String, channel: String, mapping: ColumnMapping = ColumnMapping(),
+                                     utcOffsetSeconds: Int = OrderTime.seoulOffsetSeconds)
         throws -> (orders: [OrderInput], report: ImportReport) {
         let (text, encoding) = try TextDecoding.decode(data, source: source)
         let table = try CSVTable.parse(text, source: source)
@@ -189,7 +293,22 @@ extension FulfillmentStore {
             let quantityText = field(c.quantity) ?? ""
             let quantity = Int(quantityText.contains(",") ? quantityText.replacingOccurrences(of: ",", with: "") : quantityText)
             if quantity == nil || quantity! <= 0 { bad(c.quantity, "expected a whole number above 0, got '\(quantityText)'"); ok = false }
-            if let p = field(c.postal), Self.digits(p).count != 5 { bad(c.postal, "expected a 5-digit postal code, got '\(p)'"); ok = false }
+            /// The checked value of an optional column, nil when empty; a mistake is reported.
+            func checked(_ i: Int?, _ body: (String) throws(OrderFieldCheck.Problem) -> String) -> String? {
+                guard let i, let text = field(i) else { return nil }
+                do { return try body(text) } catch { bad(i, error.detail); ok = false; return nil }
+            }
+            let limits: [(Int?, Int)] = [(c.orderNo, OrderFieldLimits.orderNo), (c.name, OrderFieldLimits.receiverName), (c.phone, OrderFieldLimits.phone),
+                                         (c.phone2, OrderFieldLimits.phone), (c.address, OrderFieldLimits.address), (c.product, OrderFieldLimits.productName),
+                                         (c.option, OrderFieldLimits.option), (c.message, OrderFieldLimits.message), (c.itemCode, OrderFieldLimits.itemCode)]
+            for (i, limit) in limits {
+                _ = checked(i) { (text) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.length(text, limit); return text }
+            }
+            let postal = checked(c.postal, OrderFieldCheck.postalCode)
+            let orderedAt = checked(c.orderedAt) { (t) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.time(t, utcOffsetSeconds: utcOffsetSeconds) }
+            let paidAt = checked(c.paidAt) { (t) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.time(t, utcOffsetSeconds: utcOffsetSeconds) }
+            let carrier = checked(c.carrier, OrderFieldCheck.carrier)
+            let waybill = checked(c.waybill) { (w) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.waybill(w, carrier: carrier) }
             guard ok else { continue }
             var lineInput = OrderInput.Line(productName: field(c.product)!, option: field(c.option), itemCode: field(c.itemCode), quantity: quantity!)
             if let g = field(c.gift) { lineInput.gift = ["y", "yes", "1", "true", "사은품", "o"].contains(g.lowercased()) }
@@ -199,14 +318,14 @@ extension FulfillmentStore {
                 orders[orderNo] = existing
             } else {
                 var o = OrderInput(channel: channel, orderNo: orderNo,
-                                   receiver: .init(name: field(c.name)!, phone: field(c.phone)!, postalCode: Self.digits(field(c.postal)!), address: field(c.address)!),
+                                   receiver: .init(name: field(c.name)!, phone: field(c.phone)!, postalCode: postal!, address: field(c.address)!),
                                    lines: [lineInput])
                 o.receiver.phone2 = field(c.phone2)
                 o.message = field(c.message)
-                o.orderedAt = field(c.orderedAt)
-                o.paidAt = field(c.paidAt)
-                o.carrier = field(c.carrier)
-                o.waybillNo = field(c.waybill)
+                o.orderedAt = orderedAt
+                o.paidAt = paidAt
+                o.carrier = carrier
+                o.waybillNo = waybill
                 orders[orderNo] = o
                 order.append(orderNo)
             }
@@ -220,7 +339,11 @@ extension FulfillmentStore {
     /// 주문수집: collects orders (one transaction). Applies the duplicate policy (a shipped order is
     /// never overwritten), collection exclusions, matching (item code, then normalised name + option),
     /// island and disruption flags. With `strict`, any error in `report` imports nothing.
-    public func collect(_ orders: [OrderInput], channel: String? = nil, actor: String, strict: Bool = false, report initial: ImportReport = ImportReport()) throws -> ImportReport {
+    /// Order fields are checked and normalised first (times to the stored UTC form, read at
+    /// `utcOffsetSeconds` when they carry no offset; carrier names to profile keys; waybill and
+    /// postal codes to digits; lengths bounded): an order with a mistake is reported and left out.
+    public func collect(_ orders: [OrderInput], channel: String? = nil, actor: String, strict: Bool = false, report initial: ImportReport = ImportReport(),
+                        utcOffsetSeconds: Int = OrderTime.seoulOffsetSeconds) throws -> ImportReport {
         var report = initial
         if strict && !report.errors.isEmpty { report.rolledBack = true; return report }
         let collectedAt = stamp()
@@ -249,9 +372,15 @@ extension FulfillmentStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let findExisting = try db.cachedStatement(sql: "SELECT id, status, suffix FROM salesOrder WHERE channel = ? AND channelOrderNo = ? ORDER BY suffix DESC")
-            for (index, input) in orders.enumerated() {
+            for (index, original) in orders.enumerated() {
+                let firstRow = original.lines.first?.sourceRow ?? (index + 1)
+                var input = original
+                let problems = OrderFieldCheck.normalize(&input, firstRow: firstRow, utcOffsetSeconds: utcOffsetSeconds)
+                if !problems.isEmpty {
+                    report.errors += problems.map { .init(row: $0.row, orderNo: String(original.orderNo.prefix(OrderFieldLimits.orderNo)), detail: $0.detail) }
+                    continue
+                }
                 let channelName = input.channel ?? channel ?? "direct"
-                let firstRow = input.lines.first?.sourceRow ?? (index + 1)
                 // Collection exclusions (주문수집 제외): by channel product name.
                 var lines: [OrderInput.Line] = []
                 for line in input.lines {
@@ -290,7 +419,7 @@ extension FulfillmentStore {
                         report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "added as a new order \(input.orderNo)-\(suffix)"))
                     }
                 }
-                let postal = Self.digits(input.receiver.postalCode)
+                let postal = input.receiver.postalCode
                 let island = settings.islandMarking && islands.region(of: postal, exceptions: settings.islandExceptions) != nil
                 let disruption = settings.deliveryDisruptionRegions.contains { r in
                     (r.carrier == nil || r.carrier == input.carrier) && r.from <= postal && postal <= r.to

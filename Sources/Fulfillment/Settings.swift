@@ -128,7 +128,11 @@ public struct Settings: Codable, Sendable, Hashable {
         public var name: String
         public var phone: String
         public var address: String
-        public init(name: String, phone: String, address: String) { self.name = name; self.phone = phone; self.address = address }
+        /// 5 digits, when given.
+        public var postalCode: String?
+        public init(name: String, phone: String, address: String, postalCode: String? = nil) {
+            self.name = name; self.phone = phone; self.address = address; self.postalCode = postalCode
+        }
     }
 
     public init() {}
@@ -249,11 +253,14 @@ public struct Settings: Codable, Sendable, Hashable {
             for r in ranges where r.from.count != 5 || r.to.count != 5 || r.from > r.to { throw invalid("ranges of 5-digit codes with from ≤ to") }
             deliveryDisruptionRegions = ranges
         case "sender":
-            let v = try json(Sender.self, #"{"name":"리빙플러스","phone":"0221358870","address":"서울특별시 성동구 성수이로 113"}"#)
+            let v = try json(Sender.self, #"{"name":"리빙플러스","phone":"0221358870","address":"서울특별시 성동구 성수이로 113","postalCode":"04782"}"#)
             if v.name.trimmingCharacters(in: .whitespaces).isEmpty || v.address.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw invalid("a sender with a name and an address")
             }
             if v.phone.filter(\.isNumber).count < 8 { throw invalid("a sender phone number of at least 8 digits") }
+            if let p = v.postalCode, p.utf8.count != 5 || !p.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                throw invalid("a sender postalCode of 5 digits (\(p))")
+            }
             sender = v
         case "waybillFormats": waybillFormats = try json([String: WaybillFormat].self, #"{"cj":{"template":"waybills/cj","printer":"zebra-1"}}"#)
         case "waybillProductList":
