@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 
 /// Where an order stands after allocation (재고할당).
-public enum AllocationState: String, Codable, Sendable, CaseIterable {
+/// A coding key too, so a count per state encodes as a JSON object (`{"full":11}`), not a flat array.
+public enum AllocationState: String, Codable, Sendable, CaseIterable, CodingKeyRepresentable {
     /// 전체배송: every line allocated.
     case full
     /// 부분배송: some lines allocated.

@@ -19,6 +19,8 @@ public struct ProductInput: Codable, Sendable, Hashable {
     public var expectedReceiptDate: String?
     /// The quantity the mall itself holds.
     public var mallStock: Int?
+    /// The selling price in won, printed on product labels when given.
+    public var price: Int?
 
     public init(code: String, name: String, sku: String, option: String? = nil) {
         self.code = code; self.name = name; self.sku = sku; self.option = option
@@ -53,6 +55,8 @@ public struct OptionStock: Sendable, Hashable, Codable {
     public var warningQuantity: Int?
     public var expectedReceiptDate: String?
     public var mallStock: Int?
+    public var price: Int?
+    public var brand: String?
     /// `2023-01-23 (D+3)` when the date has passed and showOverdueExpectedDate is on.
     public var expectedReceiptDisplay: String?
     public var belowWarning: Bool { warningQuantity.map { onHand - allocated <= $0 } ?? false }
@@ -123,6 +127,9 @@ extension FulfillmentStore {
     }
 
     static func validate(_ p: ProductInput) throws(FulfillmentError) {
+        if let price = p.price, !(0...100_000_000).contains(price) {
+            throw FulfillmentError(code: .invalidInput, message: "product \(p.code) (\(p.sku)): price must be 0 to 100000000 won, not \(price)")
+        }
         if p.code.isEmpty || p.sku.isEmpty || p.name.isEmpty {
             throw FulfillmentError(code: .invalidInput, message: "product '\(p.sku)': code, name and sku are required")
         }
@@ -147,19 +154,19 @@ extension FulfillmentStore {
         let option = p.option ?? ""
         let existing = try Int64.fetchOne(db, sql: "SELECT id FROM productOption WHERE sku = ?", arguments: [p.sku])
         let args: StatementArguments = [productId, p.sku, p.barcode, p.itemCode, option, p.location, (p.tags ?? []).joined(separator: ","),
-                                        p.warningQuantity, p.expectedReceiptDate, p.mallStock, Normalize.matchKey(name: p.name, option: option)]
+                                        p.warningQuantity, p.expectedReceiptDate, p.mallStock, Normalize.matchKey(name: p.name, option: option), p.price]
         let optionId: Int64
         if let existing {
             try db.execute(sql: """
                 UPDATE productOption SET productId = ?, sku = ?, barcode = ?, itemCode = ?, optionText = ?, location = ?, tags = ?,
-                    warningQuantity = ?, expectedReceiptDate = ?, mallStock = ?, matchKey = ? WHERE id = ?
+                    warningQuantity = ?, expectedReceiptDate = ?, mallStock = ?, matchKey = ?, price = ? WHERE id = ?
                 """, arguments: args + [existing])
             optionId = existing
             report.updated += 1
         } else {
             try db.execute(sql: """
                 INSERT INTO productOption (productId, sku, barcode, itemCode, optionText, location, tags, warningQuantity,
-                    expectedReceiptDate, mallStock, matchKey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    expectedReceiptDate, mallStock, matchKey, price) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: args)
             optionId = db.lastInsertedRowID
             try db.execute(sql: "INSERT INTO stockLevel (optionId) VALUES (?)", arguments: [optionId])
@@ -191,7 +198,7 @@ extension FulfillmentStore {
         return try writer.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.id, p.code, p.name, o.optionText, o.sku, o.barcode, o.location, o.tags, s.onHand, s.allocated,
-                       o.warningQuantity, o.expectedReceiptDate, o.mallStock
+                       o.warningQuantity, o.expectedReceiptDate, o.mallStock, o.price, p.brand
                 FROM productOption o JOIN product p ON p.id = o.productId JOIN stockLevel s ON s.optionId = o.id
                 WHERE (? IS NULL OR o.sku LIKE ? || '%') ORDER BY o.sku
                 """, arguments: [skuPrefix, skuPrefix]).compactMap { r in
@@ -206,7 +213,7 @@ extension FulfillmentStore {
                 }
                 return OptionStock(optionId: r[0], productCode: r[1], name: r[2], option: r[3], sku: r[4], barcode: r[5], location: r[6], tags: tags,
                                    onHand: r[8], allocated: r[9], warningQuantity: r[10], expectedReceiptDate: expected, mallStock: r[12],
-                                   expectedReceiptDisplay: display)
+                                   price: r[13], brand: r[14], expectedReceiptDisplay: display)
             }
         }
     }

@@ -35,7 +35,8 @@ extension FulfillmentStore {
     /// 취소: before shipping the order releases its stock and is canceled — or, with
     /// cancelExchange.holdBeforeShipping, put on hold until the cancel is confirmed (call again).
     /// A shipped order cannot be canceled: request a return.
-    public func cancel(orderId: Int64, actor: String) throws {
+    @discardableResult
+    public func cancel(orderId: Int64, actor: String) throws -> String {
         try writer.write { db in
             let settings = try Self.settings(db)
             let o = try Self.orderRow(db, orderId)
@@ -46,9 +47,11 @@ extension FulfillmentStore {
                 if settings.cancelExchange.holdBeforeShipping && !(o["hold"] as Bool) {
                     try db.execute(sql: "UPDATE salesOrder SET hold = 1, allocationState = 'onHold' WHERE id = ?", arguments: [orderId])
                     try audit(db, actor: actor, action: "orders.cancel", subject: "order \(no)", old: nil, new: "on hold (cancel requested)")
+                    return "order \(no): cancel requested — on hold (보류), its stock released and nothing prints; cancel it again to cancel it for good (cancelExchange.holdBeforeShipping)"
                 } else {
                     try db.execute(sql: "UPDATE salesOrder SET status = 'canceled', allocationState = 'notAllocatable' WHERE id = ?", arguments: [orderId])
                     try audit(db, actor: actor, action: "orders.cancel", subject: "order \(no)", old: "collected", new: "canceled")
+                    return "order \(no): canceled"
                 }
             case "shipped": throw FulfillmentError(code: .invalidInput, message: "order \(no) is shipped: request a return (orders return) instead of a cancel")
             case let status: throw FulfillmentError(code: .invalidInput, message: "order \(no) is \(status)")

@@ -14,6 +14,8 @@ public struct FulfillmentError: Error, Sendable, Hashable, CustomStringConvertib
         public static let mapping = Code("import.mapping")
         public static let integratedOrdersOff = Code("orders.integrated_orders_off")
         public static let database = Code("database")
+        /// A shipment whose waybill cannot print now (no waybill number, an order that cannot ship).
+        public static let notPrintable = Code("shipment.not_printable")
         /// The acting role may not do this (초기화 by anyone but the owner).
         public static let forbidden = Code("auth.forbidden")
     }

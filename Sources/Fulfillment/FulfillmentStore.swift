@@ -1,5 +1,6 @@
 public import GRDB
 public import Foundation
+import Glibc
 
 /// labeld's order and inventory core on one SQLite database (WAL, foreign keys on), through GRDB.
 /// Sendable: every operation is one transaction on the writer it was given (a `DatabasePool` for
@@ -22,6 +23,7 @@ public struct FulfillmentStore: Sendable {
     public static func open(path: String, islands: IslandRegions = .empty) throws -> FulfillmentStore {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try ownerOnly(path)
         var config = Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
@@ -32,6 +34,21 @@ public struct FulfillmentStore: Sendable {
         // burst of scans the unmapping (TLB shootdowns on every core) cost more than the reads it saves.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands)
+    }
+
+    /// Creates `path` (if missing) readable and writable by its owner only, or takes those rights
+    /// back from an existing file: it holds receivers' names, phones and addresses. SQLite gives
+    /// the WAL and shared-memory files the database file's mode.
+    static func ownerOnly(_ path: String) throws {
+        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw FulfillmentError(code: .database, message: "cannot open the database file '\(path)': \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        if fchmod(fd, 0o600) != 0 {
+            throw FulfillmentError(code: .database, message: "cannot make '\(path)' private (chmod 600): \(String(cString: strerror(errno)))")
+        }
+        for suffix in ["-wal", "-shm"] { _ = chmod(path + suffix, 0o600) }
     }
 
     /// A private in-memory database (tests).
@@ -90,6 +107,25 @@ public struct FulfillmentStore: Sendable {
         // The print side reads shipments by id and orders by shipment (a scan, a 1000-waybill batch).
         m.registerMigration("v5-print-indexes") { db in
             try db.execute(sql: "CREATE INDEX salesOrder_shipment ON salesOrder(shipmentId); CREATE INDEX salesOrder_channelOrderNo ON salesOrder(channelOrderNo);")
+        }
+        // Order and payment times were stored as the channels wrote them (`2026.12.03 08:00:00`
+        // sorted after `2026-12-03 14:30:00`): now in the one form collectedAt has (`OrderTime`), and
+        // carriers by their profile key. What cannot be read stays as it was.
+        m.registerMigration("v6-order-times-carriers") { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, orderedAt, paidAt, carrier FROM salesOrder")
+            for r in rows {
+                let ordered: String? = r[1], paid: String? = r[2], carrier: String? = r[3]
+                try db.execute(sql: "UPDATE salesOrder SET orderedAt = ?, paidAt = ?, carrier = ? WHERE id = ?", arguments: [
+                    ordered.map { OrderTime.canonical($0) ?? $0 }, paid.map { OrderTime.canonical($0) ?? $0 },
+                    carrier.map { Carriers.key(for: $0) ?? $0 }, r[0] as Int64])
+            }
+            for r in try Row.fetchAll(db, sql: "SELECT id, carrier FROM shipment WHERE carrier IS NOT NULL") {
+                try db.execute(sql: "UPDATE shipment SET carrier = ? WHERE id = ?", arguments: [Carriers.key(for: r[1]) ?? (r[1] as String), r[0] as Int64])
+            }
+        }
+        // Product labels print the price.
+        m.registerMigration("v7-catalog-price") { db in
+            try db.execute(sql: "ALTER TABLE productOption ADD COLUMN price INTEGER")
         }
         return m
     }

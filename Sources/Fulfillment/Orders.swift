@@ -92,6 +92,13 @@ public struct OrderSummary: Codable, Sendable, Hashable {
     public var lines: Int
     public var unmatchedLines: Int
     public var collectedAt: String
+    /// Where allocation left it (전체배송, 부분배송, 배송불가, 보류).
+    public var allocationState: AllocationState
+    /// Its shipment (one waybill), once made.
+    public var shipmentId: Int64?
+    /// `status` for a collected order, told by its allocation and printing: `full`, `partial`,
+    /// `notAllocatable`, `onHold`, `printed`; otherwise `canceled` / `shipped`.
+    public var state: String
 }
 
 /// The longest text (in characters) an import takes in each field; longer is a row error.
@@ -472,7 +479,8 @@ extension FulfillmentStore {
         return try writer.read { db in
             var sql = """
                 SELECT o.id, o.channel, o.channelOrderNo, o.suffix, o.receiverName, o.postalCode, o.status, o.island, o.disruption,
-                       o.collectedAt, COUNT(l.id) AS lines, SUM(l.optionId IS NULL) AS unmatched
+                       o.collectedAt, COUNT(l.id) AS lines, SUM(l.optionId IS NULL) AS unmatched, o.allocationState, o.hold, o.shipmentId,
+                       (SELECT status FROM shipment WHERE id = o.shipmentId)
                 FROM salesOrder o LEFT JOIN orderLine l ON l.orderId = o.id GROUP BY o.id
                 """
             var having: [String] = []
@@ -484,9 +492,14 @@ extension FulfillmentStore {
             if let limit { sql += " LIMIT \(limit)" }
             return try Row.fetchAll(db, sql: sql).map { r in
                 let status: String = r[6], collectedAt: String = r[9]
+                let allocation = AllocationState(rawValue: r[12]) ?? .notAllocatable
+                let shipmentStatus: String? = r[15]
+                let state = status != "collected" ? status : (r[13] as Bool) ? AllocationState.onHold.rawValue
+                    : shipmentStatus == "printed" ? "printed" : allocation.rawValue
                 return OrderSummary(id: r[0], channel: r[1], orderNo: r[2], suffix: r[3], receiverName: r[4], postalCode: r[5], status: status,
                                     island: r[7], disruption: r[8], delayed: status == "collected" && collectedAt < cutoff,
-                                    lines: r[10], unmatchedLines: r[11] ?? 0, collectedAt: collectedAt)
+                                    lines: r[10], unmatchedLines: r[11] ?? 0, collectedAt: collectedAt,
+                                    allocationState: allocation, shipmentId: r[14], state: state)
             }
         }
     }

@@ -9,7 +9,7 @@ public struct PrintSelection: Sendable, Hashable {
     public var tag: String?
     /// Only island (도서산간) shipments, or only the others.
     public var island: Bool?
-    /// Order dates from / to (yyyy-MM-dd, inclusive), by the order time or else the collection time.
+    /// Order dates from / to (yyyy-MM-dd in Korea, inclusive), by the order time or else the collection time.
     public var from: String?
     public var to: String?
     /// Also shipments printed before (a deliberate second run); shipped ones never.
@@ -42,8 +42,9 @@ extension FulfillmentStore {
             var args: [any DatabaseValueConvertible] = []
             if let c = selection.carrier { sql += " AND COALESCE(s.carrier, o.carrier) = ?"; args.append(c) }
             if let i = selection.island { sql += " AND o.island = ?"; args.append(i) }
-            if let f = selection.from { sql += " AND substr(COALESCE(o.orderedAt, o.collectedAt), 1, 10) >= ?"; args.append(f) }
-            if let t = selection.to { sql += " AND substr(COALESCE(o.orderedAt, o.collectedAt), 1, 10) <= ?"; args.append(t) }
+            // Stored times are UTC: a Korean calendar day is the range from its first instant to the next day's.
+            if let f = selection.from, let start = OrderTime.startOfDay(f) { sql += " AND COALESCE(o.orderedAt, o.collectedAt) >= ?"; args.append(start) }
+            if let t = selection.to, let end = OrderTime.startOfNextDay(t) { sql += " AND COALESCE(o.orderedAt, o.collectedAt) < ?"; args.append(end) }
             if let tag = selection.tag {
                 sql += """
                      AND EXISTS (SELECT 1 FROM orderLine l JOIN productOption p ON p.id = l.optionId
@@ -99,13 +100,19 @@ extension FulfillmentStore {
         for id in shipmentIds { try update.execute(arguments: [id]) }
     }
 
-    /// Puts shipments whose print job was canceled before it printed back into the queue.
-    public func unmarkPrinted(shipmentIds: [Int64], actor: String) throws {
-        try writer.write { db in
-            let update = try db.cachedStatement(sql: "UPDATE shipment SET status = 'open' WHERE id = ? AND status = 'printed'")
-            for id in shipmentIds { try update.execute(arguments: [id]) }
-            try audit(db, actor: actor, action: "shipments.unprint", subject: shipmentIds.map { "shipment \($0)" }.joined(separator: ", "), old: "printed", new: "open")
+    /// Puts printed shipments whose labels did not print (their job failed or was canceled) back
+    /// into the print queue, in the caller's transaction; returns how many went back.
+    public func returnToQueue(_ db: Database, shipmentIds: [Int64], actor: String, reason: String) throws -> Int {
+        let update = try db.cachedStatement(sql: "UPDATE shipment SET status = 'open' WHERE id = ? AND status = 'printed'")
+        var back: [Int64] = []
+        for id in shipmentIds {
+            try update.execute(arguments: [id])
+            if db.changesCount > 0 { back.append(id) }
         }
+        if !back.isEmpty {
+            try audit(db, actor: actor, action: "shipments.unprint", subject: back.map { "shipment \($0)" }.joined(separator: ", "), old: "printed", new: "open (\(reason))")
+        }
+        return back.count
     }
 
     /// Writes an entry in the audit log (for actions other modules carry out, such as 재출력).

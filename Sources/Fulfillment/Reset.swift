@@ -30,6 +30,7 @@ extension FulfillmentStore {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyyMMdd-HHmmss"
         let path = "\(backupDirectory)/labeld-\(f.string(from: now()))-\(UUID().uuidString.prefix(6)).sqlite"
+        try Self.ownerOnly(path)
         let backup = try DatabaseQueue(path: path)
         try writer.backup(to: backup)
         try backup.close()

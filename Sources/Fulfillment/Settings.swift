@@ -11,6 +11,8 @@ public struct Settings: Codable, Sendable, Hashable {
     public enum PriorityKey: String, Codable, Sendable, CaseIterable { case orderedAt, paidAt, singleLineFirst, fewestLinesFirst, channelRank, manualPriority }
     public enum PrintSortKey: String, Codable, Sendable, CaseIterable { case orderedAt, orderNo, firstProductName, sku, location, totalQuantity, lineCount, receiverName, postalCode }
     public enum OverflowMode: String, Codable, Sendable, CaseIterable { case summary, continuation }
+    /// Orders that cannot ship yet (미할당, 매칭 안 됨): held back from shipments and batches, or printed with a marker.
+    public enum UnallocatedWaybills: String, Codable, Sendable, CaseIterable { case hold, mark }
     public enum ListField: String, Codable, Sendable, CaseIterable { case productName, option, quantity, sku, location, channelProductName }
     /// The order of the lines in the waybill's product box (gifts always last).
     public enum ListOrder: String, Codable, Sendable, CaseIterable { case asOrdered, productName, location, sku }
@@ -120,6 +122,10 @@ public struct Settings: Codable, Sendable, Hashable {
     public var deliveryDelayDays = 3
     public var cancelExchange = CancelExchange()
     public var pickupRestock = true
+    /// Stored only once set (databases from before it decode without it); read through `unallocated`.
+    public var unallocatedWaybills: UnallocatedWaybills?
+    /// What happens to orders that cannot ship yet: held back (default) or printed with a marker.
+    public var unallocated: UnallocatedWaybills { unallocatedWaybills ?? .hold }
     /// 보내는 분: the sender printed on every waybill (the seller's shipping address).
     public var sender: Sender?
 
@@ -143,7 +149,7 @@ public struct Settings: Codable, Sendable, Hashable {
         "optionTags", "stockMovementTypes", "showOverdueExpectedDate", "giftAllocation", "duplicateOrderNumber", "islandMarking",
         "islandText", "islandExceptions", "collectionExclusions", "orderMatching", "allocationPriority", "channelRanks", "deliveryDisruptionRegions",
         "waybillFormats", "waybillProductList", "printOrder", "splitNoCombine", "deliveryDelayDays", "cancelExchange", "pickupRestock",
-        "sender",
+        "unallocatedWaybills", "sender",
     ]
 
     /// A setting as text (lists comma-separated; structured values as JSON).
@@ -180,6 +186,7 @@ public struct Settings: Codable, Sendable, Hashable {
         case "deliveryDelayDays": return String(deliveryDelayDays)
         case "cancelExchange": return json(cancelExchange)
         case "pickupRestock": return pickupRestock ? "on" : "off"
+        case "unallocatedWaybills": return unallocated.rawValue
         case "sender": return json(sender)
         default: throw Self.unknown(key)
         }
@@ -287,6 +294,7 @@ public struct Settings: Codable, Sendable, Hashable {
             if v.exchangeFee < 0 { throw invalid("exchangeFee ≥ 0") }
             cancelExchange = v
         case "pickupRestock": pickupRestock = try bool()
+        case "unallocatedWaybills": unallocatedWaybills = try choice(UnallocatedWaybills.self)
         default: throw Self.unknown(key)
         }
     }

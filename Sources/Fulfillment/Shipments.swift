@@ -46,15 +46,54 @@ extension FulfillmentStore {
         return id
     }
 
-    /// A shipment for every unshipped order that has none yet; returns how many were made.
+    /// A shipment for every unshipped order that has none yet. Orders on hold, and orders that
+    /// cannot ship (a line without a product or, in currentStock mode, without allocated stock)
+    /// unless the seller prints those with a marker (`unallocatedWaybills`), are held back; an
+    /// order whose shipment cannot be made (its waybill number is another shipment's) is refused
+    /// with the reason. Every other order gets its shipment.
     @discardableResult
-    public func createShipments(actor: String) throws -> Int {
+    public func createShipments(actor: String) throws -> ShipmentCreation {
         try writer.write { db in
-            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM salesOrder WHERE status = 'collected' AND shipmentId IS NULL ORDER BY id")
-            for id in ids { _ = try Self.shipment(db, forOrder: id, at: stamp()) }
-            if !ids.isEmpty { try audit(db, actor: actor, action: "shipments.create", subject: "\(ids.count) order(s)", old: nil, new: nil) }
-            return ids.count
+            let settings = try Self.settings(db)
+            var result = ShipmentCreation()
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, channelOrderNo, suffix, hold FROM salesOrder WHERE status = 'collected' AND shipmentId IS NULL ORDER BY id
+                """)
+            for row in rows {
+                let id: Int64 = row[0], suffix: Int = row[2]
+                let no = suffix > 0 ? "\(row[1] as String)-\(suffix)" : row[1] as String
+                if row[3] as Bool { result.heldBack.append(.init(orderNo: no, reason: "on hold (보류): release it first")); continue }
+                if settings.unallocated == .hold, let block = try Self.shippingBlock(db, orderId: id, basis: settings.allocationBasis) {
+                    result.heldBack.append(.init(orderNo: no, reason: block)); continue
+                }
+                do {
+                    try db.inSavepoint {
+                        _ = try Self.shipment(db, forOrder: id, at: stamp())
+                        return .commit
+                    }
+                    result.created += 1
+                } catch let error as FulfillmentError {
+                    result.refused.append(.init(orderNo: no, reason: error.message))
+                }
+            }
+            if result.created > 0 { try audit(db, actor: actor, action: "shipments.create", subject: "\(result.created) order(s)", old: nil, new: nil) }
+            return result
         }
+    }
+
+    /// Why an order cannot ship now, or nil when it can: a line without a product option, or — in
+    /// currentStock mode — a line not wholly allocated (what `ship` would refuse).
+    static func shippingBlock(_ db: Database, orderId: Int64, basis: Settings.AllocationBasis) throws -> String? {
+        let lines = try Row.fetchAll(db, sql: """
+            SELECT o.channelOrderNo, l.productName, l.optionId IS NOT NULL, l.allocated, l.quantity
+            FROM orderLine l JOIN salesOrder o ON o.id = l.orderId WHERE l.orderId = ? ORDER BY l.lineNo
+            """, arguments: [orderId])
+        for l in lines {
+            if let reason = ShipmentDetail.blockReason(orderNo: l[0], product: l[1], matched: l[2], allocated: l[3], quantity: l[4], basis: basis) {
+                return reason
+            }
+        }
+        return nil
     }
 
     /// 합포: one shipment (one waybill) for orders to the same receiver — name, phone and normalised
@@ -149,7 +188,8 @@ extension FulfillmentStore {
 
     /// A carrier's waybill number range (start…end are the numbers without their check digit when
     /// the profile's rule adds one, e.g. Lotte's 11-digit base + mod 7).
-    public func addWaybillRange(carrier: String, start: Int, end: Int, digits: Int, checkRule: String, actor: String) throws {
+    public func addWaybillRange(carrier name: String, start: Int, end: Int, digits: Int, checkRule: String, actor: String) throws {
+        let carrier = try Self.carrierKey(name)
         guard start <= end, start >= 0 else { throw FulfillmentError(code: .invalidInput, message: "waybill range: start must be ≤ end") }
         guard ["off", "mod7-11", "mod7-10"].contains(checkRule) else { throw FulfillmentError(code: .invalidInput, message: "check rule: expected off, mod7-11 or mod7-10") }
         try writer.write { db in
@@ -160,15 +200,30 @@ extension FulfillmentStore {
         }
     }
 
+    /// A carrier named as a seller writes it (`롯데택배`, `lotte`) as its profile key.
+    static func carrierKey(_ name: String) throws(FulfillmentError) -> String {
+        guard let key = Carriers.key(for: name) else {
+            throw FulfillmentError(code: .invalidInput, message: "unknown carrier '\(name)': expected one of \(Carriers.acceptedNames)")
+        }
+        return key
+    }
+
     /// Gives the shipment the next number of its carrier's range; a range never hands out a number
     /// twice, and an exhausted range is a clear error.
     @discardableResult
-    public func assignWaybill(shipmentId: Int64, carrier: String, actor: String) throws -> String {
-        try writer.write { db in
-            guard let s = try Row.fetchOne(db, sql: "SELECT waybillNo FROM shipment WHERE id = ?", arguments: [shipmentId]) else {
+    public func assignWaybill(shipmentId: Int64, carrier name: String, actor: String) throws -> String {
+        let carrier = try Self.carrierKey(name)
+        return try writer.write { db in
+            guard let s = try Row.fetchOne(db, sql: "SELECT waybillNo, carrier, status FROM shipment WHERE id = ?", arguments: [shipmentId]) else {
                 throw FulfillmentError(code: .notFound, message: "no shipment \(shipmentId)")
             }
-            if let existing: String = s["waybillNo"] { return existing }
+            if let existing: String = s["waybillNo"] {
+                let had: String? = s["carrier"]
+                if let had, had != carrier {
+                    throw FulfillmentError(code: .invalidInput, message: "shipment \(shipmentId) already has \(Carriers.displayName(had)) waybill number \(existing): it cannot become \(Carriers.displayName(carrier))'s")
+                }
+                return existing
+            }
             guard let range = try Row.fetchOne(db, sql: "SELECT * FROM waybillRange WHERE carrier = ? AND next <= last ORDER BY id LIMIT 1", arguments: [carrier]) else {
                 throw FulfillmentError(code: .invalidInput, message: "no waybill numbers left for \(carrier): add a range (waybills add-range)")
             }
@@ -233,6 +288,20 @@ extension FulfillmentStore {
     }
 }
 
+/// What `createShipments` did: how many shipments it made, the orders it held back (on hold, or
+/// not shippable yet) and the ones it refused, each with its reason.
+public struct ShipmentCreation: Codable, Sendable, Hashable {
+    public struct Skipped: Codable, Sendable, Hashable {
+        public var orderNo: String
+        public var reason: String
+        public init(orderNo: String, reason: String) { self.orderNo = orderNo; self.reason = reason }
+    }
+    public var created = 0
+    public var heldBack: [Skipped] = []
+    public var refused: [Skipped] = []
+    public init() {}
+}
+
 /// Everything the print side needs for one waybill (the shipment query API).
 public struct ShipmentDetail: Codable, Sendable, Hashable {
     public struct Line: Codable, Sendable, Hashable {
@@ -243,6 +312,10 @@ public struct ShipmentDetail: Codable, Sendable, Hashable {
         public var location: String?
         public var quantity: Int
         public var gift: Bool
+        /// The line is matched to a product option (주문매칭).
+        public var matched: Bool
+        /// Units of it allocated (재고할당).
+        public var allocated: Int
     }
 
     public var id: Int64
@@ -264,6 +337,25 @@ public struct ShipmentDetail: Codable, Sendable, Hashable {
     public var orderedAt: String?
     /// The lowest order id: the print order's final tie-break.
     public var firstOrderId: Int64
+
+    /// Why this shipment cannot ship now (a line without a product; in currentStock mode a line
+    /// not wholly allocated), or nil: a waybill for it would go on a parcel that cannot be packed.
+    public func shippingBlock(_ basis: Settings.AllocationBasis) -> String? {
+        for l in lines {
+            if let reason = Self.blockReason(orderNo: l.orderNo, product: l.productName, matched: l.matched, allocated: l.allocated,
+                                             quantity: l.quantity, basis: basis) { return reason }
+        }
+        return nil
+    }
+
+    static func blockReason(orderNo: String, product: String, matched: Bool, allocated: Int, quantity: Int,
+                            basis: Settings.AllocationBasis) -> String? {
+        if !matched { return "order \(orderNo): '\(product)' matches no product option (add it to the catalog, then import or match again)" }
+        if basis == .currentStock && allocated < quantity {
+            return "order \(orderNo): '\(product)' is not allocated (\(allocated) of \(quantity)): receive stock and allocate, or split the order"
+        }
+        return nil
+    }
 
     /// The lines as the waybill's product box wants them (see ``WaybillProductList``).
     public var waybillLines: [WaybillLine] {
@@ -333,7 +425,8 @@ extension FulfillmentStore {
         }
         var lines: [Int64: [ShipmentDetail.Line]] = [:]
         let lineRows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT o.shipmentId, o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift
+            SELECT o.shipmentId, o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift,
+                   l.optionId IS NOT NULL, l.allocated
             FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
             WHERE o.shipmentId \(match) ORDER BY o.id, l.lineNo
             """), arguments: arguments)
@@ -341,7 +434,8 @@ extension FulfillmentStore {
             let suffix: Int = r[2]
             let option: String = r[4]
             lines[r[0], default: []].append(ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[1] as String)-\(suffix)" : r[1], productName: r[3],
-                                                                option: option.isEmpty ? nil : option, sku: r[5], location: r[6], quantity: r[7], gift: r[8]))
+                                                                option: option.isEmpty ? nil : option, sku: r[5], location: r[6], quantity: r[7], gift: r[8],
+                                                                matched: r[9], allocated: r[10]))
         }
         return ids.compactMap { id -> ShipmentDetail? in
             guard let s = shipments[id], let orders = orders[id], let first = orders.first else { return nil }

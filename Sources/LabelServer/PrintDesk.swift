@@ -24,6 +24,14 @@ public struct PrintDesk: Sendable {
     public init(fulfillment: FulfillmentStore, spooler: Spooler) {
         self.fulfillment = fulfillment
         self.spooler = spooler
+        // A shipment is printed only once a label of it was: a waybill job that fails or is
+        // canceled gives the shipments of its unprinted labels back to the print queue.
+        spooler.store.endings.set { [fulfillment] db, job, unprinted in
+            guard job.reprintOf == nil, job.kind.hasPrefix("waybill") else { return nil }
+            let ids = unprinted.compactMap { $0.hasPrefix("shipment:") ? Int64($0.dropFirst(9)) : nil }
+            let back = try fulfillment.returnToQueue(db, shipmentIds: ids, actor: job.actor, reason: "job \(job.id) \(job.state.rawValue)")
+            return back == 0 ? nil : "\(back) waybill(s) back in the print queue"
+        }
     }
 
     /// Opens (creating) the database at `path` for both the order core and the spool.
@@ -104,12 +112,13 @@ public struct PrintDesk: Sendable {
         guard let waybill = s.waybillNo else {
             throw FulfillmentError(code: .invalidInput, message: "shipment \(s.id) has no waybill number yet (shipments assign, or import orders with one)")
         }
-        guard let sender = settings.sender else {
-            throw FulfillmentError(code: .invalidInput, message: "set the sender printed on waybills first: labeld settings set sender '{\"name\":…,\"phone\":…,\"address\":…}'")
-        }
+        guard let sender = settings.sender else { throw Self.noSender }
         let rows = WaybillProductList.rows(s.waybillLines, settings: settings.waybillProductList)
         w.string("accepted_at", today)
-        if let carrier = s.carrier { w.string("carrier", carrier) }
+        if let carrier = s.carrier {
+            w.string("carrier", carrier)
+            w.string("carrier_name", Carriers.displayName(carrier))
+        }
         w.bool("combined", s.combined)
         w.bool("delayed", s.delayed)
         w.bool("disruption", s.disruption)
@@ -137,8 +146,11 @@ public struct PrintDesk: Sendable {
             w.string("phone", sender.phone)
         }
         w.number("shipment_id", Double(s.id))
+        if settings.unallocated == .mark && s.shippingBlock(settings.allocationBasis) != nil { w.bool("unallocated", true) }
         w.string("waybill_no", waybill)
     }
+
+    static let noSender = FulfillmentError(code: .invalidInput, message: "set the sender printed on waybills first: labeld settings set sender '{\"name\":…,\"phone\":…,\"address\":…}'")
 
     func repeatLimits(_ settings: Settings) -> [String: RepeatLimitSpec] {
         ["products": RepeatLimitSpec(maxRows: settings.waybillProductList.maxLines, overflow: settings.waybillProductList.overflow.rawValue)]
@@ -246,6 +258,9 @@ public struct PrintDesk: Sendable {
         let settings = basis.settings
         let detail = try fulfillment.shipmentDetail(db, id, delayCutoff: basis.delayCutoff)
         if detail.status == "shipped" { throw FulfillmentError(code: .invalidInput, message: "shipment \(id) is already shipped") }
+        if let reason = printBlock(detail, settings: settings) {
+            throw FulfillmentError(code: .notPrintable, message: "shipment \(id) (\(detail.orderNumbers.joined(separator: ", "))) cannot print: \(reason)")
+        }
         let profile = try basis.printer(db, printer, carrier: detail.carrier)
         let template = try basis.template(carrier: detail.carrier)
         let text = recordAsText ? try waybillRecordText(detail, settings: settings, today: basis.today) : nil
@@ -303,55 +318,120 @@ public struct PrintDesk: Sendable {
         public var shipments: [ShipmentDetail]
     }
 
-    /// The batches `printBatch` would print, in order (one per template and printer).
-    public func planBatch(_ selection: PrintSelection, printer: String?, fallbackDirectory: String) throws -> [BatchPlan] {
-        var plans: [BatchPlan] = []
+    /// A shipment a batch leaves out, and why (it stays in the print queue).
+    public struct Refusal: Codable, Sendable, Hashable {
+        public var shipmentId: Int64
+        public var orderNumbers: [String]
+        public var reason: String
+        public init(shipmentId: Int64, orderNumbers: [String], reason: String) {
+            self.shipmentId = shipmentId; self.orderNumbers = orderNumbers; self.reason = reason
+        }
+    }
+
+    /// What a batch would print (one plan per template and printer, in order) and what it refuses.
+    public struct BatchOutline: Sendable {
+        public var plans: [BatchPlan] = []
+        public var refused: [Refusal] = []
+    }
+
+    /// What a batch printed (one job per plan) and what it refused.
+    public struct BatchResult: Sendable {
+        public var submissions: [Submission] = []
+        public var refused: [Refusal] = []
+    }
+
+    /// Why a shipment's waybill cannot print now, or nil: no waybill number yet, or — unless the
+    /// seller prints those with a marker — orders that cannot ship (unmatched lines, no stock).
+    func printBlock(_ s: ShipmentDetail, settings: Settings) -> String? {
+        if s.waybillNo == nil { return "no waybill number yet (labeld shipments assign \(s.id) CARRIER, or import the orders with one)" }
+        if settings.unallocated == .hold, let block = s.shippingBlock(settings.allocationBasis) { return block }
+        return nil
+    }
+
+    /// The batches `printBatch` would print, in order (one per template and printer), and the
+    /// shipments it would refuse with their reasons. A named printer that does not exist is an error.
+    public func planBatch(_ selection: PrintSelection, printer: String?, fallbackDirectory: String) throws -> BatchOutline {
+        let settings = try fulfillment.settings()
+        if let printer { _ = try store.profile(printer) }
+        var outline = BatchOutline()
         for s in try fulfillment.printQueue(selection) {
-            let template = try waybillTemplate(carrier: s.carrier).name
-            let p = try resolvePrinter(printer, carrier: s.carrier, fallbackDirectory: fallbackDirectory).name
-            if let i = plans.firstIndex(where: { $0.template == template && $0.printer == p }) { plans[i].shipments.append(s) } else {
-                plans.append(BatchPlan(template: template, printer: p, shipments: [s]))
+            do {
+                if let reason = printBlock(s, settings: settings) { throw FulfillmentError(code: .notPrintable, message: reason) }
+                let template = try waybillTemplate(carrier: s.carrier, settings: settings).name
+                let p = try resolvePrinter(printer, carrier: s.carrier, settings: settings, fallbackDirectory: fallbackDirectory).name
+                if let i = outline.plans.firstIndex(where: { $0.template == template && $0.printer == p }) { outline.plans[i].shipments.append(s) } else {
+                    outline.plans.append(BatchPlan(template: template, printer: p, shipments: [s]))
+                }
+            } catch let error as FulfillmentError {
+                outline.refused.append(Refusal(shipmentId: s.id, orderNumbers: s.orderNumbers, reason: error.message))
+            } catch let error as PrintError {
+                outline.refused.append(Refusal(shipmentId: s.id, orderNumbers: s.orderNumbers, reason: error.message))
             }
         }
-        return plans
+        return outline
     }
 
     /// 송장출력: the selected shipments in the seller's print order, one document and one job per
-    /// template and printer; every label's sequence number is recorded with the job.
+    /// template and printer; every label's sequence number is recorded with the job. A shipment that
+    /// cannot print is refused with its reason and the rest print.
     public func printBatch(_ selection: PrintSelection, printer: String? = nil, actor: String, fallbackDirectory: String,
-                           idempotencyKey: String? = nil, goal: Spooler.Goal = .accepted) throws -> [Submission] {
+                           idempotencyKey: String? = nil, goal: Spooler.Goal = .accepted) throws -> BatchResult {
         let settings = try fulfillment.settings()
         let today = Self.today()
-        var out: [Submission] = []
-        for (i, plan) in try planBatch(selection, printer: printer, fallbackDirectory: fallbackDirectory).enumerated() {
-            let labels = try plan.shipments.map { LabelInput(source: "shipment:\($0.id)", data: try waybillRecord($0, settings: settings, today: today)) }
-            let ids = plan.shipments.map(\.id)
-            let request = PrintRequest(kind: "waybill-batch", title: "송장출력 \(plan.shipments.count)건 \(today)", printer: plan.printer,
+        let outline = try planBatch(selection, printer: printer, fallbackDirectory: fallbackDirectory)
+        if settings.sender == nil, !outline.plans.isEmpty { throw Self.noSender }
+        var result = BatchResult(refused: outline.refused)
+        for (i, plan) in outline.plans.enumerated() {
+            var labels: [LabelInput] = [], ids: [Int64] = []
+            for s in plan.shipments {
+                do {
+                    labels.append(LabelInput(source: "shipment:\(s.id)", data: try waybillRecord(s, settings: settings, today: today)))
+                    ids.append(s.id)
+                } catch let error as FulfillmentError {
+                    result.refused.append(Refusal(shipmentId: s.id, orderNumbers: s.orderNumbers, reason: error.message))
+                }
+            }
+            if labels.isEmpty { continue }
+            let request = PrintRequest(kind: "waybill-batch", title: "송장출력 \(labels.count)건 \(today)", printer: plan.printer,
                                        templateName: plan.template, templateSource: try templateSource(plan.template), labels: labels,
                                        repeatLimits: repeatLimits(settings), idempotencyKey: idempotencyKey.map { "\($0)/\(i)" }, actor: actor)
-            out.append(try spooler.submit(request, goal: goal) { db, _ in try FulfillmentStore.markPrinted(db, shipmentIds: ids) })
+            let marked = ids
+            result.submissions.append(try spooler.submit(request, goal: goal) { db, _ in try FulfillmentStore.markPrinted(db, shipmentIds: marked) })
         }
-        return out
+        return result
     }
 
-    /// Product barcode labels: one label per unit (`copies`), for a SKU from the catalog.
+    /// Product barcode labels: one label per unit (`copies`), for a SKU from the catalog (name,
+    /// option, SKU, GTIN, price, location, brand — what the catalog has). Every request prints: a
+    /// second receipt of the same stock needs new labels, so only the caller's `idempotencyKey`
+    /// makes a repeat. The first label is composed before the job is queued, so a template that
+    /// needs what the SKU lacks (a GTIN for an EAN-13 label) is refused at once, with the field.
     public func printBarcodes(sku: String, copies: Int, printer: String?, template: String?, idempotencyKey: String? = nil,
                               actor: String, fallbackDirectory: String, goal: Spooler.Goal = .accepted) throws -> Submission {
         guard (1...10_000).contains(copies) else { throw PrintError(code: .invalidInput, message: "copies must be from 1 to 10000, not \(copies)") }
         guard let option = try fulfillment.optionStocks(skuPrefix: sku).first(where: { $0.sku == sku }) else {
             throw FulfillmentError(code: .notFound, message: "no product option with SKU '\(sku)'")
         }
-        guard let barcode = option.barcode, !barcode.isEmpty else {
-            throw FulfillmentError(code: .invalidInput, message: "SKU '\(sku)' has no barcode (GTIN) in the catalog")
-        }
         let profile = try resolvePrinter(printer, fallbackDirectory: fallbackDirectory)
         let name = template ?? defaultBarcodeTemplate
-        var record: [String: DataValue] = ["name": .string(option.name), "sku": .string(sku), "gtin": .string(barcode)]
+        let source = try templateSource(name)
+        var record: [String: DataValue] = ["name": .string(option.name), "sku": .string(sku)]
+        if let gtin = option.barcode, !gtin.isEmpty { record["gtin"] = .string(gtin) }
         if !option.option.isEmpty { record["option"] = .string(option.option) }
+        if let price = option.price { record["price"] = .number(Double(price)) }
+        if let location = option.location, !location.isEmpty { record["location"] = .string(location) }
+        if let brand = option.brand, !brand.isEmpty { record["brand"] = .string(brand) }
+        let parsed = try TemplateParser.parse(yaml: source, file: "templates/\(name).yaml")
+        let composer = LabelComposer(template: parsed, dpi: profile.dpi, carriers: spooler.carriers)
+        let firstLabel: () throws -> Void = { _ = try composer.compose(.object(record), index: 0) }
+        do { try firstLabel() } catch let error as RenderingError where error.code == .data {
+            throw FulfillmentError(code: .invalidInput, message: "SKU '\(sku)' cannot print on \(name): \(error.message)"
+                                   + (record["gtin"] == nil ? " (the catalog has no barcode (GTIN) for it: choose a Code 128 SKU template, or add the GTIN)" : ""))
+        }
         let labels = (1...copies).map { _ in LabelInput(source: "sku:\(sku)", data: .object(record)) }
         let request = PrintRequest(kind: "barcode", title: "바코드 \(sku) ×\(copies)", printer: profile.name, templateName: name,
-                                   templateSource: try templateSource(name), labels: labels,
-                                   idempotencyKey: idempotencyKey, actor: actor)
+                                   templateSource: source, labels: labels,
+                                   idempotencyKey: idempotencyKey ?? "barcode:\(UUID().uuidString)", actor: actor)
         return try spooler.submit(request, goal: goal)
     }
 
@@ -369,14 +449,9 @@ public struct PrintDesk: Sendable {
         return try spooler.process(job.id, goal: goal)
     }
 
-    /// Cancels a job; its shipments go back to the print queue when nothing of it reached a printer.
+    /// Cancels a job; the shipments of labels that did not reach the printer go back to the print queue.
     public func cancel(jobId: Int64, actor: String) throws -> PrintJob {
-        let before = try store.job(jobId)
         let job = try spooler.cancel(jobId)
-        if before.labelsSent == 0 && before.reprintOf == nil && before.kind.hasPrefix("waybill") {
-            let ids = before.sources.compactMap { $0.hasPrefix("shipment:") ? Int64($0.dropFirst(9)) : nil }
-            try fulfillment.unmarkPrinted(shipmentIds: ids, actor: actor)
-        }
         try fulfillment.record(actor: actor, action: "print.cancel", subject: "job \(jobId)", detail: nil)
         return job
     }

@@ -32,6 +32,11 @@ struct PrinterAnswer: Encodable { var profile: PrinterProfile; var status: Print
 struct TemplateSummary: Encodable { var name: String; var description: String?; var carrier: String?; var widthMM: Double; var heightMM: Double; var dpi: Int }
 struct TemplateAnswer: Encodable { var name: String; var source: String; var sample: DataValue?; var revisions: [Int] }
 struct BatchPlanAnswer: Encodable { var template: String; var printer: String; var shipments: [ShipmentDetail] }
+struct BatchOutlineAnswer: Encodable { var plans: [BatchPlanAnswer]; var refused: [PrintDesk.Refusal] }
+struct BatchAnswer: Encodable { var jobs: [JobAnswer]; var refused: [PrintDesk.Refusal] }
+struct ShipmentsCreatedAnswer: Encodable {
+    var count: Int; var heldBack: [ShipmentCreation.Skipped]; var refused: [ShipmentCreation.Skipped]
+}
 struct Count: Encodable { var count: Int }
 struct Message: Encodable { var message: String }
 
@@ -90,13 +95,14 @@ extension LabelService {
         return out
     }
 
-    /// The `Idempotency-Key` header (1–200 characters), namespaced apart from keys labeld derives.
-    func idempotencyKey(_ request: Request) throws -> String? {
+    /// The `Idempotency-Key` header (1–200 characters), scoped to the caller (one station's key
+    /// never names another's job) and namespaced apart from keys labeld derives.
+    func idempotencyKey(_ request: Request, _ caller: Principal) throws -> String? {
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
         guard !key.isEmpty, key.count <= 200 else {
             throw Problem(.badRequest, code: "request.idempotency_key", "Idempotency-Key must be 1–200 characters")
         }
-        return "http:" + key
+        return "http:\(caller.actor):" + key
     }
 
     /// A station may only see and use its own printers.
@@ -138,7 +144,7 @@ extension LabelService {
         r.on(.post, "/v1/print") { request, context in
             let caller = try context.caller()
             let body = try await self.decode(PrintBody.self, request)
-            let key = try self.idempotencyKey(request)
+            let key = try self.idempotencyKey(request, caller)
             guard body.code != nil || body.shipmentId != nil else {
                 throw Problem(.badRequest, code: "request.json", "give 'code' (a scanned waybill or order number) or 'shipmentId'")
             }
@@ -180,24 +186,25 @@ extension LabelService {
         r.on(.post, "/v1/print/batch") { request, context in
             let caller = try context.operatorOrOwner("batch printing (송장출력)")
             let b = try await self.decode(BatchBody.self, request)
-            let key = try self.idempotencyKey(request)
+            let key = try self.idempotencyKey(request, caller)
             let selection = PrintSelection(carrier: b.carrier, tag: b.tag, island: b.island, from: b.from, to: b.to,
                                            includePrinted: b.includePrinted ?? false, limit: b.limit.map { max(1, min($0, 100_000)) })
             if b.dryRun == true {
-                let plans = try await self.blocking { try desk.planBatch(selection, printer: b.printer, fallbackDirectory: config.filePrinterDirectory) }
-                return try self.json(plans.map { BatchPlanAnswer(template: $0.template, printer: $0.printer, shipments: $0.shipments) })
+                let outline = try await self.blocking { try desk.planBatch(selection, printer: b.printer, fallbackDirectory: config.filePrinterDirectory) }
+                return try self.json(BatchOutlineAnswer(plans: outline.plans.map { BatchPlanAnswer(template: $0.template, printer: $0.printer, shipments: $0.shipments) },
+                                                        refused: outline.refused))
             }
-            let jobs = try await self.blocking {
+            let result = try await self.blocking {
                 try desk.printBatch(selection, printer: b.printer, actor: caller.actor, fallbackDirectory: config.filePrinterDirectory,
                                     idempotencyKey: key)
             }
-            for s in jobs where !s.repeated { self.metrics.record(s.job) }
-            return try self.json(jobs.map { JobAnswer(job: $0.job, repeated: $0.repeated) }, .created)
+            for s in result.submissions where !s.repeated { self.metrics.record(s.job) }
+            return try self.json(BatchAnswer(jobs: result.submissions.map { JobAnswer(job: $0.job, repeated: $0.repeated) }, refused: result.refused), .created)
         }
         r.on(.post, "/v1/print/barcodes") { request, context in
             let caller = try context.operatorOrOwner("product labels")
             let b = try await self.decode(BarcodesBody.self, request)
-            let key = try self.idempotencyKey(request)
+            let key = try self.idempotencyKey(request, caller)
             let s = try await self.blocking {
                 try desk.printBarcodes(sku: b.sku, copies: b.copies, printer: b.printer, template: b.template, idempotencyKey: key,
                                        actor: caller.actor, fallbackDirectory: config.filePrinterDirectory)
@@ -346,14 +353,14 @@ extension LabelService {
             r.on(.post, "/v1/orders/:id/\(action)") { _, context in
                 let caller = try context.operatorOrOwner("orders")
                 let id = try self.int(context, "id")
-                try await self.blocking {
+                let message = try await self.blocking { () -> String in
                     switch action {
-                    case "hold": try desk.fulfillment.hold(orderId: id, actor: caller.actor)
-                    case "release": try desk.fulfillment.release(orderId: id, actor: caller.actor)
-                    default: try desk.fulfillment.cancel(orderId: id, actor: caller.actor)
+                    case "hold": try desk.fulfillment.hold(orderId: id, actor: caller.actor); return "order \(id): on hold"
+                    case "release": try desk.fulfillment.release(orderId: id, actor: caller.actor); return "order \(id): released"
+                    default: return try desk.fulfillment.cancel(orderId: id, actor: caller.actor)
                     }
                 }
-                return try self.json(Message(message: "order \(id): \(action) done"))
+                return try self.json(Message(message: message))
             }
         }
         r.on(.post, "/v1/orders/:id/exchange") { request, context in
@@ -415,7 +422,8 @@ extension LabelService {
         }
         r.on(.post, "/v1/shipments") { _, context in
             let caller = try context.operatorOrOwner("shipments")
-            return try self.json(Count(count: try await self.blocking { try desk.fulfillment.createShipments(actor: caller.actor) }), .created)
+            let made = try await self.blocking { try desk.fulfillment.createShipments(actor: caller.actor) }
+            return try self.json(ShipmentsCreatedAnswer(count: made.created, heldBack: made.heldBack, refused: made.refused), .created)
         }
         r.on(.get, "/v1/shipments/:id") { _, context in
             _ = try context.operatorOrOwner("shipments")

@@ -17,6 +17,8 @@ public struct PrintError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let refused = Code(rawValue: "refused")
         /// The job cannot make this move (cancel a completed job, reprint a job never printed).
         public static let conflict = Code(rawValue: "conflict")
+        /// An Idempotency-Key given again with a different request.
+        public static let keyReused = Code(rawValue: "idempotency-key-reused")
         /// Rendering the labels failed (template/data error): the job fails with this message.
         public static let render = Code(rawValue: "render")
         /// Reading or writing the spool's own files or database failed.

@@ -11,6 +11,8 @@ public struct SpoolStore: Sendable {
     public let now: @Sendable () -> Date
     /// Durable commits of concurrent requests share one sync to disk.
     let commits = CommitGroup()
+    /// Told, in the transaction that ends a job, which of its labels did not print.
+    public let endings = JobEndings()
 
     public init(writer: any DatabaseWriter, retry: RetryPolicy = RetryPolicy(), now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.writer = writer
@@ -45,6 +47,10 @@ public struct SpoolStore: Sendable {
         m.registerMigration("spool-v2") { db in
             // "Is anything waiting for this printer?" — asked by every scan (see `hasQueued`).
             try db.execute(sql: "CREATE INDEX printJob_printer_state ON printJob(printer, state)")
+        }
+        m.registerMigration("spool-v3") { db in
+            // What a caller's own Idempotency-Key stood for: the same key with another request is refused.
+            try db.execute(sql: "ALTER TABLE printJob ADD COLUMN requestHash TEXT")
         }
         return m
     }
@@ -154,16 +160,32 @@ public struct SpoolStore: Sendable {
 
     /// The job a request repeats, if one stands (not failed or canceled): the same key (`holder`,
     /// from `keyHolder`), or — for a single label with `sameSourceKinds` — the same source printed
-    /// at the same revision.
-    static func standingJob(_ db: Database, _ request: PrintRequest, revision: Int, keyHolder holder: (id: Int64, standing: Bool)?) throws -> Int64? {
+    /// at the same revision. A caller's own key that stood for another request (other labels, kind,
+    /// template or printer) is refused: answering with that job would print nothing for this one.
+    static func standingJob(_ db: Database, _ request: PrintRequest, revision: Int, keyHolder holder: KeyHolder?) throws -> Int64? {
+        if let holder, request.idempotencyKey != nil, let was = holder.requestHash, was != requestHash(request) {
+            throw PrintError(code: .keyReused, message: "this Idempotency-Key was used for another request (job \(holder.id)): use a new key for a new request")
+        }
         if let holder, holder.standing { return holder.id }
         return try sameSourceJob(db, request, revision: revision)
     }
 
-    /// The job holding `key`, if any, and whether it stands (not failed or canceled).
-    static func keyHolder(_ db: Database, _ key: String) throws -> (id: Int64, standing: Bool)? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state NOT IN ('failed','canceled') FROM printJob WHERE idempotencyKey = ?"),
-                         arguments: [key]).map { ($0[0], $0[1]) }
+    /// The job holding a key: its id, whether it stands (not failed or canceled), and the hash of
+    /// the request that gave the key (a caller's own key only).
+    struct KeyHolder { var id: Int64; var standing: Bool; var requestHash: String? }
+
+    static func keyHolder(_ db: Database, _ key: String) throws -> KeyHolder? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state NOT IN ('failed','canceled'), requestHash FROM printJob WHERE idempotencyKey = ?"),
+                         arguments: [key]).map { KeyHolder(id: $0[0], standing: $0[1], requestHash: $0[2]) }
+    }
+
+    /// What a request asks for, as a short hash: kind, printer, template and label sources.
+    static func requestHash(_ request: PrintRequest) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func add(_ s: String) { for b in s.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }; hash = (hash ^ 0x1f) &* 0x100_0000_01b3 }
+        add(request.kind); add(request.printer); add(request.templateName)
+        for l in request.labels { add(l.source) }
+        return String(hash, radix: 16)
     }
 
     /// For a single label with `sameSourceKinds`: the standing job that printed the same source at
@@ -243,11 +265,12 @@ public struct SpoolStore: Sendable {
         }
         try db.cachedStatement(sql: """
             INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
-                state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)
+                state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt, requestHash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
                              limits, request.labels.count, request.actor, at, at, sources,
-                             now().timeIntervalSince1970 + (leftToWorker ? 0 : Self.submitterGrace)])
+                             now().timeIntervalSince1970 + (leftToWorker ? 0 : Self.submitterGrace),
+                             request.idempotencyKey == nil ? nil : Self.requestHash(request)])
         let id = db.lastInsertedRowID
         let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
         for (i, label) in request.labels.enumerated() {
@@ -367,13 +390,20 @@ public struct SpoolStore: Sendable {
     /// Writes the machine's state; a cancel that happened meanwhile (another request) is never undone.
     func update(_ db: Database, _ id: Int64, _ m: PrintJobMachine, retryAfter: Double? = nil, timings: [String: Double] = [:], release: Bool = false) throws {
         let due = retryAfter.map { now().timeIntervalSince1970 + $0 }
+        // A job that fails or is canceled now hands the labels it did not print back to their owner.
+        var ending = false
+        if m.state == .failed || m.state == .canceled, let before = try String.fetchOne(db, sql: "SELECT state FROM printJob WHERE id = ?", arguments: [id]) {
+            ending = !(PrintJobState(rawValue: before)?.isFinal ?? true)
+        }
+        // An ended job keeps the reason it ended with (and what its ending added to it).
         try db.execute(sql: """
-            UPDATE printJob SET state = ?, reason = ?, attempts = ?, labelsSent = ?, remoteJobId = ?, labelCount = ?,
-                nextAttemptAt = COALESCE(?, nextAttemptAt), updatedAt = ?
-            WHERE id = ? AND (state != 'canceled' OR ? = 'canceled')
+            UPDATE printJob SET state = ?1, reason = CASE WHEN state = ?1 AND state IN ('failed','canceled') THEN reason ELSE ?2 END,
+                attempts = ?3, labelsSent = ?4, remoteJobId = ?5, labelCount = ?6, nextAttemptAt = COALESCE(?7, nextAttemptAt), updatedAt = ?8
+            WHERE id = ?9 AND (state != 'canceled' OR ?10 = 'canceled')
             """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, due, stamp(), id, m.state.rawValue])
         if release { try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ?", arguments: [id]) }
         if !timings.isEmpty { try Self.mergeTimings(db, id, timings) }
+        if ending { try endings.ended(db, try Self.job(db, id: id), unprinted: m.labelsSent) }
     }
 
     static func mergeTimings(_ db: Database, _ id: Int64, _ timings: [String: Double]) throws {

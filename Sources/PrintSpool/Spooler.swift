@@ -10,7 +10,7 @@ public import GRDB
 public final class Spooler: Sendable {
     public let store: SpoolStore
     public let rendering: RendererConfiguration
-    let carriers: [String: CarrierProfile]
+    public let carriers: [String: CarrierProfile]
     /// The transport of a printer profile (tests may wrap one).
     let transportFor: @Sendable (PrinterProfile) throws(PrintError) -> any PrintTransport
     /// Renderers kept warm between jobs (making one loads the fonts: ~10 ms), and parsed template

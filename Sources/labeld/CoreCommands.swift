@@ -174,7 +174,7 @@ struct Orders: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "취소: cancel an unshipped order (held first when cancelExchange.holdBeforeShipping).")
         @OptionGroup var core: CoreOptions
         @Argument var id: Int64
-        func run() throws { try reportingErrors { try core.store().cancel(orderId: id, actor: core.actor); print("order \(id): cancel recorded") } }
+        func run() throws { try reportingErrors { print(try core.store().cancel(orderId: id, actor: core.actor)) } }
     }
 
     struct Exchange: ParsableCommand {
@@ -277,7 +277,7 @@ struct Orders: ParsableCommand {
                 if json { try printJSON(rows); return }
                 for o in rows {
                     let flags = [o.island ? "도서" : "", o.disruption ? "배송차질" : "", o.delayed ? "배송지연" : "", o.unmatchedLines > 0 ? "미매칭 \(o.unmatchedLines)" : ""].filter { !$0.isEmpty }
-                    print("\(o.id)\t\(o.channel)\t\(o.orderNo)\(o.suffix > 0 ? "-\(o.suffix)" : "")\t\(o.receiverName)\t\(o.postalCode)\t\(o.lines) line(s)\t\(o.status)\t\(flags.joined(separator: ","))")
+                    print("\(o.id)\t\(o.channel)\t\(o.orderNo)\(o.suffix > 0 ? "-\(o.suffix)" : "")\t\(o.receiverName)\t\(o.postalCode)\t\(o.lines) line(s)\t\(o.state)\t\(flags.joined(separator: ","))")
                 }
                 printError("\(rows.count) order(s)")
             }
@@ -345,7 +345,18 @@ struct Shipments: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A shipment (one waybill) for every unshipped order without one.")
         @OptionGroup var core: CoreOptions
-        func run() throws { try reportingErrors { print("\(try core.store().createShipments(actor: core.actor)) shipment(s) created") } }
+        @Flag(name: .long) var json = false
+        func run() throws {
+            try reportingErrors {
+                let made = try core.store().createShipments(actor: core.actor)
+                if json { try printJSON(made) } else {
+                    print("\(made.created) shipment(s) created")
+                    for o in made.heldBack { print("held back: order \(o.orderNo): \(o.reason)") }
+                    for o in made.refused { FileHandle.standardError.write(Data("refused: order \(o.orderNo): \(o.reason)\n".utf8)) }
+                }
+                if !made.refused.isEmpty { throw ExitCode(1) }
+            }
+        }
     }
 
     struct List: ParsableCommand {

@@ -213,27 +213,41 @@ struct Print: ParsableCommand {
                 let selection = PrintSelection(carrier: carrier, tag: tag, island: islandFilter, from: from, to: to,
                                                includePrinted: includePrinted, limit: limit)
                 if dryRun {
-                    let plans = try desk.planBatch(selection, printer: printer, fallbackDirectory: core.fallbackPrinterDirectory)
+                    let outline = try desk.planBatch(selection, printer: printer, fallbackDirectory: core.fallbackPrinterDirectory)
                     let order = try desk.fulfillment.settings().value(of: "printOrder")
                     print("print order: \(order), then order id")
-                    for plan in plans {
+                    for plan in outline.plans {
                         print("\(plan.template) → \(plan.printer): \(plan.shipments.count) waybill(s)")
                         for (i, s) in plan.shipments.enumerated() {
                             print("\(i + 1)\tshipment \(s.id)\t\(s.orderNumbers.joined(separator: ","))\t\(s.orderedAt ?? "-")\t\(s.receiverName)\t\(s.postalCode)\t\(s.lines.first?.productName ?? "")")
                         }
                     }
-                    if plans.isEmpty { print("nothing to print") }
+                    if outline.plans.isEmpty { print("nothing to print") }
+                    printRefused(outline.refused)
                     return
                 }
-                let submissions = try desk.printBatch(selection, printer: printer, actor: core.actor, fallbackDirectory: core.fallbackPrinterDirectory,
-                                                      idempotencyKey: key, goal: waiting.goal)
-                if submissions.isEmpty { print("nothing to print") }
-                for s in submissions { print(describe(s.job, repeated: s.repeated)) }
-                if submissions.contains(where: { $0.job.state == .failed }) { throw ExitCode(1) }
+                let result = try desk.printBatch(selection, printer: printer, actor: core.actor, fallbackDirectory: core.fallbackPrinterDirectory,
+                                                 idempotencyKey: key, goal: waiting.goal)
+                if result.submissions.isEmpty { print("nothing to print") }
+                for s in result.submissions { print(describe(s.job, repeated: s.repeated)) }
+                printRefused(result.refused)
+                if result.submissions.contains(where: { $0.job.state == .failed }) || !result.refused.isEmpty { throw ExitCode(1) }
             }
         }
     }
 
+}
+
+/// The shipments a batch left out, one line each, on stderr.
+func printRefused(_ refused: [PrintDesk.Refusal]) {
+    if refused.isEmpty { return }
+    FileHandle.standardError.write(Data("refused \(refused.count) shipment(s); they stay in the print queue:\n".utf8))
+    for r in refused {
+        FileHandle.standardError.write(Data("  shipment \(r.shipmentId) (\(r.orderNumbers.joined(separator: ", "))): \(r.reason)\n".utf8))
+    }
+}
+
+extension Print {
     struct Barcodes: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Product barcode labels for a SKU: one per unit received.")
         @OptionGroup var core: CoreOptions

@@ -56,7 +56,7 @@ struct SpoolBench: ParsableCommand {
                 print(String(format: "  (select + sort %d shipments alone: %.0f ms)", batch, Double(DispatchTime.now().uptimeNanoseconds - p0) / 1e6))
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let jobs = try desk.printBatch(PrintSelection(limit: batch), printer: name, actor: "operator:bench", fallbackDirectory: dir,
-                                               goal: .finished(deadline: Date().addingTimeInterval(120)))
+                                               goal: .finished(deadline: Date().addingTimeInterval(120))).submissions
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 guard let job = jobs.first, job.job.state == .completed else { throw CLIError(description: "batch did not complete: \(jobs.map(\.job))") }
                 print(String(format: "sorted batch %@: %d waybills in %.2f s (select+sort, render %.0f ms, send %.0f ms), document %.1f MB",
@@ -72,6 +72,8 @@ struct SpoolBench: ParsableCommand {
 func seedBenchOrders(_ store: FulfillmentStore, count: Int) throws -> [Int64] {
     try store.updateSetting("sender", to: #"{"name":"리빙플러스","phone":"0221358870","address":"서울특별시 성동구 성수이로 113, 제강빌딩 5층"}"#, actor: "owner:bench")
     try store.updateSetting("printOrder", to: "location:asc,orderedAt:asc", actor: "owner:bench")
+    // The bench's orders have no catalog: they print with the 미할당 marker rather than being held back.
+    try store.updateSetting("unallocatedWaybills", to: "mark", actor: "owner:bench")
     var orders: [OrderInput] = []
     for i in 1...count {
         var o = OrderInput(channel: "smartstore", orderNo: String(format: "B%07d", i),

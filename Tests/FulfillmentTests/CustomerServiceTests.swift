@@ -24,10 +24,11 @@ struct CustomerServiceTests {
         _ = try s.collect([seoulOrder("C2", [.init(productName: "수제 딸기잼 500g", quantity: 3)])], channel: "c", actor: "t")
         try s.allocate(actor: "t")
         let id = try s.writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM salesOrder")! }
-        try s.cancel(orderId: id, actor: "t")
+        #expect(try s.cancel(orderId: id, actor: "t")
+                == "order C2: cancel requested — on hold (보류), its stock released and nothing prints; cancel it again to cancel it for good (cancelExchange.holdBeforeShipping)")
         #expect(try s.allocationStates()["C2"] == .onHold)
         #expect(try s.optionStocks().first { $0.sku == "JAM-500" }!.available == 5)
-        try s.cancel(orderId: id, actor: "t")
+        #expect(try s.cancel(orderId: id, actor: "t") == "order C2: canceled")
         #expect(try s.orders().first!.status == "canceled")
         #expect(throws: FulfillmentError.self) { try s.cancel(orderId: id, actor: "t") }
     }

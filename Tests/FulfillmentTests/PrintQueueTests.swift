@@ -36,6 +36,7 @@ struct PrintQueueTests {
             o.carrier = r.carrier
             return o
         }, channel: "c", actor: "t")
+        try s.updateSetting("unallocatedWaybills", to: "mark", actor: "t")
         try s.createShipments(actor: "t")
         var ids: [String: Int64] = [:]
         for sh in try s.shipments() { ids[sh.orderNumbers[0]] = sh.id }

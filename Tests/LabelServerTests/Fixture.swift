@@ -32,6 +32,7 @@ struct ServerFixture {
         config.workerInterval = .milliseconds(50)
         let service = try LabelService(configuration: config)
         let owner = try service.tokens.create(name: "kim", role: .owner, printers: [], actor: "owner:test")
+        try service.desk.fulfillment.updateSetting("unallocatedWaybills", to: "mark", actor: "owner:test")
         let op = try service.tokens.create(name: "lee", role: .operator, printers: [], actor: "owner:test")
         let station = try service.tokens.create(name: "pack-1", role: .station, printers: ["pack-1"], actor: "owner:test")
         try service.desk.store.save(PrinterProfile(name: "pack-1", transport: "file:\(dir)/pack-1", language: .zpl, stations: ["pack-1"]))

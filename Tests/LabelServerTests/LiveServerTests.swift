@@ -94,6 +94,8 @@ struct LiveServerTests {
         #expect(r.status == 200, "\(String(decoding: r.body, as: UTF8.self))")
         r = try server.request("POST", "/v1/orders", token: owner, json: ServerFixture.ordersJSON(2))
         #expect(r.status == 201)
+        r = try server.request("PUT", "/v1/settings/unallocatedWaybills", token: owner, json: #"{"value":"mark"}"#)
+        #expect(r.status == 200)
         r = try server.request("POST", "/v1/shipments", token: owner)
         r = try server.request("POST", "/v1/print", token: station, json: #"{"code":"600000000002"}"#)
         #expect(r.status == 201, "\(String(decoding: r.body, as: UTF8.self))")
@@ -140,6 +142,7 @@ struct LiveServerTests {
         defer { server.lab.stop() }
         let owner = try server.token("owner", name: "fuzz")
         _ = try server.request("POST", "/v1/orders", token: owner, json: ServerFixture.ordersJSON(3))
+        _ = try server.request("PUT", "/v1/settings/unallocatedWaybills", token: owner, json: #"{"value":"mark"}"#)
         _ = try server.request("POST", "/v1/shipments", token: owner)
         let r = try runTool(tool, ["run", server.base + "/openapi.yaml", "-H", "Authorization: Bearer \(owner)", "-n", "10", "--seed", "20261128",
                                    "--phases", "examples,fuzzing", "--max-time", "60", "--suppress-health-check=filter_too_much", "--no-color",

@@ -17,7 +17,7 @@ struct CUPSTests {
         let ids = try seed(desk, manyOrders(12))
         try desk.addPrinter("zebra", "cups:zebra@\(lab.cupsServer)")
 
-        let zpl = try desk.printBatch(PrintSelection(limit: 10), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp", goal: .finished(deadline: Date().addingTimeInterval(30)))[0].job
+        let zpl = try desk.printBatch(PrintSelection(limit: 10), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp", goal: .finished(deadline: Date().addingTimeInterval(30))).submissions[0].job
         #expect(zpl.state == .completed, "\(zpl) \(lab.cupsLog)")
         #expect(zpl.remoteJobId != nil)
         let zplDocument = try #require(try desk.store.document(jobId: zpl.id))
@@ -52,7 +52,7 @@ struct CUPSTests {
         #expect(status.state == .stopped && status.reasons.contains("paused") && status.notReadyReason == "일시정지 (paused)")
 
         let job = try desk.printBatch(PrintSelection(), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp",
-                                      goal: .finished(deadline: Date().addingTimeInterval(1.5)))[0].job
+                                      goal: .finished(deadline: Date().addingTimeInterval(1.5))).submissions[0].job
         #expect(job.state == .held, "\(job)")
         #expect(job.reason == "the print server holds the job: 일시정지 (paused)")
         #expect(sink.received().isEmpty)

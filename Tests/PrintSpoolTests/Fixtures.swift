@@ -28,6 +28,8 @@ func makeDesk(templates: String = Project.templates, retry: RetryPolicy = RetryP
     let desk = PrintDesk(fulfillment: store, spooler: try Spooler(store: spool, rendering: rendering))
     try store.updateSetting("sender", to: #"{"name":"리빙플러스","phone":"0221358870","address":"서울특별시 성동구 성수이로 113, 5층"}"#, actor: "owner:test")
     try store.updateSetting("allocationBasis", to: "unlimited", actor: "owner:test")
+    // The print tests' orders have no catalog: their waybills print with the 미할당 marker.
+    try store.updateSetting("unallocatedWaybills", to: "mark", actor: "owner:test")
     return desk
 }
 

@@ -100,7 +100,7 @@ struct SpoolTests {
         let otherKey = try desk.printShipment(ids["20261128000001"]!, printer: "office", idempotencyKey: "scan-2", actor: "station:pack-1", fallbackDirectory: dir)
         #expect(otherKey.repeated && otherKey.job.id == first.job.id)
         // The batch takes the two not printed yet; scanning one of them afterwards prints nothing new.
-        let batch = try desk.printBatch(PrintSelection(), printer: "office", actor: "operator:kim", fallbackDirectory: dir)
+        let batch = try desk.printBatch(PrintSelection(), printer: "office", actor: "operator:kim", fallbackDirectory: dir).submissions
         #expect(batch.count == 1 && batch[0].job.labelCount == 2)
         let scan = try desk.printShipment(ids["20261128000003"]!, printer: "office", actor: "station:pack-1", fallbackDirectory: dir)
         #expect(scan.repeated && scan.job.id == batch[0].job.id)
@@ -185,14 +185,14 @@ struct SpoolTests {
         // First a whole batch to a healthy printer.
         let healthy = try lab.startSink(name: "healthy")
         try desk.addPrinter("zebra", "socket:127.0.0.1:\(healthy.port)")
-        let one = try desk.printBatch(PrintSelection(limit: 10), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp")[0].job
+        let one = try desk.printBatch(PrintSelection(limit: 10), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp").submissions[0].job
         #expect(one.state == .completed)
         let document = try #require(try desk.store.document(jobId: one.id))
         #expect(healthy.waitFor(bytes: document.count) && healthy.received() == document)
 
         // Then a printer that is off when the batch is queued, and switched off again in label 13 of 30.
         lab.stop(healthy.process)
-        let job = try desk.printBatch(PrintSelection(), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp")
+        let job = try desk.printBatch(PrintSelection(), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp").submissions
         let jobId = job[0].job.id
         #expect(job[0].job.state == .held && job[0].job.labelsSent == 0)
         let labels = try desk.store.labels(jobId: jobId)
@@ -222,7 +222,7 @@ struct SpoolTests {
         try "1,0,0".write(toFile: status, atomically: true, encoding: .utf8)
         let sink = try lab.startSink(name: "hs", statusFile: status)
         try desk.addPrinter("zebra", "socket:127.0.0.1:\(sink.port)", hostStatus: true)
-        let job = try desk.printBatch(PrintSelection(), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp")[0].job
+        let job = try desk.printBatch(PrintSelection(), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp").submissions[0].job
         #expect(job.state == .held)
         #expect(job.reason == "printer at 127.0.0.1:\(sink.port): 용지 없음 (paper out)")
         #expect(try desk.store.profile("zebra").makeTransport().status().notReadyReason == "용지 없음 (paper out)")

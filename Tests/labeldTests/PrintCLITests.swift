@@ -24,6 +24,8 @@ struct PrintCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         r = try labeld(["settings", "set", "sender", #"{"name":"리빙플러스","phone":"0221358870","address":"서울특별시 성동구 성수이로 113"}"#, "--role", "owner"], db: db)
         #expect(r.status == 0, "\(r.stderr)")
+        r = try labeld(["settings", "set", "unallocatedWaybills", "mark", "--role", "owner"], db: db)
+        #expect(r.status == 0, "\(r.stderr)")
         r = try labeld(["shipments", "create"], db: db)
         #expect(r.stdout == "\(count) shipment(s) created\n", "\(r.stderr)")
     }
