@@ -17,8 +17,18 @@ public struct Distance: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// The length in printer dots at `dpi`, not rounded.
     public func dots(at dpi: Int) -> Double { millimetres * Double(dpi) / 25.4 }
-    /// The length in whole printer dots at `dpi` (rounded to nearest).
-    public func wholeDots(at dpi: Int) -> Int { Int((dots(at: dpi)).rounded()) }
+    /// The length in whole printer dots at `dpi` (rounded to nearest). Never traps: NaN is 0 and
+    /// lengths beyond ±2³¹ dots are clamped (the parser and the composer refuse such lengths first).
+    public func wholeDots(at dpi: Int) -> Int { Distance.clampedInt(dots(at: dpi).rounded()) }
+    /// The length in millimetres rounded to 0.01 mm, for display and listings (`152.4`, not
+    /// `152.39999999999998`).
+    public var roundedMillimetres: Double { (millimetres * 100).rounded() / 100 }
+
+    /// `value` as an Int, NaN as 0 and clamped to ±2³¹, so a conversion of a huge length cannot trap.
+    public static func clampedInt(_ value: Double) -> Int {
+        guard !value.isNaN else { return 0 }
+        return Int(min(max(value, -2_147_483_648), 2_147_483_647))
+    }
     /// The length in PostScript points.
     public var points: Double { millimetres * 72 / 25.4 }
 
@@ -41,13 +51,27 @@ extension Distance {
 
     /// Parses `"12.5mm"`, `"2in"`, `"10pt"`, `"80dots"` (or `"80dot"`); `dots` are taken at `dpi`.
     /// Returns nil when the text is not a number followed by a known unit. A bare `0` is zero.
+    /// The value may be huge or infinite (`1e400mm`): callers check the range (the parser does).
     public static func parse(_ text: String, dpi: Int) -> Distance? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed == "0" { return .zero }
         var numberEnd = trimmed.startIndex
-        for index in trimmed.indices {
+        var index = trimmed.startIndex
+        while index < trimmed.endIndex {
             let c = trimmed[index]
-            if c.isNumber || c == "." || c == "-" || c == "+" { numberEnd = trimmed.index(after: index) } else { break }
+            if c.isASCII && (c.isNumber || c == "." || c == "-" || c == "+") {
+                index = trimmed.index(after: index)
+                numberEnd = index
+            } else if c == "e" || c == "E", numberEnd > trimmed.startIndex {
+                // An exponent (1e3mm) only when digits follow: `3em` is 3 and the unit `em`.
+                var digit = trimmed.index(after: index)
+                if digit < trimmed.endIndex, trimmed[digit] == "-" || trimmed[digit] == "+" { digit = trimmed.index(after: digit) }
+                guard digit < trimmed.endIndex, trimmed[digit].isASCII, trimmed[digit].isNumber else { break }
+                index = trimmed.index(after: digit)
+                numberEnd = index
+            } else {
+                break
+            }
         }
         guard numberEnd > trimmed.startIndex, let value = Double(trimmed[..<numberEnd]) else { return nil }
         let unit = trimmed[numberEnd...].trimmingCharacters(in: .whitespaces).lowercased()

@@ -79,8 +79,8 @@ public struct FilterCall: Sendable, Hashable {
             }
         case .number:
             try need(0...1, "number or number:2")
-            if let a = arguments.first, Int(a) == nil {
-                throw LabelModelError(code: .invalidBinding, message: "number filter takes a count of decimals, got '\(a)'", location: location)
+            if let a = arguments.first, !(Int(a).map { (0...10).contains($0) } ?? false) {
+                throw LabelModelError(code: .invalidBinding, message: "number filter takes a count of decimals from 0 to 10, got '\(a)'", location: location)
             }
         case .date: try need(1...1, "date:'yyyy-MM-dd'")
         case .default, .prefix, .suffix: try need(1...1, "\(name.rawValue):'text'")
@@ -106,11 +106,11 @@ public struct FilterCall: Sendable, Hashable {
             else {
                 if let s = separator, s != c { return nil }
                 separator = c
-                guard let n = Int(digits), n > 0 else { return nil }
+                guard let n = Int(digits), (1...1000).contains(n) else { return nil }
                 sizes.append(n); digits = ""
             }
         }
-        guard let n = Int(digits), n > 0 else { return nil }
+        guard let n = Int(digits), (1...1000).contains(n) else { return nil }
         sizes.append(n)
         return (sizes, separator.map(String.init) ?? "")
     }

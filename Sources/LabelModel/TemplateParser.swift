@@ -123,26 +123,44 @@ private struct Parser {
         return s.string
     }
 
-    func distance(_ node: Node, what: String, element: String?) throws(LabelModelError) -> Distance {
+    /// A length as written, without the range checks of ``distance(_:what:element:)``.
+    func anyDistance(_ node: Node, what: String, element: String?) throws(LabelModelError) -> (Distance, text: String) {
         let text = try string(node, what: what, element: element)
         guard let d = Distance.parse(text, dpi: dpi) else {
             throw fail(node, "\(what): expected a length with a unit (mm, cm, in, pt, dots), such as 12mm, got '\(text)'", element: element)
         }
+        return (d, text)
+    }
+
+    /// A position or offset: from -``TemplateLimits/maximumLength`` to +``TemplateLimits/maximumLength``.
+    func distance(_ node: Node, what: String, element: String?) throws(LabelModelError) -> Distance {
+        let (d, text) = try anyDistance(node, what: what, element: element)
+        let limit = TemplateLimits.maximumLength
+        guard d.millimetres.isFinite, abs(d.millimetres) <= limit else {
+            throw fail(node, "\(what): expected a length from -\(Int(limit))mm to \(Int(limit))mm, got '\(text)'", element: element)
+        }
         return d
     }
 
+    /// A size: from 0 to ``TemplateLimits/maximumLength``.
     func nonNegative(_ node: Node, what: String, element: String?) throws(LabelModelError) -> Distance {
-        let d = try distance(node, what: what, element: element)
-        if d.millimetres < 0 { throw fail(node, "\(what) must not be negative, got '\(try string(node, what: what, element: element))'", element: element) }
+        let (d, text) = try anyDistance(node, what: what, element: element)
+        if d.millimetres < 0 { throw fail(node, "\(what) must not be negative, got '\(text)'", element: element) }
+        let limit = TemplateLimits.maximumLength
+        guard d.millimetres.isFinite, d.millimetres <= limit else {
+            throw fail(node, "\(what): expected a length from 0 to \(Int(limit))mm, got '\(text)'", element: element)
+        }
         return d
     }
 
+    /// A finite number (`nan`, `inf` and numbers too large for a Double are refused).
     func number(_ node: Node, what: String, element: String?) throws(LabelModelError) -> Double {
         var text = try string(node, what: what, element: element)
         if text.hasSuffix("pt") { text.removeLast(2) }
         guard let n = Double(text.trimmingCharacters(in: .whitespaces)) else {
             throw fail(node, "\(what): expected a number, got '\(text)'", element: element)
         }
+        guard n.isFinite else { throw fail(node, "\(what): expected a finite number, got '\(text)'", element: element) }
         return n
     }
 
@@ -230,11 +248,16 @@ private struct Parser {
         if let d = m["dpi"] {
             dpi = try integer(d, what: "dpi", element: nil, range: 72...1200)
         }
-        let width = try distance(try required(m, "width", what: "page", element: nil), what: "page width", element: nil)
-        let height = try distance(try required(m, "height", what: "page", element: nil), what: "page height", element: nil)
-        for (key, d) in [("width", width), ("height", height)] where d.millimetres <= 0 || d.millimetres > 2000 {
-            throw fail(m[key]!, "page \(key) must be more than 0 and at most 2000mm, got \(d)")
+        func side(_ key: String) throws(LabelModelError) -> Distance {
+            let node = try required(m, key, what: "page", element: nil)
+            let (d, text) = try anyDistance(node, what: "page \(key)", element: nil)
+            let limit = TemplateLimits.maximumPageSide
+            guard d.millimetres > 0, d.millimetres <= limit else {
+                throw fail(node, "page \(key) must be more than 0 and at most \(Int(limit))mm, got '\(text)'")
+            }
+            return d
         }
+        let width = try side("width"), height = try side("height")
         let rotation = try m["rotation"].map { n throws(LabelModelError) in try self.rotation(n, element: nil) } ?? .none
         return PageSpec(width: width, height: height, rotation: rotation, dpi: dpi)
     }
@@ -242,7 +265,12 @@ private struct Parser {
     func sheet(_ node: Node, label: PageSpec) throws(LabelModelError) -> SheetLayout {
         let m = try map(node, what: "sheet", allowed: ["width", "height", "columns", "rows", "origin_x", "origin_y", "pitch_x", "pitch_y"])
         func d(_ key: String) throws(LabelModelError) -> Distance {
-            try nonNegative(try required(m, key, what: "sheet", element: nil), what: "sheet \(key)", element: nil)
+            let node = try required(m, key, what: "sheet", element: nil)
+            let size = try nonNegative(node, what: "sheet \(key)", element: nil)
+            if (key == "width" || key == "height") && size.millimetres <= 0 {
+                throw fail(node, "sheet \(key) must be more than 0 and at most \(Int(TemplateLimits.maximumPageSide))mm, got '\(try string(node, what: key, element: nil))'")
+            }
+            return size
         }
         let layout = SheetLayout(width: try d("width"), height: try d("height"),
                                  columns: try integer(try required(m, "columns", what: "sheet", element: nil), what: "columns", element: nil, range: 1...50),
@@ -277,7 +305,9 @@ private struct Parser {
         }
         if let n = m["size"] {
             f.size = try number(n, what: "font size (pt)", element: element)
-            if f.size <= 0 || f.size > 400 { throw fail(n, "font size must be more than 0 and at most 400 pt", element: element) }
+            if !(f.size > 0 && f.size <= TemplateLimits.maximumFontSize) {
+                throw fail(n, "font size must be more than 0 and at most \(Int(TemplateLimits.maximumFontSize)) pt", element: element)
+            }
         }
         return f
     }
@@ -375,14 +405,14 @@ private struct Parser {
         if let n = m["valign"] { t.valign = try choice(n, VerticalAlignment.self, what: "valign", element: element) }
         if let n = m["line_spacing"] {
             t.lineSpacing = try number(n, what: "line_spacing", element: element)
-            if t.lineSpacing < 0.5 || t.lineSpacing > 4 { throw fail(n, "line_spacing: expected a multiple from 0.5 to 4", element: element) }
+            if !(0.5...4).contains(t.lineSpacing) { throw fail(n, "line_spacing: expected a multiple from 0.5 to 4", element: element) }
         }
         if let n = m["wrap"] { t.wrap = try bool(n, what: "wrap", element: element) }
         if let n = m["max_lines"] { t.maxLines = try integer(n, what: "max_lines", element: element, range: 1...200) }
         if let n = m["ellipsis"] { t.ellipsis = try bool(n, what: "ellipsis", element: element) }
         if let n = m["min_size"] {
             let size = try number(n, what: "min_size (pt)", element: element)
-            if size <= 0 || size > t.font.size { throw fail(n, "min_size must be more than 0 and at most the font size (\(t.font.size) pt)", element: element) }
+            if !(size > 0 && size <= t.font.size) { throw fail(n, "min_size must be more than 0 and at most the font size (\(t.font.size) pt)", element: element) }
             t.minSize = size
         }
         if let n = m["inverted"] { t.inverted = try bool(n, what: "inverted", element: element) }
@@ -411,8 +441,8 @@ private struct Parser {
                 }
                 b.xdimDots = dots
             } else {
-                let d = try distance(n, what: "xdim", element: element)
-                if d.millimetres <= 0 || d.millimetres > 5 { throw fail(n, "xdim must be more than 0 and at most 5mm, got '\(text)'", element: element) }
+                let (d, _) = try anyDistance(n, what: "xdim", element: element)
+                if !(d.millimetres > 0 && d.millimetres <= 5) { throw fail(n, "xdim must be more than 0 and at most 5mm, got '\(text)'", element: element) }
                 b.xdim = d
             }
         }
@@ -461,7 +491,8 @@ private struct Parser {
             try distance(try required(m, key, what: "repeat element", element: element), what: key, element: element)
         }
         let items = try path(try required(m, "items", what: "repeat element", element: element), what: "items", element: element)
-        let x = try d("x"), y = try d("y"), rowHeight = try d("row_height")
+        let x = try d("x"), y = try d("y")
+        let rowHeight = try nonNegative(try required(m, "row_height", what: "repeat element", element: element), what: "row_height", element: element)
         if rowHeight.millimetres <= 0 { throw fail(m["row_height"]!, "row_height must be more than 0", element: element) }
         let width = try m["width"].map { n throws(LabelModelError) in try nonNegative(n, what: "width", element: element) }
         let maxRows = try integer(try required(m, "max_rows", what: "repeat element", element: element), what: "max_rows", element: element, range: 1...500)

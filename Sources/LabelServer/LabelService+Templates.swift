@@ -30,7 +30,7 @@ extension LabelService {
                 let name = folder + "/" + file.dropLast(5)
                 guard let t = try? TemplateParser.load(path: root + "/" + folder + "/" + file, displayName: "templates/\(name).yaml") else { continue }
                 out.append(TemplateSummary(name: name, description: t.description, carrier: t.carrier,
-                                           widthMM: t.page.width.millimetres, heightMM: t.page.height.millimetres, dpi: t.page.dpi))
+                                           widthMM: t.page.width.roundedMillimetres, heightMM: t.page.height.roundedMillimetres, dpi: t.page.dpi))
             }
         }
         return out

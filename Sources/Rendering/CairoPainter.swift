@@ -228,14 +228,25 @@ final class CairoPainter {
         let dotsPerPoint = Double(page.dpi) / 72
         let align = style.align == .center ? 1 : style.align == .right ? 2 : 0
         let spacing = Int((style.lineSpacing * 1000).rounded())
-        let widthPango = Int(availW * Double(PANGO_SCALE))
+        let widthPango = Distance.clampedInt(availW * Double(PANGO_SCALE))
+
+        // Lay out no more than the box can hold: Pango's time grows with the text, and a
+        // 100 000-character field took seconds per label.
+        var text = item.text
+        let limit = Self.characterLimit(width: availW, height: availH, sizeDots: (style.minSize ?? style.font.size) * dotsPerPoint,
+                                        lineSpacing: style.lineSpacing, wrap: style.wrap, maxLines: style.maxLines)
+        let count = text.count
+        if count > limit {
+            text = String(text.prefix(limit)) + "…"
+            warnings.append(LabelWarning(element: item.element, message: "text of \(count) characters is longer than its box can hold; only the first \(limit) are laid out ('\(item.text.prefix(40))')", page: page.pageNumber))
+        }
 
         func key(_ sizePt: Double, ellipsize: Bool) -> LayoutKey {
             var height = 0
             if ellipsize && style.wrap {
-                height = style.maxLines.map { -$0 } ?? Int(availH * Double(PANGO_SCALE))
+                height = style.maxLines.map { -$0 } ?? Distance.clampedInt(availH * Double(PANGO_SCALE))
             }
-            return LayoutKey(text: item.text, font: FontKey(style.font, sizeDots: sizePt * dotsPerPoint),
+            return LayoutKey(text: text, font: FontKey(style.font, sizeDots: sizePt * dotsPerPoint),
                              width: style.wrap || ellipsize ? widthPango : -1, height: height,
                              wrap: style.wrap, ellipsize: ellipsize, align: align, spacing: spacing)
         }
@@ -248,7 +259,7 @@ final class CairoPainter {
         var m = measure(usedKey)
         if !fits(m), let minSize = style.minSize, minSize < size {
             // Largest size in 0.5 pt steps that fits (binary search over the steps).
-            var lo = 0, hi = Int(((size - minSize) / 0.5).rounded(.down))
+            var lo = 0, hi = Distance.clampedInt(((size - minSize) / 0.5).rounded(.down))
             let start = size
             let smallest = key(start - Double(hi) * 0.5, ellipsize: false)
             let atMin = measure(smallest)
@@ -294,6 +305,19 @@ final class CairoPainter {
             warnings.append(LabelWarning(element: item.element, message: "\(unknown) character(s) have no glyph in fonts/ and print as boxes", page: page.pageNumber))
         }
         return FittedText(layout: m.layout, box: m.box, key: usedKey, x: x.rounded(), y: y.rounded(), warnings: warnings)
+    }
+
+    /// The most characters a box can show: every glyph at least a tenth of an em wide, every line
+    /// at least 0.8 em high (at the smallest size the text may shrink to), and at most
+    /// ``RenderLimits/maximumTextCharacters``.
+    static func characterLimit(width: Double, height: Double, sizeDots: Double, lineSpacing: Double, wrap: Bool, maxLines: Int?) -> Int {
+        let hard = RenderLimits.maximumTextCharacters
+        guard sizeDots > 0, width.isFinite, height.isFinite else { return hard }
+        let perLine = width / (0.1 * sizeDots) + 1
+        var lines = wrap ? height / (0.8 * sizeDots * lineSpacing) + 1 : 1
+        if let maxLines, wrap { lines = min(lines, Double(maxLines)) }
+        let bound = perLine * lines
+        return bound < Double(hard) ? max(1, Int(bound)) : hard
     }
 
     /// Human-readable text of a barcode: the layout and its origin in symbol dots.
@@ -401,17 +425,19 @@ final class CairoPainter {
 
     /// Draws with `body` on a fresh A1 surface of `width × height` and returns the bits.
     func stamp(width: Int, height: Int, _ body: (OpaquePointer) -> Void) -> Bitmap {
-        let w = max(1, width), h = max(1, height)
-        let surface = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(w), Int32(h))!
+        // Within Cairo's image limit (the composer refuses larger elements before this).
+        let w = min(max(1, width), RenderLimits.maximumSideDots), h = min(max(1, height), RenderLimits.maximumSideDots)
+        guard let surface = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(w), Int32(h)) else { return Bitmap(width: 1, height: 1) }
         defer { cairo_surface_destroy(surface) }
-        let cr = cairo_create(surface)!
+        guard cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS, let cr = cairo_create(surface) else { return Bitmap(width: 1, height: 1) }
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
         pango_cairo_update_context(cr, ctx)
         ink(cr)
         body(cr)
         cairo_destroy(cr)
         cairo_surface_flush(surface)
-        return Bitmap(a1: cairo_image_surface_get_data(surface)!, stride: Int(cairo_image_surface_get_stride(surface)), width: w, height: h)
+        guard let data = cairo_image_surface_get_data(surface) else { return Bitmap(width: 1, height: 1) }
+        return Bitmap(a1: data, stride: Int(cairo_image_surface_get_stride(surface)), width: w, height: h)
     }
 
     /// The ink of a layout as a stamp, and the offset of the stamp from the layout's origin.
@@ -456,26 +482,27 @@ final class CairoPainter {
 
     /// The image thresholded to 1 bit at its frame's size, as a stamp (nil when it cannot be read).
     func imageStamp(_ item: ImageItem) -> Bitmap? {
-        guard let mask = imageMask(item) else { return nil }
-        return Bitmap(a1: cairo_image_surface_get_data(mask.surface)!, stride: Int(cairo_image_surface_get_stride(mask.surface)),
+        guard let mask = imageMask(item), let data = cairo_image_surface_get_data(mask.surface) else { return nil }
+        return Bitmap(a1: data, stride: Int(cairo_image_surface_get_stride(mask.surface)),
                       width: Int(cairo_image_surface_get_width(mask.surface)), height: Int(cairo_image_surface_get_height(mask.surface)))
     }
 
     private func imageMask(_ item: ImageItem) -> MaskBox? {
-        let w = Int(item.frame.width), h = Int(item.frame.height)
-        guard w > 0, h > 0 else { return nil }
+        let w = Distance.clampedInt(item.frame.width), h = Distance.clampedInt(item.frame.height)
+        guard w > 0, h > 0, w <= RenderLimits.maximumSideDots, h <= RenderLimits.maximumSideDots else { return nil }
         let cacheKey = "\(item.path)|\(w)x\(h)|\(item.threshold)"
         var mask = masks[cacheKey]
         if mask == nil {
             let path = (assets as NSString).appendingPathComponent(item.path)
-            guard let src = cairo_image_surface_create_from_png(path), cairo_surface_status(src) == CAIRO_STATUS_SUCCESS else {
+            guard let src = cairo_image_surface_create_from_png(path), cairo_surface_status(src) == CAIRO_STATUS_SUCCESS,
+                  cairo_image_surface_get_width(src) > 0, cairo_image_surface_get_height(src) > 0 else {
                 return nil
             }
             defer { cairo_surface_destroy(src) }
             // Scale into a grey surface of the frame's size, then threshold into a 1-bit mask.
-            let rgb = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(w), Int32(h))!
+            guard let rgb = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(w), Int32(h)) else { return nil }
             defer { cairo_surface_destroy(rgb) }
-            let c = cairo_create(rgb)!
+            guard cairo_surface_status(rgb) == CAIRO_STATUS_SUCCESS, let c = cairo_create(rgb) else { return nil }
             cairo_set_source_rgb(c, 1, 1, 1)
             cairo_paint(c)
             cairo_scale(c, Double(w) / Double(cairo_image_surface_get_width(src)), Double(h) / Double(cairo_image_surface_get_height(src)))
@@ -485,9 +512,12 @@ final class CairoPainter {
             cairo_paint(c)
             cairo_destroy(c)
             cairo_surface_flush(rgb)
-            let a1 = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(w), Int32(h))!
-            let srcData = cairo_image_surface_get_data(rgb)!, srcStride = Int(cairo_image_surface_get_stride(rgb))
-            let dst = cairo_image_surface_get_data(a1)!, dstStride = Int(cairo_image_surface_get_stride(a1))
+            guard let a1 = cairo_image_surface_create(CAIRO_FORMAT_A1, Int32(w), Int32(h)) else { return nil }
+            guard let srcData = cairo_image_surface_get_data(rgb), let dst = cairo_image_surface_get_data(a1) else {
+                cairo_surface_destroy(a1)
+                return nil
+            }
+            let srcStride = Int(cairo_image_surface_get_stride(rgb)), dstStride = Int(cairo_image_surface_get_stride(a1))
             for y in 0..<h {
                 let row = srcData + y * srcStride
                 for x in 0..<w {

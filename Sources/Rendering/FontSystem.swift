@@ -7,10 +7,17 @@ import Foundation
 final class FontSystem {
     let fontMap: UnsafeMutablePointer<PangoFontMap>
 
-    init(fontsDirectory: String) throws(RenderingError) {
+    /// The font files every template may name (NanumGothic and NanumGothicCoding, regular and bold).
+    static let required = ["NanumGothic.ttf", "NanumGothicBold.ttf", "NanumGothicCoding.ttf", "NanumGothicCodingBold.ttf"]
+
+    /// `origin` says how the folder was chosen (``RendererConfiguration/fontsOrigin``).
+    init(fontsDirectory: String, origin: String? = nil) throws(RenderingError) {
+        let fm = FileManager.default
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: fontsDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw RenderingError(code: .fonts, message: "fonts folder '\(fontsDirectory)' not found: labeld renders only with its own fonts (set LABELD_FONTS or run from the project folder)")
+        let missing = Self.required.filter { !fm.fileExists(atPath: fontsDirectory + "/" + $0) }
+        if !fm.fileExists(atPath: fontsDirectory, isDirectory: &isDirectory) || !isDirectory.boolValue || !missing.isEmpty {
+            let problem = isDirectory.boolValue ? "has no \(missing.joined(separator: ", "))" : "not found"
+            throw RenderingError(code: .fonts, message: "fonts folder '\(fontsDirectory)' \(problem)\(origin.map { " (\($0))" } ?? ""): labeld renders only with its own fonts; set LABELD_HOME to the labeld folder that holds fonts/ and templates/, or LABELD_FONTS to the fonts folder")
         }
         guard let config = FcConfigCreate() else { throw RenderingError(code: .fonts, message: "fontconfig: cannot create a configuration") }
         defer { FcConfigDestroy(config) }

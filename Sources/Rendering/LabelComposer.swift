@@ -68,6 +68,10 @@ public struct LabelComposer: Sendable {
     }
 
     private func composeThrowingModel(_ record: DataValue, index: Int) throws -> [ComposedPage] {
+        try RenderLimits.checkPage(width: template.page.width, height: template.page.height, dpi: dpi, what: "\(template.file): the page", location: nil)
+        if let sheet = template.sheet {
+            try RenderLimits.checkPage(width: sheet.width, height: sheet.height, dpi: dpi, what: "\(template.file): the sheet", location: nil)
+        }
         var scope = BindingScope(record: record)
         if let id = template.carrier {
             guard let profile = carriers[id] else {
@@ -112,6 +116,7 @@ public struct LabelComposer: Sendable {
             for element in template.elements where pageNumber == 1 || element.onContinuation || isContinuationRepeat(element) {
                 try add(element, scope: pageScope, offset: (0, 0), page: &page, pageNumber: pageNumber, record: index)
             }
+            try RenderLimits.checkItems(page, template: template)
             pages.append(page)
         }
         return pages
@@ -215,7 +220,7 @@ public struct LabelComposer: Sendable {
         request.errorCorrection = b.errorCorrection
         request.size = b.size
         let barDots = max(1, b.height.wholeDots(at: dpi))
-        let widthDots = b.width.map { Int(dots($0)) }
+        let widthDots = b.width.map { Distance.clampedInt(dots($0)) }
         do {
             var m: Int
             if let fixed = b.xdimDots {
@@ -224,16 +229,16 @@ public struct LabelComposer: Sendable {
                 m = max(1, Int(x.dots(at: dpi).rounded()))
             } else {
                 let probe = try BarcodeEncoder.encode(request)
-                m = Int(Double(widthDots!) / probe.width)
+                m = probe.width > 0 ? Distance.clampedInt(Double(widthDots ?? 0) / probe.width) : 1
                 if m < 1 {
-                    throw BarcodeError(code: .tooWide, message: "\(b.symbology.rawValue) '\(data)' needs \(Int(probe.width)) modules, but 'width' is only \(widthDots!) dots at \(dpi) dpi: widen the element or shorten the data")
+                    throw BarcodeError(code: .tooWide, message: "\(b.symbology.rawValue) '\(data)' needs \(Int(probe.width)) modules, but 'width' is only \(widthDots ?? 0) dots at \(dpi) dpi: widen the element or shorten the data")
                 }
             }
             request.barHeight = Double(barDots) / Double(m)
             let symbol = try BarcodeEncoder.encode(request)
             let snapped = symbol.snapped(dotsPerModule: m)
-            var x = Int(dots(b.x) + offset.0)
-            let y = Int(dots(b.y) + offset.1)
+            var x = Distance.clampedInt(dots(b.x) + offset.0)
+            let y = Distance.clampedInt(dots(b.y) + offset.1)
             let along = b.rotation.swapsAxes ? snapped.height : snapped.width
             if let w = widthDots {
                 if along > w {

@@ -42,7 +42,7 @@ public final class LabelRenderer {
 
     public init(configuration: RendererConfiguration) throws(RenderingError) {
         self.configuration = configuration
-        fonts = try FontSystem(fontsDirectory: configuration.fontsDirectory)
+        fonts = try FontSystem(fontsDirectory: configuration.fontsDirectory, origin: configuration.fontsOrigin)
     }
 
     /// The page as the thermal head prints it, and the warnings drawing it raised.

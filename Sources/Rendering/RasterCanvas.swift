@@ -39,7 +39,7 @@ final class RasterCanvas {
         if bitmap.width != w || bitmap.height != h {
             bitmap = Bitmap(width: w, height: h)
         } else {
-            bitmap.bytes.withUnsafeMutableBytes { _ = memset($0.baseAddress!, 0, $0.count) }
+            bitmap.bytes.withUnsafeMutableBytes { if let base = $0.baseAddress { _ = memset(base, 0, $0.count) } }
         }
         let pageTransform = QuarterTransform.turning(page.rotation, width: page.width, height: page.height)
         var warnings = page.warnings

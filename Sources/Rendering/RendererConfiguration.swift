@@ -7,16 +7,25 @@ public struct RendererConfiguration: Sendable {
     public var fontsDirectory: String
     /// The templates folder; image elements are read relative to it.
     public var templatesDirectory: String
+    /// How `fontsDirectory` was chosen (`LABELD_FONTS`, `LABELD_HOME`, the folders searched), for
+    /// the message when the fonts are missing; nil when the caller named the folder.
+    public var fontsOrigin: String?
 
-    public init(fontsDirectory: String, templatesDirectory: String) {
+    public init(fontsDirectory: String, templatesDirectory: String, fontsOrigin: String? = nil) {
         self.fontsDirectory = fontsDirectory
         self.templatesDirectory = templatesDirectory
+        self.fontsOrigin = fontsOrigin
     }
 
     /// The project folder that holds `fonts/` and `templates/`: `$LABELD_HOME`, else the current
     /// folder or one above it, else a folder above the executable.
     public static func locateHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let home = environment["LABELD_HOME"], !home.isEmpty { return home }
+        search(environment: environment).home
+    }
+
+    /// The home folder and the folders looked at (empty when `LABELD_HOME` named it).
+    static func search(environment: [String: String]) -> (home: String, searched: [String]) {
+        if let home = environment["LABELD_HOME"], !home.isEmpty { return (home, []) }
         let fm = FileManager.default
         func hasFonts(_ dir: String) -> Bool { fm.fileExists(atPath: dir + "/fonts/NanumGothic.ttf") }
         var candidates: [String] = []
@@ -24,7 +33,9 @@ public struct RendererConfiguration: Sendable {
         for _ in 0..<4 { candidates.append(dir); dir = (dir as NSString).deletingLastPathComponent }
         var exe = (CommandLine.arguments.first.map { ($0 as NSString).resolvingSymlinksInPath } ?? "")
         for _ in 0..<6 { exe = (exe as NSString).deletingLastPathComponent; candidates.append(exe) }
-        return candidates.first(where: hasFonts) ?? fm.currentDirectoryPath
+        var searched: [String] = []
+        for c in candidates where !c.isEmpty && !searched.contains(c) { searched.append(c) }
+        return (searched.first(where: hasFonts) ?? fm.currentDirectoryPath, searched)
     }
 
     /// The carrier profiles in `templates/carriers.yaml` (empty when the file is absent).
@@ -37,8 +48,17 @@ public struct RendererConfiguration: Sendable {
     /// `fonts/` and `templates/` under ``locateHome(environment:)``; `LABELD_FONTS` and
     /// `LABELD_TEMPLATES` override each.
     public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> RendererConfiguration {
-        let home = locateHome(environment: environment)
+        let (home, searched) = search(environment: environment)
+        let origin: String
+        if let fonts = environment["LABELD_FONTS"] {
+            origin = "LABELD_FONTS is '\(fonts)'"
+        } else if searched.isEmpty {
+            origin = "LABELD_HOME is '\(home)'"
+        } else {
+            origin = "looked for fonts/ in \(searched.joined(separator: ", "))"
+        }
         return RendererConfiguration(fontsDirectory: environment["LABELD_FONTS"] ?? home + "/fonts",
-                                     templatesDirectory: environment["LABELD_TEMPLATES"] ?? home + "/templates")
+                                     templatesDirectory: environment["LABELD_TEMPLATES"] ?? home + "/templates",
+                                     fontsOrigin: origin)
     }
 }

@@ -14,6 +14,8 @@ public struct RenderingError: Error, Sendable, CustomStringConvertible {
         public static let image = Code("render.image")
         public static let output = Code("render.output")
         public static let fonts = Code("render.fonts")
+        /// A page or element larger than the renderer draws (see ``RenderLimits``).
+        public static let tooLarge = Code("render.too_large")
     }
 
     public var code: Code

@@ -4,9 +4,16 @@ public import Barcode
 /// A template holding one barcode on a page exactly as large as the symbol with its quiet zones
 /// and human-readable text: `labeld barcode`, and barcode previews.
 public enum SingleBarcodeTemplate {
+    /// The tallest bar ``make(symbology:data:dpi:xdim:barHeight:humanReadable:gs1:)`` draws.
+    public static let maximumBarHeight = Distance.mm(500)
+
     /// Throws ``BarcodeError`` (zint's numbered message) when the data does not fit the symbology.
     public static func make(symbology: Symbology, data: String, dpi: Int, xdim: Int, barHeight: Distance,
                             humanReadable: Bool = true, gs1: Bool = false) throws(BarcodeError) -> Template {
+        guard (1...40).contains(xdim), (72...1200).contains(dpi),
+              barHeight.millimetres.isFinite, barHeight.millimetres > 0, barHeight.millimetres <= maximumBarHeight.millimetres else {
+            throw BarcodeError(code: .invalidOption, message: "barcode: expected a module width of 1 to 40 dots, 72 to 1200 dpi and a bar height above 0 and at most \(Int(maximumBarHeight.millimetres)) mm, got \(xdim) dots, \(dpi) dpi, \(barHeight.millimetres) mm")
+        }
         var request = BarcodeRequest(symbology: symbology, data: data)
         request.humanReadable = humanReadable
         request.gs1 = gs1

@@ -94,7 +94,8 @@ public final class ZPLEncoder {
         guard let text = String(bytes: zpl, encoding: .ascii), let gf = text.range(of: "^GFA,") else { return nil }
         let rest = text[gf.upperBound...]
         let fields = rest.split(separator: ",", maxSplits: 3, omittingEmptySubsequences: false)
-        guard fields.count == 4, let total = Int(fields[0]), let perRow = Int(fields[2]), perRow > 0 else { return nil }
+        guard fields.count == 4, let total = Int(fields[0]), let perRow = Int(fields[2]), perRow > 0, perRow <= 1 << 20,
+              total > 0, total <= 1 << 28, total % perRow == 0 else { return nil }
         var data = fields[3]
         if let end = data.range(of: "^FS") { data = data[..<end.lowerBound] }
         var bytes: [UInt8]

@@ -27,7 +27,7 @@ struct BarcodeCommand: ParsableCommand {
     @Option(name: .long, help: "Module width in whole printer dots.")
     var xdim: Int = 3
 
-    @Option(name: .long, help: "Bar height of linear symbols in mm.")
+    @Option(name: .long, help: "Bar height of linear symbols in mm (above 0, at most 500).")
     var height: Double = 15
 
     @Flag(name: .long, help: "Hide the human-readable text.")
@@ -37,6 +37,10 @@ struct BarcodeCommand: ParsableCommand {
     var output: String
 
     func validate() throws {
+        let tallest = SingleBarcodeTemplate.maximumBarHeight.millimetres
+        if !(height.isFinite && height > 0 && height <= tallest) {
+            throw ValidationError("--height must be a bar height in mm above 0 and at most \(Int(tallest)), got '\(height)'")
+        }
         if !(1...40).contains(xdim) { throw ValidationError("--xdim must be a whole number of dots from 1 to 40") }
         if !(72...1200).contains(dpi) { throw ValidationError("--dpi must be from 72 to 1200") }
         if format == .pwg { throw ValidationError("--format must be png, pdf or zpl") }

@@ -27,8 +27,12 @@ struct Templates: ParsableCommand {
                 throw ExitCode(1)
             }
             var failures = 0, warnings = 0
-            let local = RendererConfiguration(fontsDirectory: configuration.fontsDirectory, templatesDirectory: root)
-            let renderer = try? LabelRenderer(configuration: local)
+            let local = RendererConfiguration(fontsDirectory: configuration.fontsDirectory, templatesDirectory: root, fontsOrigin: configuration.fontsOrigin)
+            let renderer: LabelRenderer
+            do { renderer = try LabelRenderer(configuration: local) } catch {
+                printError("error: \(error)")
+                throw ExitCode(1)
+            }
             var carriers: [String: CarrierProfile] = [:]
             do { carriers = try local.carrierProfiles() } catch {
                 failures += 1
@@ -38,7 +42,7 @@ struct Templates: ParsableCommand {
                 do {
                     let template = try TemplateParser.load(path: root + "/" + rel, displayName: rel)
                     var note = ""
-                    if let renderer, let sample = TemplateFiles.sample(for: template.name, in: root) {
+                    if let sample = TemplateFiles.sample(for: template.name, in: root) {
                         let records = try DataValue.records(from: sample.data, source: sample.path)
                         let composer = LabelComposer(template: template, carriers: carriers)
                         var pages = 0

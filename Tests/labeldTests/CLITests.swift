@@ -96,6 +96,62 @@ struct CLITests {
         #expect(r.stdout.contains("ok    fine.yaml"))
         #expect(r.stdout.contains("2 template(s), 1 with errors"))
     }
+
+    @Test("barcode: a bar height that is not a finite size in range is a usage error, not a trap or a huge allocation",
+          arguments: [("nan", "nan"), ("inf", "inf"), ("1e300", "1e+300"), ("1e9", "1000000000.0"), ("0", "0.0"), ("-5", "-5.0")])
+    func barcodeHeight(_ value: String, _ shown: String) throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try labeld(["barcode", "code128", "ABC123", "--height=\(value)", "-o", dir + "/bc.png"])
+        #expect(r.status == 64, "ArgumentParser's usage-error status (EX_USAGE); a trap was 132: \(r.stderr)")
+        #expect(r.stderr.hasPrefix("Error: --height must be a bar height in mm above 0 and at most 500, got '\(shown)'\n"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+    }
+
+    @Test("render: a template with a 10²⁰ mm position (it trapped the renderer) is refused with file:line:col, exit 1")
+    func hugePage() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "page: {width: 50mm, height: 30mm}\nelements:\n  - {type: box, name: b, x: 99999999999999999999mm, y: 1mm, width: 2mm, height: 2mm}\n".write(toFile: dir + "/huge.yaml", atomically: true, encoding: .utf8)
+        try "{}".write(toFile: dir + "/data.json", atomically: true, encoding: .utf8)
+        let r = try labeld(["render", dir + "/huge.yaml", "--data", dir + "/data.json", "--format", "png", "-o", dir + "/out.png"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "error: \(dir)/huge.yaml:3:29: x: expected a length from -2000mm to 2000mm, got '99999999999999999999mm' (element 'b')\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["data.json", "huge.yaml"])
+    }
+
+    @Test("missing fonts: exit 1 with the folder, how it was found, and LABELD_HOME / LABELD_FONTS")
+    func missingFonts() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let empty = dir + "/empty-fonts"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let expected = "error: fonts folder '\(empty)' has no NanumGothic.ttf, NanumGothicBold.ttf, NanumGothicCoding.ttf, NanumGothicCodingBold.ttf (LABELD_FONTS is '\(empty)'): labeld renders only with its own fonts; set LABELD_HOME to the labeld folder that holds fonts/ and templates/, or LABELD_FONTS to the fonts folder\n"
+        // LABELD_HOME removed from the environment, the fonts folder named but empty, run from elsewhere.
+        func run(_ args: [String]) throws -> ToolResult {
+            try runTool("/usr/bin/env", ["-u", "LABELD_HOME", "-u", "LABELD_TEMPLATES", "LABELD_FONTS=\(empty)", Project.binary] + args, cwd: dir)
+        }
+        var r = try run(["barcode", "code128", "ABC123", "-o", dir + "/bc.png"])
+        #expect(r.status == 1)
+        #expect(r.stderr == expected)
+        r = try run(["render", Project.templates + "/waybills/generic-100x150.yaml", "--data", sample, "--format", "zpl", "-o", dir + "/out.zpl"])
+        #expect(r.status == 1)
+        #expect(r.stderr == expected)
+        r = try run(["templates", "check", Project.templates])
+        #expect(r.status == 1)
+        #expect(r.stderr == expected)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["empty-fonts"], "no output left behind")
+
+        // No LABELD_FONTS either, and an executable with no fonts/ near it: the message lists the folders searched.
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Project.binary, toPath: dir + "/bin/labeld")
+        r = try runTool("/usr/bin/env", ["-u", "LABELD_HOME", "-u", "LABELD_FONTS", "-u", "LABELD_TEMPLATES", dir + "/bin/labeld",
+                                         "barcode", "code128", "ABC123", "-o", dir + "/bc.png"], cwd: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("error: fonts folder '\(dir)/fonts' not found (looked for fonts/ in \(dir), "), "\(r.stderr)")
+        #expect(r.stderr.contains(", \(dir)/bin"), "\(r.stderr)")
+        #expect(r.stderr.hasSuffix("): labeld renders only with its own fonts; set LABELD_HOME to the labeld folder that holds fonts/ and templates/, or LABELD_FONTS to the fonts folder\n"))
+    }
 }
 
 @Suite("Label sheets")
