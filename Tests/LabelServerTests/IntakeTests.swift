@@ -45,8 +45,9 @@ struct IntakeTests {
         let f = try ServerFixture.make()
         let desk = f.service.desk
         var settings = try desk.fulfillment.settings()
-        func line(_ name: String, _ option: String?, _ quantity: Int, gift: Bool = false) -> String {
-            #"{"orderNo":"A1","productName":"\#(name)","option":\#(option.map { "\"\($0)\"" } ?? "null"),"quantity":\#(quantity),"gift":\#(gift)}"#
+        func line(_ name: String, _ option: String?, _ quantity: Int, gift: Bool = false, matched: Bool = true) -> String {
+            #"{"orderNo":"A1","productName":"\#(name)","option":\#(option.map { "\"\($0)\"" } ?? "null"),"quantity":\#(quantity),"gift":\#(gift),"#
+                + #""matched":\#(matched),"allocated":\#(matched ? quantity : 0)}"#
         }
         func detail(carrier: String?, message: String?, island: Bool, combined: Bool, lines: [String]) throws -> ShipmentDetail {
             let json = #"""
@@ -63,7 +64,10 @@ struct IntakeTests {
                        lines: [line("데일리 러닝화", "사이즈:270", 2), line("수제 딸기잼 500g", nil, 1), line("샘플 파우치", nil, 1, gift: true)]),
             try detail(carrier: nil, message: "", island: false, combined: false, lines: [line("쌀 4kg", nil, 3)]),
             try detail(carrier: "epost", message: nil, island: true, combined: false, lines: []),
+            try detail(carrier: "lotte", message: nil, island: false, combined: false, lines: [line("카탈로그에 없는 상품", nil, 1, matched: false)]),
         ]
+        // Waybills of orders that cannot ship print marked (`unallocated`) rather than held back.
+        settings.unallocatedWaybills = .mark
         for d in details {
             for marking in [true, false] {
                 settings.islandMarking = marking
@@ -73,6 +77,8 @@ struct IntakeTests {
         }
         let first = try desk.waybillRecordText(details[0], settings: settings, today: "2026-11-29")
         #expect(first.contains(#""order_numbers":"A1, A2-1","products":[{"name":"#) && first.contains(#""option":"사이즈:270","qty":"#), "\(first)")
+        #expect(first.contains(#""carrier":"cj","carrier_name":"CJ대한통운","#) && !first.contains("unallocated"), "\(first)")
+        #expect(try desk.waybillRecordText(details[3], settings: settings, today: "2026-11-29").contains(#","unallocated":true,"waybill_no":"#))
         var noSender = settings
         noSender.sender = nil
         #expect(throws: (any Error).self) { try desk.waybillRecordText(details[0], settings: noSender, today: "2026-11-29") }
