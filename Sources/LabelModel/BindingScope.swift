@@ -88,6 +88,9 @@ public struct BindingScope: Sendable {
                 if filter.name == .mask && !FilterCall.isMaskPattern(resolved) {
                     throw LabelModelError(code: .data, message: "mask pattern '\(resolved)' from \(arg): expected 'name', 'phone' or a pattern of '.' and '*'", dataPath: jsonPath(of: path), element: element)
                 }
+                if filter.name == .group && FilterCall.groupSizes(resolved) == nil {
+                    throw LabelModelError(code: .data, message: "group pattern '\(resolved)' from \(arg): expected sizes separated by one separator character, such as '4-4-4'", dataPath: jsonPath(of: path), element: element)
+                }
                 filter.arguments[i] = resolved
             }
             do {

@@ -74,7 +74,7 @@ public struct FilterCall: Sendable, Hashable {
             }
         case .group:
             try need(1...1, "group:'4-4-4'")
-            if Self.groupSizes(arguments[0]) == nil {
+            if !arguments[0].hasPrefix("@") && Self.groupSizes(arguments[0]) == nil {
                 throw LabelModelError(code: .invalidBinding, message: "group pattern '\(arguments[0])': expected sizes separated by one separator character, such as '4-4-4' or '2 3 2 2'", location: location)
             }
         case .number:

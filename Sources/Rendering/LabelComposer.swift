@@ -73,7 +73,11 @@ public struct LabelComposer: Sendable {
             try RenderLimits.checkPage(width: sheet.width, height: sheet.height, dpi: dpi, what: "\(template.file): the sheet", location: nil)
         }
         var scope = BindingScope(record: record)
-        if let id = template.carrier {
+        if let named = template.carrier {
+            // A generic waybill prints any carrier's shipment: it takes the profile of the carrier
+            // the record names (its number rule, grouping, masking, name), when there is one.
+            var id = named
+            if named == "generic", let carrier = record["carrier"]?.text, carrier != named, carriers[carrier] != nil { id = carrier }
             guard let profile = carriers[id] else {
                 throw LabelModelError(code: .invalidTemplate, message: "carrier '\(id)' has no profile in carriers.yaml (known: \(carriers.keys.sorted().joined(separator: ", ")))", location: SourceLocation(file: template.file, line: 1, column: 1))
             }

@@ -413,10 +413,13 @@ struct Shipments: ParsableCommand {
         @Option(name: .long, help: "off, mod7-11 or mod7-10, appended as the check digit (default: the carrier profile's rule).") var check: String?
         func run() throws {
             try reportingErrors {
-                let profile = try RendererConfiguration.standard().carrierProfiles()[carrier]
+                guard let key = Carriers.key(for: carrier) else {
+                    throw CLIError(description: "unknown carrier '\(carrier)': expected one of \(Carriers.acceptedNames)", exitCode: 2)
+                }
+                let profile = try RendererConfiguration.standard().carrierProfiles()[key]
                 let rule = check ?? profile?.check.rawValue ?? "off"
-                try core.store().addWaybillRange(carrier: carrier, start: start, end: end, digits: digits ?? profile?.digits.max() ?? 12, checkRule: rule, actor: core.actor)
-                print("\(carrier): \(start)…\(end), check \(rule)")
+                try core.store().addWaybillRange(carrier: key, start: start, end: end, digits: digits ?? profile?.digits.max() ?? 12, checkRule: rule, actor: core.actor)
+                print("\(key): \(start)…\(end), check \(rule)")
             }
         }
     }
