@@ -83,7 +83,9 @@ public struct BindingScope: Sendable {
             for (i, arg) in filter.arguments.enumerated() where arg.hasPrefix("@") {
                 let path = arg.dropFirst().split(separator: ".").map(String.init)
                 guard let resolved = self.value(at: path)?.text else {
-                    throw LabelModelError(code: .data, message: "filter '\(filter.name.rawValue)': argument \(arg) names no value", dataPath: jsonPath(of: path), element: element)
+                    // What the template needs is the field the argument names.
+                    let name = path.joined(separator: ".")
+                    throw LabelModelError(code: .data, message: "missing field '\(name)' needed by the template (filter '\(filter.name.rawValue)' takes it as \(arg))", dataPath: jsonPath(of: path), element: element)
                 }
                 if filter.name == .mask && !FilterCall.isMaskPattern(resolved) {
                     throw LabelModelError(code: .data, message: "mask pattern '\(resolved)' from \(arg): expected 'name', 'phone' or a pattern of '.' and '*'", dataPath: jsonPath(of: path), element: element)

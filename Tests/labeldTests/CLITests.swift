@@ -44,7 +44,7 @@ struct CLITests {
         try "\(one)\n\(broken)\n".write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
         var r = try labeld(["render", "generic-100x150", "--data", dir + "/bad.jsonl", "--format", "pdf", "-o", dir + "/out.pdf"])
         #expect(r.status == 1)
-        #expect(r.stderr == "error: record 2: $.order_no: missing field 'order_no' needed by the template (add '| default:…' or write 'order_no?' if it may be absent) (element 'order-number')\n")
+        #expect(r.stderr == "error: record 2: $.order_no: missing field 'order_no' needed by the template (filter 'default' takes it as @order_no) (element 'order-number')\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["bad.jsonl"], "no output, no temporary file left")
 
         try "\(one)\n{\"a\": \n".write(toFile: dir + "/syntax.jsonl", atomically: true, encoding: .utf8)
