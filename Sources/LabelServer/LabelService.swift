@@ -10,6 +10,7 @@ import PrintSpool
 import Prometheus
 import Rendering
 import ServiceLifecycle
+import Synchronization
 
 /// The request context: Hummingbird's core storage plus the caller the bearer token names.
 public struct AppContext: RequestContext {
@@ -50,6 +51,10 @@ public struct LabelService: Sendable {
     let metrics: ServerMetrics
     /// Acknowledges the stations' scans in batches (`POST /v1/print` with a code).
     let intake: ScanIntake
+    /// Printers' readiness for `/metrics`, asked of the printers at most every
+    /// `configuration.printerStatusSeconds`: an unauthenticated scrape must not open a connection
+    /// to every printer.
+    let printerUp: Recent<[(String, Bool)]>
 
     public init(configuration: ServerConfiguration, islands: IslandRegions = .empty) throws {
         self.configuration = configuration
@@ -59,6 +64,7 @@ public struct LabelService: Sendable {
         pool.start()
         metrics = ServerMetrics()
         intake = ScanIntake(desk: desk)
+        printerUp = Recent(maxAge: configuration.printerStatusSeconds)
     }
 
     /// Runs blocking work (SQLite, rendering, CUPS) on the service's thread pool.
@@ -71,6 +77,7 @@ public struct LabelService: Sendable {
                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = makeRouter().router
         return Application(router: router,
+                           server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "labeld"),
                            services: [SpoolWorker(service: self, logger: logger)],
                            onServerRunning: onServerRunning, logger: logger)
@@ -186,5 +193,20 @@ final class ServerMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
+    }
+}
+
+/// A value worked out at most once every `maxAge` seconds; callers in between get the last one.
+final class Recent<Value: Sendable>: Sendable {
+    private let state = Mutex<(value: Value, at: ContinuousClock.Instant)?>(nil)
+    private let maxAge: Duration
+    init(maxAge seconds: Double) { maxAge = .milliseconds(Int64(seconds * 1000)) }
+
+    func value(_ make: () throws -> Value) rethrows -> Value {
+        let now = ContinuousClock.now
+        if let known = state.withLock({ $0 }), now - known.at < maxAge { return known.value }
+        let fresh = try make()
+        state.withLock { $0 = (fresh, now) }
+        return fresh
     }
 }

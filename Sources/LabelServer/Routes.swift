@@ -123,7 +123,9 @@ extension LabelService {
         r.on(.get, "/metrics") { _, _ in
             let text = try await self.blocking { () -> [UInt8] in
                 let counts = try desk.store.countsByState()
-                let printers = try desk.store.profiles().map { p in (p.name, ((try? p.makeTransport().status()) ?? PrinterStatus(state: .offline)).ready) }
+                let printers = try self.printerUp.value {
+                    try desk.store.profiles().map { p in (p.name, ((try? p.makeTransport().status()) ?? PrinterStatus(state: .offline)).ready) }
+                }
                 return self.metrics.emit(counts: counts, printers: printers)
             }
             return self.bytes(text, type: "text/plain; version=0.0.4; charset=utf-8")

@@ -16,6 +16,10 @@ public struct ServerConfiguration: Sendable {
     public var backupDirectory = "./var/backups"
     /// Fonts and templates.
     public var rendering: RendererConfiguration
+    /// An HTTP connection with no request for this long is closed (seconds).
+    public var idleTimeoutSeconds = 60
+    /// How long `/metrics` reuses the printers' status (seconds).
+    public var printerStatusSeconds = 15.0
     /// Largest JSON body a route takes (bytes).
     public var maxJSONBytes = 1 << 20
     /// Largest CSV upload (bytes).

@@ -17,7 +17,7 @@ struct Serve: AsyncParsableCommand {
             filePrinterDirectory LABELD_FILE_PRINTER_DIR (./var/labels), backupDirectory \
             LABELD_BACKUP_DIR (./var/backups), maxJSONBytes LABELD_MAX_JSON_BYTES (1048576), \
             maxUploadBytes LABELD_MAX_UPLOAD_BYTES (33554432), blockingThreads LABELD_BLOCKING_THREADS (8), \
-            spoolThreads LABELD_SPOOL_THREADS (2), logLevel LABELD_LOG_LEVEL (info).
+            spoolThreads LABELD_SPOOL_THREADS (2), idleTimeout LABELD_IDLE_TIMEOUT (60 s), logLevel LABELD_LOG_LEVEL (info).
             """)
 
     @Option(name: .long, help: "A JSON config file.") var config: String?
@@ -28,6 +28,7 @@ struct Serve: AsyncParsableCommand {
     struct FileConfig: Decodable {
         var host: String?, port: Int?, database: String?, filePrinterDirectory: String?, backupDirectory: String?
         var maxJSONBytes: Int?, maxUploadBytes: Int?, blockingThreads: Int?, spoolThreads: Int?, logLevel: String?
+        var idleTimeout: Int?
     }
 
     func run() async throws {
@@ -47,6 +48,9 @@ struct Serve: AsyncParsableCommand {
         c.maxJSONBytes = env["LABELD_MAX_JSON_BYTES"].flatMap { Int($0) } ?? file.maxJSONBytes ?? c.maxJSONBytes
         c.maxUploadBytes = env["LABELD_MAX_UPLOAD_BYTES"].flatMap { Int($0) } ?? file.maxUploadBytes ?? c.maxUploadBytes
         c.blockingThreads = max(1, env["LABELD_BLOCKING_THREADS"].flatMap { Int($0) } ?? file.blockingThreads ?? c.blockingThreads)
+        c.idleTimeoutSeconds = max(1, env["LABELD_IDLE_TIMEOUT"].flatMap { Int($0) } ?? file.idleTimeout ?? c.idleTimeoutSeconds)
+        // The fonts are found before the server starts: without them no label could render.
+        do { _ = try LabelRenderer(configuration: c.rendering) } catch { throw CLIError(description: "\(error)") }
         c.spoolThreads = max(1, env["LABELD_SPOOL_THREADS"].flatMap { Int($0) } ?? file.spoolThreads ?? c.spoolThreads)
         let level = Logger.Level(rawValue: env["LABELD_LOG_LEVEL"] ?? file.logLevel ?? "info") ?? .info
         LoggingSystem.bootstrap { label in LazyMetadataLogHandler(label: label, level: level) }

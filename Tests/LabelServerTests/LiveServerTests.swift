@@ -13,13 +13,14 @@ final class LiveServer: @unchecked Sendable {
     let process: Process
     let port: Int
 
-    init() throws {
+    init(environment extra: [String: String] = [:]) throws {
         directory = lab.directory
         try FileManager.default.copyItem(atPath: Project.templates, toPath: directory + "/templates")
         database = directory + "/var/labeld.sqlite"
         process = try lab.spawn(Project.binary, ["serve", "--port", "0", "--db", database], log: directory + "/server.log",
                                 environment: ["LABELD_HOME": Project.root, "LABELD_TEMPLATES": directory + "/templates",
-                                              "LABELD_FILE_PRINTER_DIR": directory + "/labels", "LABELD_BACKUP_DIR": directory + "/backups"])
+                                              "LABELD_FILE_PRINTER_DIR": directory + "/labels", "LABELD_BACKUP_DIR": directory + "/backups"]
+                                    .merging(extra) { $1 })
         var found: Int?
         let deadline = Date().addingTimeInterval(30)
         while found == nil && Date() < deadline && process.isRunning {
@@ -132,6 +133,40 @@ struct LiveServerTests {
         #expect(try runTool("pdftotext", [pdf, "-"]).stdout.contains("보내는분"))
         #expect(seen["savedRevision"] as? String == "1")
         #expect(try String(contentsOfFile: server.directory + "/templates/waybills/generic-4x6.yaml", encoding: .utf8).contains("name: sender, x: 12mm"))
+    }
+
+    @Test("labeld serve without its fonts says where it looked and exits 1 before listening")
+    func serveWithoutFonts() throws {
+        let dir = temporaryDirectory("nofonts")
+        let r = try runTool(Project.binary, ["serve", "--port", "0", "--db", dir + "/db.sqlite"],
+                            environment: ["LABELD_HOME": Project.root, "LABELD_FONTS": dir])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("fonts folder '\(dir)' has no NanumGothic.ttf") && r.stderr.contains("LABELD_HOME"), "\(r.stderr)")
+        #expect(!r.stdout.contains("listening"))
+    }
+
+    @Test("an idle connection is closed after the idle timeout; a connection that sends a request is answered")
+    func idleTimeout() throws {
+        let server = try LiveServer(environment: ["LABELD_IDLE_TIMEOUT": "1"])
+        defer { server.lab.stop() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(server.port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(connected == 0)
+        var wait = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        let start = Date()
+        var byte: UInt8 = 0
+        let n = read(fd, &byte, 1)
+        let seconds = Date().timeIntervalSince(start)
+        #expect(n == 0, "the server closes the idle connection (read \(n))")
+        #expect(seconds >= 0.8 && seconds < 5, "closed after \(seconds) s")
+        #expect(try server.request("GET", "/healthz").status == 200)
     }
 
     @Test("schemathesis against /openapi.yaml: no 5xx, every response as documented")
