@@ -357,6 +357,10 @@ public struct PrintDesk: Sendable {
         for s in try fulfillment.printQueue(selection) {
             do {
                 if let reason = printBlock(s, settings: settings) { throw FulfillmentError(code: .notPrintable, message: reason) }
+                // A number its carrier's rule refuses would fail the whole batch's render: refuse that one here.
+                if let carrier = s.carrier, let profile = spooler.carriers[carrier], let number = s.waybillNo {
+                    do { try profile.validate(number) } catch { throw FulfillmentError(code: .notPrintable, message: error.message) }
+                }
                 let template = try waybillTemplate(carrier: s.carrier, settings: settings).name
                 let p = try resolvePrinter(printer, carrier: s.carrier, settings: settings, fallbackDirectory: fallbackDirectory).name
                 if let i = outline.plans.firstIndex(where: { $0.template == template && $0.printer == p }) { outline.plans[i].shipments.append(s) } else {

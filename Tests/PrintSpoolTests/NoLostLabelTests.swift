@@ -85,6 +85,15 @@ struct NoLostLabelTests {
         #expect(plan.plans.map(\.shipments.count) == [3])
         #expect(plan.refused == [PrintDesk.Refusal(shipmentId: bad, orderNumbers: ["NOWAYBILL"],
                                                    reason: "no waybill number yet (labeld shipments assign \(bad) CARRIER, or import the orders with one)")])
+        // A Lotte number that breaks the mod-7 rule (stored before imports checked it) is refused alone.
+        try desk.fulfillment.writer.write { db in
+            try db.execute(sql: "UPDATE shipment SET carrier = 'lotte', waybillNo = '312345678905' WHERE id = ?", arguments: [ids["20261128000003"]!])
+        }
+        let lotte = try #require(try desk.planBatch(PrintSelection(), printer: "office", fallbackDirectory: dir).refused.first { $0.shipmentId == ids["20261128000003"]! })
+        #expect(lotte.reason.hasPrefix("롯데택배 waybill number '312345678905': check digit 5 breaks rule mod7-11"), "\(lotte.reason)")
+        try desk.fulfillment.writer.write { db in
+            try db.execute(sql: "UPDATE shipment SET carrier = 'generic', waybillNo = '500000000003' WHERE id = ?", arguments: [ids["20261128000003"]!])
+        }
         let result = try desk.printBatch(PrintSelection(), printer: "office", actor: "operator:kim", fallbackDirectory: dir)
         #expect(result.submissions.count == 1 && result.submissions[0].job.state == .completed && result.submissions[0].job.labelCount == 3)
         #expect(result.refused == plan.refused)
