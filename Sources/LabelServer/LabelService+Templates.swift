@@ -18,30 +18,37 @@ struct PreviewBody: Decodable {
 }
 
 extension LabelService {
-    /// Every template under `templates/` (FOLDER/NAME), with its size and description.
+    /// Every template (FOLDER/NAME), shipped or the seller's (which shadows the shipped one of the
+    /// same name), with its size and description.
     func templateList() throws -> [TemplateSummary] {
-        let root = configuration.rendering.templatesDirectory
-        var out: [TemplateSummary] = []
+        var byName: [String: TemplateSummary] = [:]
         let fm = FileManager.default
-        for folder in try fm.contentsOfDirectory(atPath: root).sorted() where folder != "samples" {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: root + "/" + folder, isDirectory: &isDir), isDir.boolValue else { continue }
-            for file in try fm.contentsOfDirectory(atPath: root + "/" + folder).sorted() where file.hasSuffix(".yaml") {
-                let name = folder + "/" + file.dropLast(5)
-                guard let t = try? TemplateParser.load(path: root + "/" + folder + "/" + file, displayName: "templates/\(name).yaml") else { continue }
-                out.append(TemplateSummary(name: name, description: t.description, carrier: t.carrier,
-                                           widthMM: t.page.width.roundedMillimetres, heightMM: t.page.height.roundedMillimetres, dpi: t.page.dpi))
+        for (root, seller) in [(configuration.rendering.templatesDirectory, false), (desk.sellerTemplatesDirectory, true)] {
+            guard let root, let folders = try? fm.contentsOfDirectory(atPath: root) else { continue }
+            for folder in folders where folder != "samples" {
+                var isDir: ObjCBool = false
+                guard fm.fileExists(atPath: root + "/" + folder, isDirectory: &isDir), isDir.boolValue else { continue }
+                for file in try fm.contentsOfDirectory(atPath: root + "/" + folder) where file.hasSuffix(".yaml") {
+                    let name = folder + "/" + file.dropLast(5)
+                    guard let t = try? TemplateParser.load(path: root + "/" + folder + "/" + file, displayName: "templates/\(name).yaml") else { continue }
+                    byName[name] = TemplateSummary(name: name, description: t.description, carrier: t.carrier, widthMM: t.page.width.roundedMillimetres,
+                                                   heightMM: t.page.height.roundedMillimetres, dpi: t.page.dpi, saved: seller)
+                }
             }
         }
-        return out
+        return byName.keys.sorted().map { byName[$0]! }
     }
 
-    /// Checks the text, writes it as the template's file (temp + rename) and records it as a new
-    /// revision (jobs keep the revision they printed with). Returns the revision.
+    /// Checks the text, writes it into the seller's templates folder (temp + rename; the shipped file
+    /// is never written, and the saved one shadows it) and records it as a new revision (jobs keep
+    /// the revision they printed with). Returns the revision.
     func saveTemplate(name: String, source: String, actor: String) throws -> Int {
         guard source.utf8.count <= 256 * 1024 else { throw Problem(.contentTooLarge, code: "request.too_large", "a template is at most 256 KiB") }
         _ = try TemplateParser.parse(yaml: source, file: "templates/\(name).yaml")
-        let path = configuration.rendering.templatesDirectory + "/" + name + ".yaml"
+        guard let seller = desk.sellerTemplatesDirectory else {
+            throw Problem(.conflict, code: "templates.read_only", "this server has no folder for the seller's templates")
+        }
+        let path = seller + "/" + (try PrintDesk.templateName(name)) + ".yaml"
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let temp = path + ".\(getpid()).tmp"
         try Data(source.utf8).write(to: URL(fileURLWithPath: temp))

@@ -20,6 +20,9 @@ public struct PrintDesk: Sendable {
     public var defaultWaybillTemplate = "waybills/generic-4x6"
     /// The product label template for `printBarcodes` without one.
     public var defaultBarcodeTemplate = "barcodes/product-50x30"
+    /// The seller's own templates (revisions saved in the designer): a template here shadows the
+    /// shipped one of the same name, and the shipped files are never written. Nil: shipped only.
+    public var sellerTemplatesDirectory: String?
 
     public init(fulfillment: FulfillmentStore, spooler: Spooler) {
         self.fulfillment = fulfillment
@@ -39,7 +42,10 @@ public struct PrintDesk: Sendable {
                             retry: RetryPolicy = RetryPolicy()) throws -> PrintDesk {
         let fulfillment = try FulfillmentStore.open(path: databasePath, islands: islands)
         let spool = try SpoolStore(writer: fulfillment.writer, retry: retry)
-        return PrintDesk(fulfillment: fulfillment, spooler: try Spooler(store: spool, rendering: rendering))
+        var desk = PrintDesk(fulfillment: fulfillment, spooler: try Spooler(store: spool, rendering: rendering))
+        let dir = (databasePath as NSString).deletingLastPathComponent
+        desk.sellerTemplatesDirectory = (dir.isEmpty ? "." : dir) + "/templates"
+        return desk
     }
 
     // MARK: Printers
@@ -77,18 +83,25 @@ public struct PrintDesk: Sendable {
         return (name, try templateSource(name))
     }
 
-    /// A shipped template's text (`name` relative to `templates/`, without `.yaml`). Names cannot
-    /// leave the templates folder.
+    /// A template's text (`name` relative to `templates/`, without `.yaml`): the seller's saved one
+    /// if there is one, else the shipped one. Names cannot leave the templates folders.
     public func templateSource(_ name: String) throws -> String {
-        let clean = name.hasSuffix(".yaml") ? String(name.dropLast(5)) : name
-        guard !clean.isEmpty, !clean.hasPrefix("/"), !clean.split(separator: "/").contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
-            throw PrintError(code: .invalidInput, message: "template '\(name)': a name under templates/, such as waybills/cj")
-        }
+        let clean = try Self.templateName(name)
+        if let seller = sellerTemplatesDirectory, let source = Self.shippedTemplates.text(atPath: seller + "/" + clean + ".yaml") { return source }
         let path = spooler.rendering.templatesDirectory + "/" + clean + ".yaml"
         guard let source = Self.shippedTemplates.text(atPath: path) else {
             throw PrintError(code: .notFound, message: "no template '\(clean)' (\(path))")
         }
         return source
+    }
+
+    /// `name` without `.yaml`, refused when it would leave a templates folder.
+    public static func templateName(_ name: String) throws -> String {
+        let clean = name.hasSuffix(".yaml") ? String(name.dropLast(5)) : name
+        guard !clean.isEmpty, !clean.hasPrefix("/"), !clean.split(separator: "/").contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
+            throw PrintError(code: .invalidInput, message: "template '\(name)': a name under templates/, such as waybills/cj")
+        }
+        return clean
     }
     /// Every scan reads its carrier's template.
     static let shippedTemplates = FileTexts()

@@ -29,7 +29,11 @@ struct StockBody: Decodable { var sku: String; var quantity: Int; var note: Stri
 // Responses.
 struct JobAnswer: Encodable { var job: PrintJob; var repeated: Bool }
 struct PrinterAnswer: Encodable { var profile: PrinterProfile; var status: PrinterStatus }
-struct TemplateSummary: Encodable { var name: String; var description: String?; var carrier: String?; var widthMM: Double; var heightMM: Double; var dpi: Int }
+struct TemplateSummary: Encodable {
+    var name: String; var description: String?; var carrier: String?; var widthMM: Double; var heightMM: Double; var dpi: Int
+    /// The seller's saved template (it shadows the shipped one of the same name).
+    var saved: Bool
+}
 struct TemplateAnswer: Encodable { var name: String; var source: String; var sample: DataValue?; var revisions: [Int] }
 struct BatchPlanAnswer: Encodable { var template: String; var printer: String; var shipments: [ShipmentDetail] }
 struct BatchOutlineAnswer: Encodable { var plans: [BatchPlanAnswer]; var refused: [PrintDesk.Refusal] }

@@ -132,7 +132,12 @@ struct LiveServerTests {
         let pdf = downloads + "/" + (download["name"] as? String ?? "")
         #expect(try runTool("pdftotext", [pdf, "-"]).stdout.contains("보내는분"))
         #expect(seen["savedRevision"] as? String == "1")
-        #expect(try String(contentsOfFile: server.directory + "/templates/waybills/generic-4x6.yaml", encoding: .utf8).contains("name: sender, x: 12mm"))
+        // The revision lives beside the database; the shipped file is never written.
+        #expect(try String(contentsOfFile: server.directory + "/var/templates/waybills/generic-4x6.yaml", encoding: .utf8).contains("name: sender, x: 12mm"))
+        #expect(try String(contentsOfFile: server.directory + "/templates/waybills/generic-4x6.yaml", encoding: .utf8)
+                == String(contentsOfFile: Project.templates + "/waybills/generic-4x6.yaml", encoding: .utf8))
+        let saved = try server.request("GET", "/v1/templates/waybills/generic-4x6", token: token)
+        #expect(String(decoding: saved.body, as: UTF8.self).contains("name: sender, x: 12mm"), "the saved revision shadows the shipped one")
     }
 
     @Test("labeld serve without its fonts says where it looked and exits 1 before listening")
