@@ -23,7 +23,7 @@ for _ in $(seq 200); do grep -q "listening" "$tmp/server.log" 2>/dev/null && bre
 # of the idle server (a SELECT 1 on the thread pool, a small JSON answer).
 echo "floor: wrk -c$CONNS GET /healthz (SELECT 1 on the thread pool): $(wrk -t2 -c"$CONNS" -d5s --latency "http://127.0.0.1:$PORT/healthz" | awk '/ 99%/ {p=$2} /Requests\/sec/ {r=$2} END {print r " req/s, p99 " p}')"
 api() { curl -sf -X "$1" "http://127.0.0.1:$PORT$2" -H "Authorization: Bearer $OWNER" -H 'Content-Type: application/json' --data-binary "@$3" > /dev/null; }
-echo '{"name":"pack-1","transport":"file:'"$tmp"'/pack-1","language":"zpl"}' > "$tmp/printer.json"; api PUT /v1/printers/pack-1 "$tmp/printer.json"
+echo '{"name":"pack-1","transport":"file:pack-1","language":"zpl"}' > "$tmp/printer.json"; api PUT /v1/printers/pack-1 "$tmp/printer.json"
 echo '{"value":"{\"name\":\"리빙플러스\",\"phone\":\"0221358870\",\"address\":\"서울특별시 성동구 성수이로 113\"}"}' > "$tmp/sender.json"; api PUT /v1/settings/sender "$tmp/sender.json"
 # The bench's orders have no catalog: their waybills print with the 미할당 marker instead of being held back.
 echo '{"value":"mark"}' > "$tmp/unallocated.json"; api PUT /v1/settings/unallocatedWaybills "$tmp/unallocated.json"
@@ -87,10 +87,10 @@ v = sorted(float(x) for x in sys.stdin)
 if v: print("persist (request to job on disk, from the answers): p50 %.2fms, p90 %.2fms, p99 %.2fms over %d answers" % (v[len(v) // 2], v[int(len(v) * .9)], v[int(len(v) * .99)], len(v)))' || true
 threads >> "$tmp/threads.txt"
 awk -v hz="$(getconf CLK_TCK)" '{c[$1] += $2} END {printf "server CPU during the run by thread (s):"; for (n in c) if (c[n] > 0) printf " %s %.1f", n, c[n] / hz; print ""}' "$tmp/threads.txt"
-echo "labels written during the run: $(ls "$tmp/pack-1" | wc -l)"
+echo "labels written during the run: $(ls "$tmp/labels/pack-1" | wc -l)"
 [ "${DRAIN:-1}" = 0 ] && exit 0   # DRAIN=0: skip what follows (quick comparisons)
 # Jobs acknowledged while the worker threads were behind are printed after wrk stops: how many, how long.
-python3 - "$tmp/labeld.sqlite" "$tmp/pack-1" <<'PY'
+python3 - "$tmp/labeld.sqlite" "$tmp/labels/pack-1" <<'PY'
 import sqlite3, sys, time, os
 db = sqlite3.connect(sys.argv[1], timeout=30)
 waiting = lambda: db.execute("SELECT COUNT(*) FROM printJob WHERE state IN ('queued','rendering','sending')").fetchone()[0]

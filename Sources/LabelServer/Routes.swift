@@ -109,6 +109,18 @@ extension LabelService {
         return "http:\(caller.actor):" + key
     }
 
+    /// A file printer's folder, as the API may set it: inside the configured `filePrinterDirectory`
+    /// (a relative folder is taken inside it), never elsewhere — labeld creates and writes it.
+    func confinedFilePrinter(_ folder: String) throws -> String {
+        let root = URL(fileURLWithPath: configuration.filePrinterDirectory).standardizedFileURL.path
+        let path = (folder.hasPrefix("/") ? URL(fileURLWithPath: folder) : URL(fileURLWithPath: root).appendingPathComponent(folder)).standardizedFileURL.path
+        guard !folder.isEmpty, path == root || path.hasPrefix(root + "/") else {
+            throw Problem(.unprocessableContent, code: "printer.file_outside_root",
+                          "a file printer writes inside \(root) (filePrinterDirectory / LABELD_FILE_PRINTER_DIR): give a folder there, such as file:office, not '\(folder)'")
+        }
+        return path
+    }
+
     /// A station may only see and use its own printers.
     func checkPrinter(_ principal: Principal, _ printer: String) throws {
         guard principal.mayUse(printer: printer) else {
@@ -280,6 +292,7 @@ extension LabelService {
             _ = try context.operatorOrOwner("printer profiles")
             var decoded = try await self.decode(PrinterProfile.self, request)
             decoded.name = context.parameters.get("name") ?? decoded.name
+            if decoded.transport.hasPrefix("file:") { decoded.transport = "file:" + (try self.confinedFilePrinter(String(decoded.transport.dropFirst(5)))) }
             let profile = decoded
             try await self.blocking { try desk.store.save(profile) }
             return try self.json(profile)

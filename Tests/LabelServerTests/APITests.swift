@@ -44,7 +44,7 @@ struct APITests {
         Boundary(method: .post, path: "/v1/print/barcodes", body: #"{"sku":"NOPE","copies":1}"#, allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/jobs", allowed: "station", refused: nil),
         Boundary(method: .get, path: "/v1/printers", allowed: "station", refused: nil),
-        Boundary(method: .put, path: "/v1/printers/office", body: #"{"name":"office","transport":"file:/tmp/labeld-office","language":"pdf"}"#, allowed: "operator", refused: "station"),
+        Boundary(method: .put, path: "/v1/printers/office", body: #"{"name":"office","transport":"file:office","language":"pdf"}"#, allowed: "operator", refused: "station"),
         Boundary(method: .delete, path: "/v1/printers/office", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/templates", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/templates/waybills/generic-4x6", allowed: "operator", refused: "station"),

@@ -89,8 +89,12 @@ struct LiveServerTests {
         #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self) == #"{"status":"ok"}"#)
         let owner = try server.token("owner", name: "boss")
         let station = try server.token("station", name: "pack-1", printers: ["pack-1"])
-        r = try server.request("PUT", "/v1/printers/pack-1", token: owner, json: #"{"name":"pack-1","transport":"file:\#(server.directory)/pack-1","language":"zpl"}"#)
-        #expect(r.status == 200)
+        // A file printer writes only inside the configured folder.
+        r = try server.request("PUT", "/v1/printers/evil", token: owner, json: #"{"name":"evil","transport":"file:\#(server.directory)/labels/../../outside","language":"zpl"}"#)
+        #expect(r.status == 422 && String(decoding: r.body, as: UTF8.self).contains("printer.file_outside_root"), "\(String(decoding: r.body, as: UTF8.self))")
+        r = try server.request("PUT", "/v1/printers/pack-1", token: owner, json: #"{"name":"pack-1","transport":"file:pack-1","language":"zpl"}"#)
+        #expect(r.status == 200 && String(decoding: r.body, as: UTF8.self).contains(#""transport":"file:\#(server.directory)/labels/pack-1""#),
+                "\(String(decoding: r.body, as: UTF8.self))")
         r = try server.request("PUT", "/v1/settings/sender", token: owner, json: #"{"value":"{\"name\":\"리빙플러스\",\"phone\":\"0221358870\",\"address\":\"서울 성동구\"}"}"#)
         #expect(r.status == 200, "\(String(decoding: r.body, as: UTF8.self))")
         r = try server.request("POST", "/v1/orders", token: owner, json: ServerFixture.ordersJSON(2))
@@ -100,7 +104,7 @@ struct LiveServerTests {
         r = try server.request("POST", "/v1/shipments", token: owner)
         r = try server.request("POST", "/v1/print", token: station, json: #"{"code":"600000000002"}"#)
         #expect(r.status == 201, "\(String(decoding: r.body, as: UTF8.self))")
-        #expect(FileManager.default.fileExists(atPath: server.directory + "/pack-1"))
+        #expect(FileManager.default.fileExists(atPath: server.directory + "/labels/pack-1"))
         r = try server.request("POST", "/v1/reset", token: station, json: #"{"confirmation":"DELETE ALL ORDERS"}"#)
         #expect(r.status == 403 && r.headers["content-type"] == "application/problem+json")
         r = try server.request("GET", "/metrics")
