@@ -473,7 +473,8 @@ extension FulfillmentStore {
     }
 
     /// Collected orders, filtered.
-    public func orders(delayedOnly: Bool = false, islandOnly: Bool = false, unmatchedOnly: Bool = false, limit: Int? = nil) throws -> [OrderSummary] {
+    public func orders(delayedOnly: Bool = false, islandOnly: Bool = false, unmatchedOnly: Bool = false, limit: Int? = nil,
+                       id: Int64? = nil) throws -> [OrderSummary] {
         let days = try settings().deliveryDelayDays
         let cutoff = Self.timestamp.string(from: now().addingTimeInterval(-Double(days) * 86400))
         return try writer.read { db in
@@ -484,6 +485,7 @@ extension FulfillmentStore {
                 FROM salesOrder o LEFT JOIN orderLine l ON l.orderId = o.id GROUP BY o.id
                 """
             var having: [String] = []
+            if let id { having.append("o.id = \(id)") }
             if islandOnly { having.append("o.island = 1") }
             if unmatchedOnly { having.append("SUM(l.optionId IS NULL) > 0") }
             if delayedOnly { having.append("o.status = 'collected' AND o.collectedAt < '\(cutoff)'") }
@@ -501,6 +503,58 @@ extension FulfillmentStore {
                                     lines: r[10], unmatchedLines: r[11] ?? 0, collectedAt: collectedAt,
                                     allocationState: allocation, shipmentId: r[14], state: state)
             }
+        }
+    }
+}
+
+/// One order as a seller looks it up: its summary, receiver, times, lines with their matching and
+/// allocation, and its shipment.
+public struct OrderDetail: Codable, Sendable, Hashable {
+    public struct Line: Codable, Sendable, Hashable {
+        public var id: Int64
+        public var lineNo: Int
+        public var productName: String
+        public var option: String
+        public var sku: String?
+        public var location: String?
+        public var quantity: Int
+        public var allocated: Int
+        public var gift: Bool
+    }
+    public var order: OrderSummary
+    public var orderedAt: String?
+    public var paidAt: String?
+    public var receiverPhone: String
+    public var address: String
+    public var message: String?
+    public var carrier: String?
+    public var lines: [Line]
+    public var shipment: ShipmentSummary?
+}
+
+extension FulfillmentStore {
+    /// One order with its lines and shipment (`labeld orders show`, `GET /v1/orders/{id}`).
+    public func orderDetail(_ id: Int64) throws -> OrderDetail {
+        guard let summary = try orders(id: id).first else { throw FulfillmentError(code: .notFound, message: "no order \(id)") }
+        return try writer.read { db in
+            let o = try Row.fetchOne(db, sql: "SELECT orderedAt, paidAt, receiverPhone, address, message, carrier FROM salesOrder WHERE id = ?", arguments: [id])!
+            let lines = try Row.fetchAll(db, sql: """
+                SELECT l.id, l.lineNo, l.productName, l.optionText, p.sku, p.location, l.quantity, l.allocated, l.isGift
+                FROM orderLine l LEFT JOIN productOption p ON p.id = l.optionId WHERE l.orderId = ? ORDER BY l.lineNo
+                """, arguments: [id]).map {
+                OrderDetail.Line(id: $0[0], lineNo: $0[1], productName: $0[2], option: $0[3], sku: $0[4], location: $0[5],
+                                 quantity: $0[6], allocated: $0[7], gift: $0[8])
+            }
+            let shipment = try summary.shipmentId.flatMap { sid in
+                try Row.fetchOne(db, sql: "SELECT id, carrier, waybillNo, status FROM shipment WHERE id = ?", arguments: [sid]).map { r in
+                    ShipmentSummary(id: r[0], carrier: r[1], waybillNo: r[2], status: r[3],
+                                    orderNumbers: try String.fetchAll(db, sql: """
+                                        SELECT channelOrderNo || CASE suffix WHEN 0 THEN '' ELSE '-' || suffix END FROM salesOrder WHERE shipmentId = ? ORDER BY id
+                                        """, arguments: [sid]))
+                }
+            }
+            return OrderDetail(order: summary, orderedAt: o[0], paidAt: o[1], receiverPhone: o[2], address: o[3], message: o[4], carrier: o[5],
+                               lines: lines, shipment: shipment)
         }
     }
 }

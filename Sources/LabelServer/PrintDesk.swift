@@ -452,6 +452,32 @@ public struct PrintDesk: Sendable {
         return try spooler.submit(request, goal: goal)
     }
 
+    /// One order as the seller looks it up: its lines, allocation and shipment, and the jobs that
+    /// printed its waybill (reprints included).
+    public func orderView(_ id: Int64) throws -> OrderView {
+        let detail = try fulfillment.orderDetail(id)
+        return OrderView(detail: detail, jobs: try detail.shipment.map { try store.jobs(source: "shipment:\($0.id)") } ?? [])
+    }
+
+    public struct OrderView: Encodable, Sendable {
+        public var detail: OrderDetail
+        public var jobs: [PrintJob]
+        enum CodingKeys: String, CodingKey { case order, orderedAt, paidAt, receiverPhone, address, message, carrier, lines, shipment, jobs }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(detail.order, forKey: .order)
+            try c.encodeIfPresent(detail.orderedAt, forKey: .orderedAt)
+            try c.encodeIfPresent(detail.paidAt, forKey: .paidAt)
+            try c.encode(detail.receiverPhone, forKey: .receiverPhone)
+            try c.encode(detail.address, forKey: .address)
+            try c.encodeIfPresent(detail.message, forKey: .message)
+            try c.encodeIfPresent(detail.carrier, forKey: .carrier)
+            try c.encode(detail.lines, forKey: .lines)
+            try c.encodeIfPresent(detail.shipment, forKey: .shipment)
+            try c.encode(jobs, forKey: .jobs)
+        }
+    }
+
     // MARK: Jobs
 
     /// 재출력: prints a job again from its template revision and data, with the marker and the

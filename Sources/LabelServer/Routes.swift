@@ -364,6 +364,11 @@ extension LabelService {
             }
             return try self.json(orders)
         }
+        r.on(.get, "/v1/orders/:id") { _, context in
+            _ = try context.operatorOrOwner("orders")
+            let id = try self.int(context, "id")
+            return try self.json(try await self.blocking { try desk.orderView(id) })
+        }
         r.on(.post, "/v1/orders/allocate") { _, context in
             let caller = try context.operatorOrOwner("allocation")
             return try self.json(try await self.blocking { try desk.fulfillment.allocate(actor: caller.actor) })

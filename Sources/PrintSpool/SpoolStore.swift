@@ -346,6 +346,14 @@ public struct SpoolStore: Sendable {
         }
     }
 
+    /// The jobs that printed (or print) a label of `source` (`shipment:12`), oldest first.
+    public func jobs(source: String) throws -> [PrintJob] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM printJob WHERE id IN (SELECT jobId FROM printLabel WHERE source = ?) ORDER BY id",
+                             arguments: [source]).map(PrintJob.init(row:))
+        }
+    }
+
     /// The labels of a job in print order: source, data snapshot, byte offset in the document.
     public func labels(jobId: Int64) throws -> [(source: String, data: DataValue, offset: Int?)] {
         try writer.read { db in

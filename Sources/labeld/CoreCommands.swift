@@ -4,6 +4,7 @@ import Fulfillment
 import LabelModel
 import Rendering
 import LabelServer
+import PrintSpool
 
 /// `--db` and `--actor`, shared by the order and inventory commands.
 struct CoreOptions: ParsableArguments {
@@ -157,7 +158,7 @@ struct Stock: ParsableCommand {
 }
 
 struct Orders: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, List.self, Allocate.self, Hold.self, Release.self, Cancel.self, Exchange.self, Return.self])
+    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, List.self, Show.self, Allocate.self, Hold.self, Release.self, Cancel.self, Exchange.self, Return.self])
 
     /// LINE=QTY arguments.
     static func parts(_ parts: [String]) throws -> [Int64: Int] {
@@ -168,6 +169,37 @@ struct Orders: ParsableCommand {
             quantities[line] = q
         }
         return quantities
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One order: receiver, lines with allocation, its shipment and the jobs that printed it.")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        @Flag(name: .long) var json = false
+        func run() throws {
+            try reportingErrors {
+                let view = try core.desk().orderView(id)
+                if json { try printJSON(view); return }
+                let d = view.detail, o = d.order
+                print("order \(o.id) \(o.channel) \(o.orderNo)\(o.suffix > 0 ? "-\(o.suffix)" : ""): \(o.state)")
+                print("  ordered \(d.orderedAt ?? "-"), paid \(d.paidAt ?? "-"), collected \(o.collectedAt)")
+                print("  to \(o.receiverName) \(d.receiverPhone), (\(o.postalCode)) \(d.address)" + (d.message.map { ", \"\($0)\"" } ?? ""))
+                for l in d.lines {
+                    print("  line \(l.id)\t\(l.productName)\(l.option.isEmpty ? "" : " [\(l.option)]")\t×\(l.quantity)\tallocated \(l.allocated)"
+                          + "\t\(l.sku.map { "\($0)" + (l.location.map { " @\($0)" } ?? "") } ?? "unmatched")" + (l.gift ? "\t사은품" : ""))
+                }
+                if let s = d.shipment {
+                    print("  shipment \(s.id): \(s.carrier.map(Carriers.displayName) ?? "-") \(s.waybillNo ?? "(no waybill number)") \(s.status)"
+                          + (s.orderNumbers.count > 1 ? ", 합포 \(s.orderNumbers.joined(separator: ", "))" : ""))
+                } else {
+                    print("  no shipment yet")
+                }
+                for j in view.jobs {
+                    print("  job \(j.id) \(j.state.rawValue) on \(j.printer)" + (j.reprintOf.map { " (재출력 of \($0): \(j.reprintReason ?? ""))" } ?? "")
+                          + (j.reason.map { j.state == .completed ? "" : ": \($0)" } ?? ""))
+                }
+            }
+        }
     }
 
     struct Cancel: ParsableCommand {

@@ -85,6 +85,11 @@ struct SellerDayTests {
         r = try labeld(["jobs", "reprint", "\(jobId)", "--reason", "라벨 찢어짐"])
         #expect(r.status == 0 && r.stdout.contains("completed"), "\(r.stdout)\(r.stderr)")
 
+        r = try labeld(["orders", "show", "\(byNo["D-3"]!.id)"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("order \(byNo["D-3"]!.id) smartstore D-3: printed\n"), "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("수면 양말 [색상:그레이]\t×2\tallocated 2\tSOCK-GR @A-03"), "\(r.stdout)")
+        #expect(r.stdout.contains(": CJ대한통운 600000000027 printed, 합포 D-2, D-3"), "\(r.stdout)")
+        #expect(r.stdout.contains("job \(jobId) completed on zebra") && r.stdout.contains("(재출력 of \(jobId): 라벨 찢어짐)"), "\(r.stdout)")
         r = try labeld(["shipments", "list"])
         let shipment = try #require(r.stdout.split(separator: "\n").first { $0.contains("D-2") }?.split(separator: "\t").first.map(String.init), "\(r.stdout)")
         #expect(r.stdout.contains("\tcj\t600000000027\tprinted\t"), "\(r.stdout)")
