@@ -2,7 +2,11 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import LabelModel
+import LabelServer
 import LabelTesting
+import PrintSpool
+import Rendering
 import Testing
 
 /// `labeld serve` as built, on port 0, with a temp database and a temp copy of templates/.
@@ -13,10 +17,12 @@ final class LiveServer: @unchecked Sendable {
     let process: Process
     let port: Int
 
-    init(environment extra: [String: String] = [:]) throws {
+    /// `prepare` runs on the database path before the server starts (a database left by an earlier run).
+    init(environment extra: [String: String] = [:], prepare: (String) throws -> Void = { _ in }) throws {
         directory = lab.directory
         try FileManager.default.copyItem(atPath: Project.templates, toPath: directory + "/templates")
         database = directory + "/var/labeld.sqlite"
+        try prepare(database)
         process = try lab.spawn(Project.binary, ["serve", "--port", "0", "--db", database], log: directory + "/server.log",
                                 environment: ["LABELD_HOME": Project.root, "LABELD_TEMPLATES": directory + "/templates",
                                               "LABELD_FILE_PRINTER_DIR": directory + "/labels", "LABELD_BACKUP_DIR": directory + "/backups"]
@@ -142,6 +148,40 @@ struct LiveServerTests {
                 == String(contentsOfFile: Project.templates + "/waybills/generic-4x6.yaml", encoding: .utf8))
         let saved = try server.request("GET", "/v1/templates/waybills/generic-4x6", token: token)
         #expect(String(decoding: saved.body, as: UTF8.self).contains("name: sender, x: 12mm"), "the saved revision shadows the shipped one")
+    }
+
+    @Test("a queued job whose template would once have crashed the renderer fails alone on restart; the server keeps serving")
+    func poisonJobOnRestart() throws {
+        // What an older labeld accepted: a page 10^20 mm wide, queued for a printer, left in the database.
+        let poison = """
+            name: poison
+            page: {width: 99999999999999999999mm, height: 100mm}
+            elements:
+              - {type: text, x: 1mm, y: 1mm, width: 20mm, height: 5mm, text: "x"}
+            """
+        var queued: Int64 = 0
+        let server = try LiveServer { database in
+            let desk = try PrintDesk.open(databasePath: database, rendering: RendererConfiguration(fontsDirectory: Project.fonts, templatesDirectory: Project.templates))
+            let profile = PrinterProfile(name: "pack-1", transport: "file:\((database as NSString).deletingLastPathComponent)/pack-1", language: .zpl)
+            try desk.store.save(profile)
+            let request = PrintRequest(kind: "waybill", title: "poison", printer: "pack-1", templateName: "waybills/poison", templateSource: poison,
+                                       labels: [LabelInput(source: "test:1", data: .object([:]))], actor: "operator:old")
+            queued = try desk.store.submit(request, profile: profile, dueNow: true).job.id
+        }
+        defer { server.lab.stop() }
+        let owner = try server.token("owner", name: "boss")
+        var job: [String: Any] = [:]
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let r = try server.request("GET", "/v1/jobs/\(queued)", token: owner)
+            job = (try? JSONSerialization.jsonObject(with: r.body) as? [String: Any]) ?? [:]
+            if job["state"] as? String == "failed" { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(job["state"] as? String == "failed", "\(job) \(server.log)")
+        #expect((job["reason"] as? String)?.contains("99999999999999999999mm") == true || (job["reason"] as? String)?.contains("width") == true, "\(job)")
+        #expect(try server.request("GET", "/healthz").status == 200, "the process is still serving")
+        #expect(server.process.isRunning)
     }
 
     @Test("labeld serve without its fonts says where it looked and exits 1 before listening")
