@@ -24,15 +24,21 @@ struct NoLostLabelTests {
         return dir
     }
 
+    /// `orders` seeded shipments, an office file printer, and the generic carrier's waybills set to `waybills/broken`.
+    func deskPrintingBroken(orders: Int) throws -> (PrintDesk, [String: Int64], String) {
+        let desk = try makeDesk(templates: try templatesWithBroken())
+        let ids = try seed(desk, manyOrders(orders))
+        let dir = temporaryDirectory("files")
+        try desk.addPrinter("office", "file:\(dir)", .pdf)
+        try desk.fulfillment.updateSetting("waybillFormats", to: #"{"generic":{"template":"waybills/broken"}}"#, actor: "owner:test")
+        return (desk, ids, dir)
+    }
+
     func status(_ desk: PrintDesk, _ shipment: Int64) throws -> String { try desk.fulfillment.shipmentDetail(shipment).status }
 
     @Test("a job that fails to render gives its shipments back to the print queue and says so; the fixed template prints them")
     func failedRenderGivesShipmentsBack() throws {
-        let desk = try makeDesk(templates: try templatesWithBroken())
-        let ids = try seed(desk, manyOrders(2))
-        let dir = temporaryDirectory("files")
-        try desk.addPrinter("office", "file:\(dir)", .pdf)
-        try desk.fulfillment.updateSetting("waybillFormats", to: #"{"generic":{"template":"waybills/broken"}}"#, actor: "owner:test")
+        let (desk, ids, dir) = try deskPrintingBroken(orders: 2)
 
         let failed = try desk.printBatch(PrintSelection(), printer: "office", actor: "operator:kim", fallbackDirectory: dir)
         #expect(failed.refused.isEmpty)
@@ -53,11 +59,7 @@ struct NoLostLabelTests {
 
     @Test("a scan whose label fails gives its shipment back; a scan of it prints again once the template is fixed")
     func failedScan() throws {
-        let desk = try makeDesk(templates: try templatesWithBroken())
-        let ids = try seed(desk, manyOrders(1))
-        let dir = temporaryDirectory("files")
-        try desk.addPrinter("office", "file:\(dir)", .pdf)
-        try desk.fulfillment.updateSetting("waybillFormats", to: #"{"generic":{"template":"waybills/broken"}}"#, actor: "owner:test")
+        let (desk, ids, dir) = try deskPrintingBroken(orders: 1)
         let s = try desk.printScan("500000000001", printer: "office", actor: "station:pack-1", fallbackDirectory: dir)
         #expect(s.job.state == .failed)
         #expect(try status(desk, ids["20261128000001"]!) == "open")
