@@ -61,9 +61,9 @@ extension LabelService {
         return revision
     }
 
-    /// Renders the preview: PNG of the first page (or every page stacked? no: the first; the
-    /// `X-Labeld-Pages` count says how many) or a PDF of every page.
-    func preview(_ b: PreviewBody) throws -> ([UInt8], String, [LabelWarning]) {
+    /// Renders the preview: PNG of the first page or a PDF of every page, with the layout
+    /// warnings, each at the line and column of its element in the template text.
+    func preview(_ b: PreviewBody) throws -> Preview {
         guard b.source != nil || b.template != nil else {
             throw Problem(.badRequest, code: "request.json", "give 'template' (a name such as waybills/cj) or 'source' (the template text)")
         }
@@ -76,7 +76,7 @@ extension LabelService {
         guard (100...600).contains(dpi) else { throw Problem(.badRequest, code: "request.json", "dpi is from 100 to 600") }
         let composer = LabelComposer(template: template, dpi: dpi, carriers: try configuration.rendering.carrierProfiles())
         let pages = try composer.compose(b.data ?? .object([:]))
-        return try desk.spooler.renderers.with { renderer in
+        let (bytes, type, warnings) = try desk.spooler.renderers.with { renderer -> ([UInt8], String, [LabelWarning]) in
             if format == "pdf" {
                 let sink = MemorySink()
                 let writer = renderer.documentWriter(format: .pdf, sink: sink, title: template.name)
@@ -89,5 +89,48 @@ extension LabelService {
             let (bitmap, warnings) = renderer.bitmap(of: first)
             return (PNGEncoder.encode(bitmap, dpi: dpi), "image/png", warnings)
         }
+        let locations = Self.elementLocations(template.elements)
+        return Preview(bytes: bytes, contentType: type, warnings: warnings.map { w in
+            // A part of an element (a repeat's `products.summary`) stands where its element does.
+            let location = locations[w.element] ?? w.element.lastIndex(of: ".").flatMap { locations[String(w.element[..<$0])] }
+            return PreviewWarning(element: w.element, line: location?.line, column: location?.column, message: w.message, page: w.page)
+        })
     }
+
+    /// Where each element (a repeat's row elements too) begins in the template text, by name.
+    static func elementLocations(_ elements: [Element]) -> [String: SourceLocation] {
+        var out: [String: SourceLocation] = [:]
+        for e in elements {
+            out[e.name] = e.location
+            if case .rows(let r) = e.content { out.merge(elementLocations(r.elements)) { first, _ in first } }
+        }
+        return out
+    }
+}
+
+/// A rendered preview and its layout warnings.
+struct Preview: Sendable {
+    var bytes: [UInt8]
+    var contentType: String
+    var warnings: [PreviewWarning]
+
+    /// At most this many warnings go into `X-Labeld-Warning-List` (`X-Labeld-Warnings` counts all).
+    static let listedWarnings = 50
+
+    /// `X-Labeld-Warning-List`: base64 (RFC 4648, with padding) of the UTF-8 JSON array of the
+    /// first `listedWarnings` warnings — a header, so the PNG and PDF answers stay as they were.
+    var warningListHeader: String {
+        let data = (try? LabelService.encoder.encode(Array(warnings.prefix(Self.listedWarnings)))) ?? Data("[]".utf8)
+        return data.base64EncodedString()
+    }
+}
+
+/// One layout warning of a preview (text overflowing its box, an element off the label, …), with
+/// the line and column where its element begins in the template text (nil when not found).
+struct PreviewWarning: Encodable, Sendable, Hashable {
+    var element: String
+    var line: Int?
+    var column: Int?
+    var message: String
+    var page: Int?
 }

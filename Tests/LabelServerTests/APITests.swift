@@ -249,6 +249,68 @@ struct APITests {
         }
     }
 
+    @Test("preview warnings: X-Labeld-Warning-List names each element with its line and column in the template text, for PNG and PDF")
+    func previewWarningList() async throws {
+        let f = try ServerFixture.make()
+        let source = """
+            name: warn
+            page: {width: 50mm, height: 30mm}
+            elements:
+              - {type: box, name: frame, x: 1mm, y: 1mm, width: 48mm, height: 28mm}
+              - type: text
+                name: address
+                x: 2mm
+                y: 2mm
+                width: 20mm
+                height: 4mm
+                text: "{{address}}"
+                wrap: false
+                ellipsis: false
+              - type: repeat
+                name: rows
+                items: items
+                x: 2mm
+                y: 10mm
+                width: 40mm
+                row_height: 4mm
+                max_rows: 3
+                overflow: continuation
+                elements:
+                  - {type: text, name: item-name, x: 0mm, y: 0mm, width: 10mm, height: 4mm, text: "{{item}}", wrap: false, ellipsis: false}
+              - {type: box, name: stray, x: 45mm, y: 25mm, width: 10mm, height: 10mm}
+
+            """
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: [
+            "source": source, "data": ["address": "서울특별시 성동구 왕십리로 83-21", "items": ["가나다라마바사아자차카타파하", "a"]],
+        ] as [String: Any]), as: UTF8.self)
+        @Sendable func list(_ r: TestResponse) throws -> [[String: Any]] {
+            let header = try #require(r.headers[HTTPField.Name("X-Labeld-Warning-List")!], "\(r.headers)")
+            let json = try #require(Data(base64Encoded: header), "\(header)")
+            return try #require(try JSONSerialization.jsonObject(with: json) as? [[String: Any]], "\(String(decoding: json, as: UTF8.self))")
+        }
+        @Sendable func described(_ w: [String: Any]) -> String {
+            "\(w["line"] as? Int ?? 0):\(w["column"] as? Int ?? 0) \(w["element"] as? String ?? "") p\(w["page"] as? Int ?? 0): \(w["message"] as? String ?? "")"
+        }
+        try await f.service.application().test(.router) { client in
+            for format in ["png", "pdf"] {
+                let r = try await client.call(.post, "/v1/preview", token: f.operatorToken,
+                                              json: body.replacingOccurrences(of: #""source":"#, with: #""format":"\#(format)","source":"#))
+                #expect(r.status == .ok && r.headers[.contentType] == (format == "png" ? "image/png" : "application/pdf"), "\(r.text)")
+                let warnings = try list(r)
+                #expect(r.headers[HTTPField.Name("X-Labeld-Warnings")!] == String(warnings.count))
+                #expect(warnings.map(described).sorted() == [
+                    "25:5 stray p1: runs off the page: past the right edge by 5.0mm, bottom edge by 5.0mm",
+                    "24:9 item-name p1: text overflows its box ('가나다라마바사아자차카타파하')",
+                    "5:5 address p1: text overflows its box ('서울특별시 성동구 왕십리로 83-21')",
+                ].sorted(), "\(format): \(warnings)")
+            }
+            // No warnings: an empty list.
+            let r = try await client.call(.post, "/v1/preview", token: f.operatorToken, json: #"{"template":"barcodes/product-50x30","data":{"name":"현미","sku":"R-1","gtin":"880123456789"}}"#)
+            let none = try list(r)
+            #expect(r.status == .ok && r.headers[HTTPField.Name("X-Labeld-Warnings")!] == "0" && none.isEmpty, "\(r.headers)")
+        }
+    }
+
     @Test("/openapi.yaml documents exactly the routes the server has")
     func openAPIInStep() async throws {
         let f = try ServerFixture.make()

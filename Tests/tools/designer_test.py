@@ -88,14 +88,58 @@ try:
     send("Emulation.setLocaleOverride", {"locale": "ko-KR"}, session)
     send("Page.enable", {}, session)
     send("Runtime.enable", {}, session)
-    send("Page.navigate", {"url": f"{base}/?template=waybills/generic-4x6#token={token}"}, session)
+    # A desktop window: two panes side by side, each narrower than a 4x6 label at 203 dpi.
+    send("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}, session)
 
+    # No token yet: the status says where the first one is.
+    send("Page.navigate", {"url": f"{base}/"}, session)
+    wait_for("document.getElementById('status') && document.getElementById('status').textContent.length > 0", session)
+    result["noTokenStatus"] = evaluate("document.getElementById('status').textContent", session)
+    result["tokenPlaceholder"] = evaluate("document.getElementById('token').placeholder", session)
+
+    send("Page.navigate", {"url": f"{base}/?template=waybills/generic-4x6#token={token}"}, session)
     wait_for("window.labeld && window.labeld.loaded && window.labeld.digest !== 0", session)
     result["title"] = evaluate("document.title", session)
     result["templates"] = evaluate("document.getElementById('template').options.length", session)
     result["firstDigest"] = evaluate("window.labeld.digest", session)
     result["width203"] = evaluate("document.getElementById('preview').naturalWidth", session)
     original = evaluate("document.getElementById('source').value", session)
+
+    # The whole label is shown in the preview pane at load (zoom fitted to it).
+    fit = """(() => {
+      const img = document.getElementById('preview'), paper = document.querySelector('.paper');
+      const cs = getComputedStyle(paper), r = img.getBoundingClientRect();
+      return {imageWidth: r.width, imageHeight: r.height,
+              paneWidth: paper.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight),
+              paneHeight: parseFloat(cs.maxHeight) - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom)
+                - parseFloat(cs.borderTopWidth) - parseFloat(cs.borderBottomWidth),
+              scrolls: paper.scrollWidth > paper.clientWidth || paper.scrollHeight > paper.clientHeight,
+              naturalWidth: img.naturalWidth, zoom: document.getElementById('zoomValue').textContent};
+    })()"""
+    wait_for("document.getElementById('preview').complete && document.getElementById('preview').getBoundingClientRect().width > 0", session)
+    result["fitAtLoad"] = evaluate(fit, session)
+    # A bigger window: fitted again, larger.
+    send("Emulation.setDeviceMetricsOverride", {"width": 1600, "height": 1100, "deviceScaleFactor": 1, "mobile": False}, session)
+    wait_for("document.getElementById('preview').getBoundingClientRect().width > %f" % result["fitAtLoad"]["imageWidth"], session)
+    result["fitAfterResize"] = evaluate(fit, session)
+    send("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}, session)
+    wait_for("document.getElementById('preview').getBoundingClientRect().width <= %f" % result["fitAtLoad"]["imageWidth"], session)
+
+    # Text that overflows its box: a warning naming the element and its line; a click puts the
+    # caret on that line.
+    lines = original.split("\n")
+    overflow_line = next(i for i, l in enumerate(lines) if "name: receiver-address," in l) + 1
+    overflowing = list(lines)
+    overflowing[overflow_line - 1] = overflowing[overflow_line - 1].replace("max_lines: 3, min_size: 7", "wrap: false, ellipsis: false")
+    evaluate("(() => { const s = document.getElementById('source'); s.value = %s; s.dispatchEvent(new Event('input')); })()" % json.dumps("\n".join(overflowing)), session)
+    wait_for("!!document.querySelector('#warnings li[data-element=\"receiver-address\"]')", session)
+    result["overflowLine"] = overflow_line
+    result["warningsHidden"] = evaluate("document.getElementById('warnings').hidden", session)
+    result["warnings"] = evaluate("[...document.querySelectorAll('#warnings li')].map((li) => li.textContent)", session)
+    result["warningDataLine"] = evaluate("document.querySelector('#warnings li[data-element=\"receiver-address\"]').dataset.line", session)
+    evaluate("document.querySelector('#warnings li[data-element=\"receiver-address\"] button').click()", session)
+    result["caret"] = evaluate("""(() => { const s = document.getElementById('source');
+      return {focused: document.activeElement === s, line: s.value.slice(0, s.selectionStart).split('\\n').length, start: s.selectionStart === s.selectionEnd}; })()""", session)
 
     # A template mistake: the error appears with its line.
     lines = original.split("\n")
@@ -118,6 +162,8 @@ try:
     evaluate("(() => { const d = document.getElementById('dpi'); d.value = '300'; d.dispatchEvent(new Event('change')); })()", session)
     wait_for("document.getElementById('preview').naturalWidth > %d" % result["width203"], session)
     result["width300"] = evaluate("document.getElementById('preview').naturalWidth", session)
+    wait_for("document.getElementById('preview').complete", session)
+    result["fit300"] = evaluate(fit, session)
 
     # Zoom.
     evaluate("(() => { const z = document.getElementById('zoom'); z.value = '200'; z.dispatchEvent(new Event('input')); })()", session)

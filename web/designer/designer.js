@@ -9,16 +9,24 @@ const T = {
     source: "템플릿 (YAML)", data: "샘플 데이터 (JSON)", zoom: "확대", download: "PDF 다운로드",
     hint: "미리보기는 프린터 해상도의 1비트 이미지입니다 — 인쇄되는 그대로입니다.",
     line: (l, c) => `${l}번째 줄, ${c}번째 칸`, rendering: "그리는 중…", ready: "미리보기 완료",
-    saved: (r) => `리비전 ${r} 저장됨`, needToken: "API 토큰을 입력하세요 (labeld tokens create --role operator)",
+    saved: (r) => `리비전 ${r} 저장됨`,
+    needToken: "API 토큰을 입력하세요: 처음 시작할 때 만든 대표운영자 토큰은 ./var/owner-token 파일에 있습니다 (부운영자 토큰 만들기: labeld tokens create --role operator --name 이름)",
+    tokenPlaceholder: "./var/owner-token 의 토큰",
+    tokenHelp: "처음 시작할 때 labeld가 대표운영자(owner) 토큰을 데이터베이스 옆 ./var/owner-token 파일에 씁니다. 부운영자 토큰: labeld tokens create --role operator --name 이름",
     badJSON: "샘플 데이터가 JSON이 아닙니다", warnings: (n) => `경고 ${n}건 (글자가 넘치거나 요소가 라벨 밖에 있음)`,
+    warningAt: (l) => `${l}번째 줄`, moreWarnings: (n) => `외 ${n}건`, fit: "맞춤", fitHelp: "라벨 전체가 보이게 맞춤",
   },
   en: {
     title: "labeld template designer", token: "API token", template: "Template", dpi: "Resolution", save: "Save as new revision",
     source: "Template (YAML)", data: "Sample data (JSON)", zoom: "Zoom", download: "Download PDF",
     hint: "The preview is the 1-bit image at the printer's resolution: exactly what prints.",
     line: (l, c) => `line ${l}, column ${c}`, rendering: "rendering…", ready: "preview ready",
-    saved: (r) => `revision ${r} saved`, needToken: "Enter an API token (labeld tokens create --role operator)",
+    saved: (r) => `revision ${r} saved`,
+    needToken: "Enter an API token: the owner token made at the first start is in the file ./var/owner-token (make an operator token with: labeld tokens create --role operator --name NAME)",
+    tokenPlaceholder: "the token in ./var/owner-token",
+    tokenHelp: "At its first start labeld writes an owner token to ./var/owner-token, beside the database. An operator token: labeld tokens create --role operator --name NAME",
     badJSON: "The sample data is not JSON", warnings: (n) => `${n} warning(s) (text overflows or elements off the label)`,
+    warningAt: (l) => `line ${l}`, moreWarnings: (n) => `and ${n} more`, fit: "Fit", fitHelp: "Zoom so the whole label shows",
   },
 };
 const lang = (navigator.language || "ko").toLowerCase().startsWith("ko") ? "ko" : "en";
@@ -30,9 +38,13 @@ for (const el of document.querySelectorAll("[data-t]")) {
 }
 
 const $ = (id) => document.getElementById(id);
-const state = { previewURL: null, seq: 0, digest: 0, lastError: null };
+// fit: the zoom follows the pane (the whole label visible) until the zoom slider is moved.
+const state = { previewURL: null, seq: 0, digest: 0, lastError: null, warnings: [], fit: true };
 window.labeld = state;
 
+$("token").placeholder = t.tokenPlaceholder;
+$("token").title = t.tokenHelp;
+$("fit").title = t.fitHelp;
 $("token").value = localStorage.getItem("labeld.token") || new URLSearchParams(location.hash.slice(1)).get("token") || "";
 $("token").addEventListener("change", () => { localStorage.setItem("labeld.token", $("token").value.trim()); loadTemplates(); });
 
@@ -51,6 +63,7 @@ async function api(method, path, body, accept) {
     try { problem = await res.json(); } catch (_) { /* not JSON */ }
     const err = new Error(problem.detail || res.statusText);
     err.problem = problem;
+    if (res.status === 401) status(t.needToken);  // no such token: say where the first one is
     throw err;
   }
   return res;
@@ -76,6 +89,64 @@ function selectLine(area, line) {
   if (document.activeElement !== area) area.setSelectionRange(pos, pos + (lines[line - 1] || "").length);
 }
 
+function goToLine(line) {
+  // A warning was clicked: the caret to the start of its element's line, scrolled into view.
+  const area = $("source");
+  const lines = area.value.split("\n");
+  let pos = 0;
+  for (let i = 0; i < Math.min(line - 1, lines.length); i++) pos += lines[i].length + 1;
+  area.focus();
+  area.setSelectionRange(pos, pos);
+  const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 17;
+  area.scrollTop = Math.max(0, (line - 3) * lineHeight);
+}
+
+// X-Labeld-Warning-List: base64 of the UTF-8 JSON list [{element, line, column, message, page}].
+function warningList(res) {
+  const header = res.headers.get("X-Labeld-Warning-List");
+  if (!header) return [];
+  try {
+    const bytes = Uint8Array.from(atob(header), (c) => c.charCodeAt(0));
+    const list = JSON.parse(new TextDecoder().decode(bytes));
+    return Array.isArray(list) ? list : [];
+  } catch (_) { return []; }
+}
+
+function showWarnings(count, list) {
+  const box = $("warnings");
+  box.replaceChildren();
+  state.warnings = list;
+  box.hidden = count === 0;
+  if (!count) return;
+  const head = document.createElement("div");
+  head.textContent = t.warnings(count);
+  box.appendChild(head);
+  const ul = document.createElement("ul");
+  for (const w of list) {
+    const li = document.createElement("li");
+    const text = (w.line ? t.warningAt(w.line) + " · " : "") + w.element + ": " + w.message;
+    if (w.line) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "link";
+      b.textContent = text;
+      b.addEventListener("click", () => goToLine(w.line));
+      li.appendChild(b);
+      li.dataset.line = String(w.line);
+    } else {
+      li.textContent = text;
+    }
+    li.dataset.element = w.element;
+    ul.appendChild(li);
+  }
+  if (count > list.length) {
+    const li = document.createElement("li");
+    li.textContent = t.moreWarnings(count - list.length);
+    ul.appendChild(li);
+  }
+  box.appendChild(ul);
+}
+
 function currentData() {
   const text = $("data").value.trim();
   if (!text) return {};
@@ -96,13 +167,12 @@ async function render() {
     if (state.previewURL) URL.revokeObjectURL(state.previewURL);
     state.previewURL = URL.createObjectURL(new Blob([bytes], { type: "image/png" }));
     $("preview").src = state.previewURL;
-    const warnings = Number(res.headers.get("X-Labeld-Warnings") || "0");
-    $("warnings").hidden = warnings === 0;
-    $("warnings").textContent = warnings ? t.warnings(warnings) : "";
+    showWarnings(Number(res.headers.get("X-Labeld-Warnings") || "0"), warningList(res));
     showError(null);
     status(t.ready);
   } catch (e) {
     if (seq !== state.seq) return;
+    showWarnings(0, []);  // the warnings were of the last preview, not of this text
     showError(e.problem || { detail: e.message });
     status("");
   }
@@ -114,14 +184,34 @@ $("source").addEventListener("input", schedule);
 $("data").addEventListener("input", schedule);
 $("dpi").addEventListener("change", render);
 
-function applyZoom() {
-  const z = Number($("zoom").value) / 100;
-  $("zoomValue").textContent = Math.round(z * 100) + "%";
-  const img = $("preview");
-  if (img.naturalWidth) img.style.width = (img.naturalWidth * z / (window.devicePixelRatio || 1)) + "px";
+// Zoom 100 % is one printer dot per screen pixel. Fitted, it is the largest zoom up to 100 % at
+// which the whole label shows in the pane (75 % of the window's height at most).
+function fitZoom() {
+  const img = $("preview"), paper = document.querySelector(".paper");
+  if (!img.naturalWidth || !img.naturalHeight) return 1;
+  const cs = getComputedStyle(paper);
+  const dpr = window.devicePixelRatio || 1;
+  const width = paper.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const maxHeight = parseFloat(cs.maxHeight);
+  const height = (Number.isFinite(maxHeight) ? maxHeight : window.innerHeight * 0.75)
+    - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom) - parseFloat(cs.borderTopWidth) - parseFloat(cs.borderBottomWidth);
+  const z = Math.min(1, (width - 1) * dpr / img.naturalWidth, (height - 1) * dpr / img.naturalHeight);
+  return Math.max(0.01, z);
 }
-$("zoom").addEventListener("input", applyZoom);
-$("preview").addEventListener("load", applyZoom);
+
+function applyZoom() {
+  const img = $("preview");
+  const z = state.fit ? fitZoom() : Number($("zoom").value) / 100;
+  state.zoom = z;
+  if (state.fit) $("zoom").value = String(Math.round(z * 4) * 25);  // the slider near it (it snaps to 25 % steps)
+  $("zoomValue").textContent = Math.round(z * 100) + "%";
+  $("fit").disabled = state.fit;
+  if (img.naturalWidth) img.style.width = Math.floor(img.naturalWidth * z / (window.devicePixelRatio || 1)) + "px";
+}
+$("zoom").addEventListener("input", () => { state.fit = false; applyZoom(); });
+$("fit").addEventListener("click", () => { state.fit = true; applyZoom(); });
+$("preview").addEventListener("load", applyZoom);  // a new size or dpi: fitted again
+window.addEventListener("resize", () => { if (state.fit) applyZoom(); });
 
 $("download").addEventListener("click", async () => {
   try {
