@@ -3,6 +3,8 @@
 #include <cups/cups.h>
 #include <cups/ipp.h>
 #include <cups/http.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 
 /* CUPS 2.4 calls it cupsLastError(); newer CUPS cupsGetError(). One name for labeld. */
 static inline ipp_status_t ccups_last_error(void) { return cupsLastError(); }
@@ -31,5 +33,11 @@ static inline int ccups_integer(ipp_t *ipp, const char *name, int fallback) {
 static inline int ccups_boolean(ipp_t *ipp, const char *name, int fallback) {
     ipp_attribute_t *a = ippFindAttribute(ipp, name, IPP_TAG_BOOLEAN);
     return a ? ippGetBoolean(a, 0) : fallback;
+}
+/* Not CUPS: the one kernel call the raw-socket transport needs (ioctl is variadic, which Swift
+   cannot call). Bytes written to a TCP socket that its peer has not acknowledged yet, or -1. */
+static inline int ccups_socket_unacked(int fd) {
+    int n = 0;
+    return ioctl(fd, SIOCOUTQ, &n) < 0 ? -1 : n;
 }
 #endif

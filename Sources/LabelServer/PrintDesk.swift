@@ -498,6 +498,17 @@ public struct PrintDesk: Sendable {
         try fulfillment.record(actor: actor, action: "print.cancel", subject: "job \(jobId)", detail: nil)
         return job
     }
+
+    /// An `uncertain` job: labels 1…`printed` came out (a person looked, or a station scanned the
+    /// last label out). The rest goes out now, in order; recorded in the audit log.
+    public func confirm(jobId: Int64, printed: Int, actor: String) throws -> PrintJob {
+        let before = try store.job(jobId)
+        let job = try spooler.confirm(jobId, printed: printed)
+        try fulfillment.record(actor: actor, action: "print.confirm", subject: "job \(jobId)",
+                               detail: "printed through label \(printed) of \(before.labelCount)"
+                                   + (before.uncertainLabels.map { " (labels \($0.first)–\($0.last) were uncertain)" } ?? ""))
+        return job.state.isFinal ? job : try spooler.process(jobId, goal: .accepted)
+    }
 }
 
 extension PrintDesk {

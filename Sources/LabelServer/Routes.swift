@@ -16,6 +16,8 @@ struct BatchBody: Decodable {
 }
 struct BarcodesBody: Decodable { var sku: String; var copies: Int; var printer: String?; var template: String? }
 struct ReprintBody: Decodable { var reason: String; var printer: String? }
+/// `POST /v1/jobs/{id}/confirm`: labels 1…printed of an uncertain job came out.
+struct ConfirmBody: Decodable { var printed: Int }
 struct TemplateBody: Decodable { var source: String }
 struct SettingBody: Decodable { var value: String }
 struct OrderIdsBody: Decodable { var orderIds: [Int64] }
@@ -266,6 +268,16 @@ extension LabelService {
             }
             return try self.json(job)
         }
+        r.on(.post, "/v1/jobs/:id/confirm") { request, context in
+            let caller = try context.caller()
+            let id = try self.int(context, "id")
+            let b = try await self.decode(ConfirmBody.self, request)
+            let job = try await self.blocking { () -> PrintJob in
+                try self.checkPrinter(caller, try desk.store.job(id).printer)
+                return try desk.confirm(jobId: id, printed: b.printed, actor: caller.actor)
+            }
+            return try self.json(job)
+        }
         r.on(.post, "/v1/jobs/:id/reprint") { request, context in
             let caller = try context.caller()
             let id = try self.int(context, "id")
@@ -330,8 +342,11 @@ extension LabelService {
         r.on(.post, "/v1/preview") { request, context in
             _ = try context.operatorOrOwner("preview")
             let b = try await self.decode(PreviewBody.self, request)
-            let (bytes, type, warnings) = try await self.blocking { try self.preview(b) }
-            return self.bytes(bytes, type: type, headers: [HTTPField.Name("X-Labeld-Warnings")!: String(warnings.count)])
+            let preview = try await self.blocking { try self.preview(b) }
+            return self.bytes(preview.bytes, type: preview.contentType, headers: [
+                HTTPField.Name("X-Labeld-Warnings")!: String(preview.warnings.count),
+                HTTPField.Name("X-Labeld-Warning-List")!: preview.warningListHeader,
+            ])
         }
 
         // MARK: Orders, products, stock

@@ -66,12 +66,81 @@ public struct IPPTransport: PrintTransport {
                              media: media, message: message?.isEmpty == false ? message : nil)
     }
 
+    /// What a printer offers for a job: its media (`media-supported`; empty for a raw queue, which
+    /// passes the bytes on untouched) and whether it takes `copies`.
+    struct Offer: Sendable, Hashable {
+        var media: [String]
+        var copies: Bool
+    }
+
+    func offer(_ connection: IPPConnection) throws(PrintError) -> Offer {
+        let response = try connection.request(IPP_OP_GET_PRINTER_ATTRIBUTES, resource: resource) { req in
+            ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, printerURI)
+            let names = ["media-supported", "copies-supported", "job-creation-attributes-supported"]
+            withCStrings(names) { ptrs in
+                _ = ippAddStrings(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", Int32(names.count), nil, ptrs)
+            }
+        }
+        defer { ippDelete(response) }
+        let creation = Self.strings(response, "job-creation-attributes-supported")
+        let copies = ippFindAttribute(response, "copies-supported", IPP_TAG_ZERO) != nil && (creation.isEmpty || creation.contains("copies"))
+        return Offer(media: Self.strings(response, "media-supported"), copies: copies)
+    }
+
+    /// The PWG media keyword (`om_100x150mm_100x150mm`, `oe_4x6-label_4x6in`) among `supported` that
+    /// holds a `size` label, within 2 mm, either way round; a custom size when the printer takes a
+    /// range (`custom_min_…`/`custom_max_…`) that holds it; nil when none does.
+    public static func mediaKeyword(for size: PrinterProfile.Media, supported: [String]) -> String? {
+        func dimensions(_ keyword: String) -> (Double, Double)? {
+            guard let last = keyword.split(separator: "_").last else { return nil }
+            let unit: Double
+            var text = Substring(last)
+            if text.hasSuffix("mm") { unit = 1; text = text.dropLast(2) } else if text.hasSuffix("in") { unit = 25.4; text = text.dropLast(2) } else { return nil }
+            let parts = text.split(separator: "x")
+            guard parts.count == 2, let w = Double(parts[0]), let h = Double(parts[1]) else { return nil }
+            return (w * unit, h * unit)
+        }
+        let (w, h) = (size.widthMM, size.heightMM)
+        var best: (keyword: String, off: Double)?
+        for keyword in supported where !keyword.hasPrefix("custom_") {
+            guard let (kw, kh) = dimensions(keyword) else { continue }
+            let off = min(max(abs(kw - w), abs(kh - h)), max(abs(kw - h), abs(kh - w)))
+            if off <= 2, off < (best?.off ?? .infinity) { best = (keyword, off) }
+        }
+        if let best { return best.keyword }
+        if let low = supported.first(where: { $0.hasPrefix("custom_min_") }).flatMap(dimensions),
+           let high = supported.first(where: { $0.hasPrefix("custom_max_") }).flatMap(dimensions),
+           (low.0...high.0).contains(w), (low.1...high.1).contains(h) {
+            func mm(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(format: "%.2f", v) }
+            return "custom_\(mm(w))x\(mm(h))mm_\(mm(w))x\(mm(h))mm"
+        }
+        return nil
+    }
+
     public func deliver(_ delivery: Delivery, event: (DeliveryEvent) throws -> Void) throws -> DeliveryResult {
         let connection = try IPPConnection(host: host, port: port, timeoutMS: timeoutMS, printer: printer)
+        // A page description goes out on the label's medium, one copy (each label is a page of the
+        // document already): a driver queue would otherwise print it on its default, Letter or A4.
+        var media: String?
+        var copies = false
+        if delivery.language != .zpl, let size = delivery.media {
+            let offer = try offer(connection)
+            copies = offer.copies
+            if !offer.media.isEmpty {
+                guard let keyword = Self.mediaKeyword(for: size, supported: offer.media) else {
+                    func mm(_ v: Double) -> String { String(format: "%g", (v * 10).rounded() / 10) }
+                    throw PrintError(code: .refused, message: "printer '\(printer)' has no medium of \(mm(size.widthMM))×\(mm(size.heightMM)) mm "
+                        + "(it offers \(offer.media.prefix(8).joined(separator: ", "))): add the label size to the queue or printer, or set the profile's media")
+                }
+                media = keyword
+            }
+        }
         let created = try connection.request(IPP_OP_CREATE_JOB, resource: resource) { req in
             ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, printerURI)
             ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nil, "labeld")
             ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", nil, delivery.title)
+            if let media { ippAddString(req, IPP_TAG_JOB, IPP_TAG_KEYWORD, "media", nil, media) }
+            if copies { ippAddInteger(req, IPP_TAG_JOB, IPP_TAG_INTEGER, "copies", 1) }
         }
         let remoteId = Int(ccups_integer(created, "job-id", 0))
         ippDelete(created)

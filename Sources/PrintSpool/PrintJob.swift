@@ -29,6 +29,15 @@ public struct PrintJob: Codable, Sendable, Hashable {
     public var timings: [String: Double]
     /// Where each label came from (`shipment:12`, `sku:RICE-4KG`), in print order.
     public var sources: [String]
+    /// An `uncertain` job's labels that may or may not have printed (numbered from 1).
+    public var uncertainLabels: LabelSpan?
+}
+
+/// Labels `first…last` of a job, numbered from 1.
+public struct LabelSpan: Codable, Sendable, Hashable {
+    public var first: Int
+    public var last: Int
+    public init(first: Int, last: Int) { self.first = first; self.last = last }
 }
 
 extension PrintJob {
@@ -50,6 +59,7 @@ extension PrintJob {
         if let idempotencyKey { o["idempotencyKey"] = .string(idempotencyKey) }
         if let reprintOf { o["reprintOf"] = .number(Double(reprintOf)) }
         if let reprintReason { o["reprintReason"] = .string(reprintReason) }
+        if let uncertainLabels { o["uncertainLabels"] = .object(["first": .number(Double(uncertainLabels.first)), "last": .number(Double(uncertainLabels.last))]) }
         return .object(o)
     }
 }

@@ -59,10 +59,48 @@ public struct Delivery: Sendable {
     public var labelOffsets: [Int]
     /// The first label still to send (0 for a new job).
     public var firstLabel: Int
+    /// Labels `firstLabel ..< labelsWritten` were written before (a broken stream, a restart) and
+    /// may or may not have printed.
+    public var labelsWritten: Int
+    /// The printer's label counter as read before this job's labels went out, when it was.
+    public var counter: CounterReading?
+    /// The medium the document is laid out for (the printer profile's media, else the label's
+    /// size, turned when the template turns it, or the sheet of a sheet template): an IPP job asks
+    /// for it, so a driver queue does not print a label on Letter.
+    public var media: PrinterProfile.Media?
 
-    public init(jobId: Int64, title: String, language: PrinterProfile.Language, document: [UInt8], labelOffsets: [Int], firstLabel: Int = 0) {
+    public init(jobId: Int64, title: String, language: PrinterProfile.Language, document: [UInt8], labelOffsets: [Int], firstLabel: Int = 0,
+                labelsWritten: Int? = nil, counter: CounterReading? = nil, media: PrinterProfile.Media? = nil) {
         self.jobId = jobId; self.title = title; self.language = language; self.document = document
         self.labelOffsets = labelOffsets; self.firstLabel = firstLabel
+        self.labelsWritten = max(firstLabel, labelsWritten ?? firstLabel); self.counter = counter; self.media = media
+    }
+
+    /// The bytes of label `k`.
+    func label(_ k: Int) -> ArraySlice<UInt8> {
+        document[labelOffsets[k]..<(k + 1 < labelOffsets.count ? labelOffsets[k + 1] : document.count)]
+    }
+
+    /// How many physical labels each label comes out as (ZPL: its formats times their `^PQ`
+    /// copies): what a printer's label counter counts.
+    public var physicalLabels: [Int] {
+        labelOffsets.indices.map { k in
+            let bytes = label(k)
+            var n = 0, i = bytes.startIndex
+            var copies = 1, formats: [Int] = []
+            while i + 2 < bytes.endIndex {
+                if bytes[i] == 0x5E, bytes[i + 1] == 0x58, bytes[i + 2] == 0x41 { formats.append(1); copies = 1 }  // ^XA
+                if bytes[i] == 0x5E, bytes[i + 1] == 0x50, bytes[i + 2] == 0x51 {  // ^PQn
+                    var j = i + 3, v = 0
+                    while j < bytes.endIndex, bytes[j] >= 0x30, bytes[j] <= 0x39 { v = v * 10 + Int(bytes[j] - 0x30); j += 1 }
+                    copies = max(1, v)
+                    if !formats.isEmpty { formats[formats.count - 1] = copies }
+                }
+                i += 1
+            }
+            n = formats.reduce(0, +)
+            return max(1, n)
+        }
     }
 
     /// The bytes from label `k` on (the whole document for 0). Only ZPL streams resume mid-document.
@@ -77,8 +115,14 @@ public enum DeliveryEvent: Sendable {
     /// A print server took the job under this id (persist it before the document goes out, so a
     /// restart can ask what became of it).
     case remoteJobCreated(Int)
-    /// This many labels (counted from the document's start) have been written to the printer.
+    /// This many labels (counted from the document's start) are confirmed at the printer.
     case labelsDelivered(Int)
+    /// This many labels are about to be written (the spooler persists it before the write).
+    case labelsWritten(Int)
+    /// The printer's label counter, read with nothing left to print, before label `atLabel`.
+    case counterRead(CounterReading)
+    /// The printer's counter says exactly how far an earlier, broken stream printed.
+    case printedThrough(Int)
 }
 
 /// How a delivery ended.
@@ -122,6 +166,12 @@ public protocol PrintTransport: Sendable {
     func remoteJob(_ id: Int) throws(PrintError) -> RemoteJob?
     /// Cancels a job the server accepted.
     func cancelRemote(_ id: Int) throws(PrintError)
+    /// The transport announces each label's write (`labelsWritten`) before it happens.
+    var announcesWrites: Bool { get }
+}
+
+extension PrintTransport {
+    public var announcesWrites: Bool { false }
 }
 
 extension PrinterProfile {
@@ -129,7 +179,8 @@ extension PrinterProfile {
     public func makeTransport() throws(PrintError) -> any PrintTransport {
         switch try endpoint() {
         case .cups, .ipp: return try IPPTransport(endpoint: try endpoint(), printer: name)
-        case .socket(let host, let port): return SocketTransport(host: host, port: port, answersHostStatus: answersHostStatus)
+        case .socket(let host, let port):
+            return SocketTransport(host: host, port: port, answersHostStatus: answersHostStatus, labelCounter: readsLabelCounter, window: window)
         case .file(let dir): return FileTransport(directory: dir, printer: name, language: language)
         }
     }

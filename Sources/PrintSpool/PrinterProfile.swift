@@ -22,6 +22,18 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
     public var stations: [String]
     /// The printer answers Zebra's `~HS` host status query (socket transport): checked before a batch.
     public var answersHostStatus: Bool
+    /// Socket printers: how many labels may be on their way (written, not yet acknowledged) at
+    /// once; after a broken connection at most about twice this many are in doubt. Default 4.
+    public var sendWindow: Int?
+    /// Socket printers that answer `~HS`: the printer also reports its label counter (Zebra SGD
+    /// `odometer.total_label_count`), which makes resuming a broken stream exact. Default: as
+    /// `answersHostStatus`; set false for a printer that does not know the variable.
+    public var labelCounter: Bool?
+
+    /// `sendWindow` with its default.
+    public var window: Int { sendWindow ?? 4 }
+    /// Whether the printer's label counter is read (`labelCounter` with its default).
+    public var readsLabelCounter: Bool { answersHostStatus && (labelCounter ?? true) }
 
     public enum Language: String, Codable, Sendable, CaseIterable {
         case zpl, pdf, pwgRaster = "pwg-raster", png
@@ -64,12 +76,14 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
     }
 
     public init(name: String, transport: String, language: Language, dpi: Int = 203, media: Media? = nil,
-                calibration: Calibration = Calibration(), stations: [String] = [], answersHostStatus: Bool = false) {
+                calibration: Calibration = Calibration(), stations: [String] = [], answersHostStatus: Bool = false,
+                sendWindow: Int? = nil, labelCounter: Bool? = nil) {
         self.name = name; self.transport = transport; self.language = language; self.dpi = dpi; self.media = media
         self.calibration = calibration; self.stations = stations; self.answersHostStatus = answersHostStatus
+        self.sendWindow = sendWindow; self.labelCounter = labelCounter
     }
 
-    enum CodingKeys: String, CodingKey { case name, transport, language, dpi, media, calibration, stations, answersHostStatus }
+    enum CodingKeys: String, CodingKey { case name, transport, language, dpi, media, calibration, stations, answersHostStatus, sendWindow, labelCounter }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -81,6 +95,8 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
         calibration = try c.decodeIfPresent(Calibration.self, forKey: .calibration) ?? Calibration()
         stations = try c.decodeIfPresent([String].self, forKey: .stations) ?? []
         answersHostStatus = try c.decodeIfPresent(Bool.self, forKey: .answersHostStatus) ?? false
+        sendWindow = try c.decodeIfPresent(Int.self, forKey: .sendWindow)
+        labelCounter = try c.decodeIfPresent(Bool.self, forKey: .labelCounter)
     }
 
     /// The transport, parsed and checked.
@@ -106,6 +122,8 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
         if answersHostStatus, case .socket = try endpoint() {} else if answersHostStatus {
             throw bad("answersHostStatus needs a socket: transport")
         }
+        if let w = sendWindow, !(1...64).contains(w) { throw bad("sendWindow must be from 1 to 64 labels, not \(w)") }
+        if labelCounter == true && !answersHostStatus { throw bad("labelCounter needs answersHostStatus (a printer that answers ~HS)") }
     }
 }
 

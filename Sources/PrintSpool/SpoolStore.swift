@@ -52,6 +52,15 @@ public struct SpoolStore: Sendable {
             // What a caller's own Idempotency-Key stood for: the same key with another request is refused.
             try db.execute(sql: "ALTER TABLE printJob ADD COLUMN requestHash TEXT")
         }
+        m.registerMigration("spool-v4") { db in
+            // Labels on their way to a socket printer (persisted before each write) and the printer's
+            // label counter before they went out: what a broken stream or a restart resumes from.
+            try db.execute(sql: """
+                ALTER TABLE printJob ADD COLUMN labelsWritten INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE printJob ADD COLUMN counterCount INTEGER;
+                ALTER TABLE printJob ADD COLUMN counterLabel INTEGER;
+                """)
+        }
         return m
     }
 
@@ -375,8 +384,9 @@ public struct SpoolStore: Sendable {
 
     // MARK: State (used by the spooler)
 
-    func machine(_ job: PrintJob, hasDocument: Bool) -> PrintJobMachine {
+    func machine(_ job: PrintJob, hasDocument: Bool, labelsWritten: Int? = nil, counter: CounterReading? = nil) -> PrintJobMachine {
         PrintJobMachine(state: job.state, hasDocument: hasDocument, labelCount: job.labelCount, labelsSent: job.labelsSent,
+                        labelsWritten: labelsWritten, counter: counter,
                         remoteJobId: job.remoteJobId, attempts: job.attempts, reason: job.reason, retry: retry)
     }
 
@@ -386,8 +396,10 @@ public struct SpoolStore: Sendable {
 
     func loadMachine(_ db: Database, _ id: Int64) throws -> (PrintJob, PrintJobMachine) {
         let job = try Self.job(db, id: id)
-        let has = try Bool.fetchOne(db, sql: "SELECT hasDocument FROM printJob WHERE id = ?", arguments: [id]) ?? false
-        return (job, machine(job, hasDocument: has))
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT hasDocument, labelsWritten, counterCount, counterLabel FROM printJob WHERE id = ?"),
+                                   arguments: [id])
+        let counter: CounterReading? = (row?[2] as Int?).flatMap { c in (row?[3] as Int?).map { CounterReading(count: c, atLabel: $0) } }
+        return (job, machine(job, hasDocument: row?[0] ?? false, labelsWritten: row?[1], counter: counter))
     }
 
     /// Persists the machine's state (one transaction); `retryAfter` sets when a held job is due.
@@ -406,9 +418,11 @@ public struct SpoolStore: Sendable {
         // An ended job keeps the reason it ended with (and what its ending added to it).
         try db.execute(sql: """
             UPDATE printJob SET state = ?1, reason = CASE WHEN state = ?1 AND state IN ('failed','canceled') THEN reason ELSE ?2 END,
-                attempts = ?3, labelsSent = ?4, remoteJobId = ?5, labelCount = ?6, nextAttemptAt = COALESCE(?7, nextAttemptAt), updatedAt = ?8
+                attempts = ?3, labelsSent = ?4, remoteJobId = ?5, labelCount = ?6, nextAttemptAt = COALESCE(?7, nextAttemptAt), updatedAt = ?8,
+                labelsWritten = ?11, counterCount = ?12, counterLabel = ?13
             WHERE id = ?9 AND (state != 'canceled' OR ?10 = 'canceled')
-            """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, due, stamp(), id, m.state.rawValue])
+            """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, due, stamp(), id, m.state.rawValue,
+                             m.labelsWritten, m.counter?.count, m.counter?.atLabel])
         if release { try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ?", arguments: [id]) }
         if !timings.isEmpty { try Self.mergeTimings(db, id, timings) }
         if ending { try endings.ended(db, try Self.job(db, id: id), unprinted: m.labelsSent) }
@@ -427,8 +441,8 @@ public struct SpoolStore: Sendable {
             try db.execute(sql: "INSERT OR REPLACE INTO printDocument (jobId, bytes) VALUES (?, ?)", arguments: [id, Data(bytes)])
             let update = try db.cachedStatement(sql: "UPDATE printLabel SET byteOffset = ? WHERE jobId = ? AND seq = ?")
             for (i, o) in offsets.enumerated() { try update.execute(arguments: [o, id, i + 1]) }
-            try db.execute(sql: "UPDATE printJob SET hasDocument = 1, state = ?, labelCount = ?, updatedAt = ? WHERE id = ?",
-                           arguments: [m.state.rawValue, m.labelCount, stamp(), id])
+            try db.execute(sql: "UPDATE printJob SET hasDocument = 1, state = ?, labelCount = ?, labelsWritten = ?, updatedAt = ? WHERE id = ?",
+                           arguments: [m.state.rawValue, m.labelCount, m.labelsWritten, stamp(), id])
             try Self.mergeTimings(db, id, ["render": renderMS])
         }
     }
@@ -511,6 +525,18 @@ public struct SpoolStore: Sendable {
         }
     }
 
+    /// Another job of `printer`, not done with, whose labels are in doubt (`uncertain`, or held
+    /// after a broken stream until the printer's counter says how far it printed): it goes first.
+    public func inDoubt(printer: String, except id: Int64) throws -> PrintJob? {
+        try writer.read { db in
+            let other = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT id FROM printJob WHERE printer = ? AND state IN ('uncertain', 'held', 'sending') AND id != ?
+                  AND (labelsWritten > labelsSent OR counterCount IS NOT NULL) ORDER BY id LIMIT 1
+                """), arguments: [printer, id])
+            return try other.map { try Self.job(db, id: $0) }
+        }
+    }
+
     /// How many due jobs of one printer a worker's round takes at most (`dueJobs`).
     public static let roundSize = 500
 
@@ -555,6 +581,8 @@ extension PrintJob {
         dpi = r["dpi"]; templateName = r["templateName"]; templateRevision = r["templateRevision"]
         state = PrintJobState(rawValue: r["state"]) ?? .queued
         reason = r["reason"]; attempts = r["attempts"]; labelCount = r["labelCount"]; labelsSent = r["labelsSent"]
+        let written: Int = r["labelsWritten"] ?? 0
+        uncertainLabels = state == .uncertain && written > labelsSent ? LabelSpan(first: labelsSent + 1, last: written) : nil
         remoteJobId = r["remoteJobId"]; idempotencyKey = r["idempotencyKey"]; reprintOf = r["reprintOf"]; reprintReason = r["reprintReason"]
         actor = r["actor"]; createdAt = r["createdAt"]; updatedAt = r["updatedAt"]
         let t: String = r["timings"]

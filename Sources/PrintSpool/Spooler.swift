@@ -125,6 +125,8 @@ public final class Spooler: Sendable {
         var job = claimed, m = first, action = firstAction
         if job.state.isFinal { return nil }  // finished by another thread meanwhile
         var stageTimings = timings
+        // This job itself resumes a broken stream: it goes before the printer's other jobs.
+        let resumingDoubt = !m.inDoubt.isEmpty || m.counter != nil
         var rendered: (bytes: [UInt8], offsets: [Int])?
         var transport: (any PrintTransport)?
         func currentTransport() throws -> any PrintTransport {
@@ -134,6 +136,8 @@ public final class Spooler: Sendable {
             return t
         }
         var polled = false
+        // labelsWritten before the first label's write was announced with the document (see `.render`).
+        var announcedFrom: Int?
         loop: while true {
             switch action {
             case .none:
@@ -144,6 +148,12 @@ public final class Spooler: Sendable {
                 do {
                     let (bytes, offsets) = try renderLane?.run { try self.render(job) } ?? render(job)
                     action = try m.handle(.rendered(labels: offsets.count))
+                    if case .send(let from) = action, (try? currentTransport())?.announcesWrites == true {
+                        // The first label's write announced in the document's commit: a scan costs no extra
+                        // one. Withdrawn below when the transport never got to write it.
+                        announcedFrom = m.labelsWritten
+                        _ = try m.handle(.labelsWritten(from + 1))
+                    }
                     stageTimings["render"] = Self.ms(since: t0)
                     try store.storeDocument(id, bytes: bytes, offsets: offsets, machine: m, renderMS: stageTimings["render"]!)
                     rendered = (bytes, offsets)
@@ -154,6 +164,12 @@ public final class Spooler: Sendable {
 
             case .send(let from):
                 let t0 = DispatchTime.now()
+                var wrote = false
+                /// An error before the transport announced any write: the label announced ahead never went out.
+                func withdraw() throws {
+                    if !wrote, let before = announcedFrom { _ = try m.handle(.writeWithdrawn(before)) }
+                    announcedFrom = nil
+                }
                 do {
                     let t = try currentTransport()
                     if rendered == nil {
@@ -161,7 +177,13 @@ public final class Spooler: Sendable {
                         rendered = (document, try store.offsets(jobId: id))
                     }
                     let (document, offsets) = rendered!
-                    let delivery = Delivery(jobId: id, title: job.title, language: job.language, document: document, labelOffsets: offsets, firstLabel: from)
+                    // Labels of another job in doubt on this printer come first: what is sent now
+                    // would move its printer's label counter, or print ahead of labels not yet accounted for.
+                    if !resumingDoubt, let other = try store.inDoubt(printer: job.printer, except: id) {
+                        throw PrintError(code: .unavailable, message: "job \(other.id) on this printer is \(other.state.rawValue) with labels in doubt; it goes first")
+                    }
+                    let delivery = Delivery(jobId: id, title: job.title, language: job.language, document: document, labelOffsets: offsets, firstLabel: from,
+                                            labelsWritten: m.labelsWritten, counter: m.counter, media: job.language == .zpl ? nil : try media(job))
                     var lastCommit = DispatchTime.now()
                     let result = try t.deliver(delivery) { event in
                         switch event {
@@ -170,20 +192,36 @@ public final class Spooler: Sendable {
                             try store.persist(id, m)
                         case .labelsDelivered(let n):
                             _ = try m.handle(.labelsDelivered(n))
-                            // A commit per label would cap a stream at the disk's sync rate: every 20 ms.
+                            // A commit per label would cap a stream at the disk's sync rate: every 20 ms
+                            // (a socket stream commits with each label's `labelsWritten` anyway).
                             if Self.ms(since: lastCommit) >= 20 { try store.persist(id, m); lastCommit = DispatchTime.now() }
+                        case .labelsWritten(let n):
+                            wrote = true
+                            // Before the write, always: a restart must know this label may be out.
+                            let before = m.labelsWritten
+                            _ = try m.handle(.labelsWritten(n))
+                            if m.labelsWritten > before { try store.persist(id, m); lastCommit = DispatchTime.now() }
+                        case .counterRead(let reading):
+                            _ = try m.handle(.counterRead(reading))
+                            try store.persist(id, m)
+                        case .printedThrough(let n):
+                            _ = try m.handle(.printedThrough(n))
+                            try store.persist(id, m)
                         }
                     }
                     if case .accepted = result { action = try m.handle(.delivered(remote: true)) } else { action = try m.handle(.delivered(remote: false)) }
                     stageTimings["send"] = Self.ms(since: t0)
                     if case .none = action {} else { try store.persist(id, m) }
                 } catch let error as PrintError where error.code == .unavailable || error.code == .io {
+                    try withdraw()
                     action = try m.handle(.printerUnavailable(error.description))
                     try store.persist(id, m)
                 } catch let error as PrintError {
+                    try withdraw()
                     action = try m.handle(.refused(error.description))
                     try store.persist(id, m)
                 }
+                announcedFrom = nil
 
             case .follow(let remote, let after):
                 if goal.untilAccepted, polled || m.state == .sent && after > 0 {
@@ -238,6 +276,21 @@ public final class Spooler: Sendable {
         return try store.finish(id, m, timings: stageTimings)
     }
 
+    /// Says how far an `uncertain` job printed: labels 1…`printed` came out (the number of the
+    /// last label out, seen by a person or a station's confirmation scan). The rest goes out, in
+    /// order, next; with every label printed the job is completed.
+    public func confirm(_ id: Int64, printed: Int) throws -> PrintJob {
+        try store.writer.write { db in
+            var (_, m) = try store.loadMachine(db, id)
+            let action = try m.handle(.confirm(printed: printed))
+            var after: Double?
+            if case .retry(let a) = action { after = a }
+            try store.update(db, id, m, retryAfter: after)
+        }
+        due.signal()
+        return try store.job(id)
+    }
+
     /// Cancels a job: a queued or held job never prints; a job a print server holds is canceled there too.
     public func cancel(_ id: Int64) throws -> PrintJob {
         let (job, loaded) = try store.loadMachine(id)
@@ -287,14 +340,29 @@ public final class Spooler: Sendable {
 
     // MARK: Rendering
 
+    /// The job's template, parsed once per revision text.
+    func template(_ job: PrintJob) throws -> Template {
+        let revision = try store.templateRevision(name: job.templateName, revision: job.templateRevision)
+        return try templates.value(for: job.templateName + "\n" + revision.source) {
+            try TemplateParser.parse(yaml: revision.source, file: "templates/\(job.templateName).yaml")
+        }
+    }
+
+    /// The medium a job's document is laid out for: the printer profile's media, else the sheet of
+    /// a sheet template, else the label (turned when the template turns it).
+    func media(_ job: PrintJob) throws -> PrinterProfile.Media? {
+        if let m = try store.profile(job.printer).media { return m }
+        let t = try template(job)
+        if let sheet = t.sheet { return .init(widthMM: sheet.width.millimetres, heightMM: sheet.height.millimetres) }
+        let (w, h) = (t.page.width.millimetres, t.page.height.millimetres)
+        return t.page.rotation.swapsAxes ? .init(widthMM: h, heightMM: w) : .init(widthMM: w, heightMM: h)
+    }
+
     /// Renders a job's labels from its template revision and data snapshot: the document and the
     /// byte offset where each label starts. ZPL labels carry `^FX labeld SOURCE SEQ/COUNT^FS` and
     /// the printer's calibration after each `^XA`.
     func render(_ job: PrintJob) throws -> ([UInt8], [Int]) {
-        let revision = try store.templateRevision(name: job.templateName, revision: job.templateRevision)
-        let template = try templates.value(for: job.templateName + "\n" + revision.source) {
-            try TemplateParser.parse(yaml: revision.source, file: "templates/\(job.templateName).yaml")
-        }
+        let template = try template(job)
         let labels = try store.labels(jobId: job.id)
         let limits = try store.repeatLimits(jobId: job.id).mapValues {
             LabelComposer.RepeatLimit(maxRows: $0.maxRows, overflow: $0.overflow == "continuation" ? .continuation : $0.overflow == "summary" ? .summary : nil)

@@ -37,6 +37,10 @@ func describe(_ job: PrintJob, repeated: Bool = false) -> String {
     if !stages.isEmpty { text += " [" + stages.joined(separator: ", ") + "]" }
     if let reason = job.reason, job.state != .completed { text += "\n  reason: \(reason)" }
     if job.state == .held { text += "\n  held: it is retried by `labeld jobs resume` (or the server's spool worker)" }
+    if let u = job.uncertainLabels {
+        text += "\n  uncertain: labels \(u.first)–\(u.last) (\(job.sources[(u.first - 1)..<min(u.last, job.sources.count)].joined(separator: ", ")))"
+        text += "\n  confirm: labeld jobs confirm \(job.id) --printed N   (N = the last label that came out, \(u.first - 1)…\(u.last))"
+    }
     return text
 }
 
@@ -92,7 +96,9 @@ struct Printers: ParsableCommand {
         @Option(name: .long, help: "ZPL ^MD, -30…30.") var darkness: Int?
         @Option(name: .long, help: "ZPL ^PR, inches/s 1…14.") var speed: Int?
         @Option(name: .long, help: "A packing station that prints here (repeat).") var station: [String] = []
-        @Flag(name: .customLong("host-status"), help: "The printer answers ~HS (socket): check it before each job.") var hostStatus = false
+        @Flag(name: .customLong("host-status"), help: "The printer answers ~HS (socket): check it before each job and after each label.") var hostStatus = false
+        @Flag(name: .customLong("no-label-counter"), help: "With --host-status: the printer does not report odometer.total_label_count.") var noLabelCounter = false
+        @Option(name: .customLong("send-window"), help: "Socket: labels written ahead of the printer's acknowledgement (1…64, default 4).") var sendWindow: Int?
 
         func run() throws {
             try reportingErrors {
@@ -115,7 +121,8 @@ struct Printers: ParsableCommand {
                     }
                     profile = PrinterProfile(name: name, transport: transport, language: lang, dpi: dpi, media: m,
                                              calibration: .init(xOffsetMM: xOffset, yOffsetMM: yOffset, darkness: darkness, speed: speed),
-                                             stations: station, answersHostStatus: hostStatus)
+                                             stations: station, answersHostStatus: hostStatus, sendWindow: sendWindow,
+                                             labelCounter: noLabelCounter ? false : nil)
                 }
                 try core.desk().store.save(profile)
                 print("printer \(profile.name): \(profile.transport), \(profile.language.rawValue) at \(profile.dpi) dpi")
@@ -270,7 +277,7 @@ extension Print {
 
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The print queue: list, show, cancel, reprint (재출력), resume held jobs.",
-                                                    subcommands: [List.self, Show.self, Cancel.self, Reprint.self, Resume.self])
+                                                    subcommands: [List.self, Show.self, Cancel.self, Confirm.self, Reprint.self, Resume.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Jobs, newest first (jobs a print server holds are asked first).")
@@ -326,6 +333,22 @@ struct Jobs: ParsableCommand {
         func run() throws { try reportingErrors { print(describe(try core.desk().cancel(jobId: id, actor: core.actor))) } }
     }
 
+    struct Confirm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "An uncertain job: say how far it printed (the number of the last label that came out); the rest goes out.",
+            discussion: "A job is uncertain when the connection to a socket printer broke (or labeld stopped) while labels were on their way and the printer cannot say which of them it printed. `jobs show ID` lists them; each label's number is in its ^FX tag and on the label's 재출력/sequence line.")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        @Option(name: .long, help: "Labels 1…N came out (0: none of the uncertain ones).") var printed: Int
+        func run() throws {
+            try reportingErrors {
+                let job = try core.desk().confirm(jobId: id, printed: printed, actor: core.actor)
+                print(describe(job))
+                try exitFor(job)
+            }
+        }
+    }
+
     struct Reprint: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "재출력: print a job again — same template revision and data, with the 재출력 marker.")
         @OptionGroup var core: CoreOptions
@@ -352,7 +375,7 @@ struct Jobs: ParsableCommand {
             try reportingErrors {
                 let desk = try core.desk()
                 if wait > 0 { try desk.spooler.drain(until: Date().addingTimeInterval(wait)) } else { try desk.spooler.runDue() }
-                let open = try desk.store.jobs(limit: 1000, states: [.queued, .rendering, .sending, .sent, .held])
+                let open = try desk.store.jobs(limit: 1000, states: [.queued, .rendering, .sending, .sent, .held, .uncertain])
                 let counts = try desk.store.countsByState()
                 print(PrintJobState.allCases.compactMap { s in counts[s].map { "\(s.rawValue) \($0)" } }.joined(separator: ", "))
                 for j in open { print(describe(j)) }

@@ -120,7 +120,7 @@ struct LiveServerTests {
         #expect(server.log.contains("spool worker stopped"))
     }
 
-    @Test("the designer page in headless Chromium: load, a template error shows its line, the fix changes the preview, 300 dpi, PDF download, save")
+    @Test("the designer page in headless Chromium: where the first token is, load fitted to the pane, overflow warnings at their line, a template error shows its line, the fix changes the preview, 300 dpi, PDF download, save")
     func designer() throws {
         let server = try LiveServer()
         defer { server.lab.stop() }
@@ -129,7 +129,28 @@ struct LiveServerTests {
         try FileManager.default.createDirectory(atPath: downloads, withIntermediateDirectories: true)
         let r = try runTool("python3", [Project.root + "/Tests/tools/designer_test.py", server.base, token, downloads])
         let seen = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)\(r.stderr)")
+        // No token: the page says where the first owner token is and how to make an operator's.
+        #expect((seen["noTokenStatus"] as? String)?.contains("./var/owner-token") == true
+                && (seen["noTokenStatus"] as? String)?.contains("labeld tokens create --role operator") == true, "\(seen)")
+        #expect((seen["tokenPlaceholder"] as? String)?.contains("./var/owner-token") == true, "\(seen)")
+        #expect(FileManager.default.fileExists(atPath: server.directory + "/var/owner-token"), "the first start wrote the owner token where the page says")
         #expect(seen["title"] as? String == "labeld 템플릿 디자이너")
+        // The preview fits its pane at load, again after the window grows, and at 300 dpi.
+        func fitted(_ key: String) -> (fits: Bool, width: Double) {
+            guard let f = seen[key] as? [String: Any], let w = f["imageWidth"] as? Double, let h = f["imageHeight"] as? Double,
+                  let pw = f["paneWidth"] as? Double, let ph = f["paneHeight"] as? Double else { return (false, 0) }
+            return (w > 50 && w <= pw + 0.5 && h <= ph + 0.5 && f["scrolls"] as? Bool == false, w)
+        }
+        #expect(fitted("fitAtLoad").fits && fitted("fitAtLoad").width < 812, "a 4x6 label at 203 dpi is 812 dots wide, more than the pane: \(seen["fitAtLoad"] ?? "none")")
+        #expect(fitted("fitAfterResize").fits && fitted("fitAfterResize").width > fitted("fitAtLoad").width, "\(seen["fitAfterResize"] ?? "none")")
+        #expect(fitted("fit300").fits, "\(seen["fit300"] ?? "none")")
+        // Text overflowing its box: a warning naming the element and its line; clicking it puts the caret there.
+        let overflowLine = seen["overflowLine"] as? Int ?? -1
+        #expect(seen["warningsHidden"] as? Bool == false)
+        #expect((seen["warnings"] as? [String] ?? []).contains { $0.hasPrefix("\(overflowLine)번째 줄 · receiver-address: text overflows its box ('(40240) 경상북도") }, "\(seen)")
+        #expect(seen["warningDataLine"] as? String == String(overflowLine), "\(seen)")
+        let caret = seen["caret"] as? [String: Any] ?? [:]
+        #expect(caret["focused"] as? Bool == true && caret["line"] as? Int == overflowLine && caret["start"] as? Bool == true, "\(seen)")
         #expect((seen["templates"] as? Int ?? 0) >= 10)
         #expect(seen["firstDigest"] as? Int != nil && (seen["width203"] as? Int) == 812, "\(seen)")
         #expect(seen["errorLine"] as? String == String(seen["badLine"] as? Int ?? -1), "\(seen)")
@@ -233,7 +254,7 @@ struct LiveServerTests {
                                    "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"],
                             cwd: server.directory)
         #expect(r.status == 0, "\(r.stdout.suffix(4000))\n\(server.log.suffix(2000))")
-        #expect(r.stdout.contains("Tested: 44"), "\(r.stdout.suffix(2000))")
+        #expect(r.stdout.contains("Tested: 45"), "\(r.stdout.suffix(2000))")
         #expect(!r.stdout.contains("failed"), "\(r.stdout.suffix(4000))")
     }
 }

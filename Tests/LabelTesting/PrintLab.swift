@@ -166,6 +166,12 @@ public final class PrintLab: @unchecked Sendable {
         try cups("lpadmin", ["-p", name, "-E", "-v", device, "-m", "raw"])
     }
 
+    /// A driver queue for a PDF label printer (Tests/tools/label-printer.ppd: 4×6 in, 100×150 mm and
+    /// 50×30 mm labels, Letter by default) sending the filtered PDF to `device`.
+    public func addLabelDriverQueue(_ name: String, device: String) throws {
+        try cups("lpadmin", ["-p", name, "-E", "-v", device, "-P", Project.root + "/Tests/tools/label-printer.ppd"])
+    }
+
     /// A private cupsd with one raw queue feeding a new TCP sink (a port-9100 printer): the usual setup.
     public func startCUPSWithRawQueue(_ queue: String) throws -> Sink {
         try startCUPS()
@@ -223,7 +229,9 @@ public final class PrintLab: @unchecked Sendable {
     }
 
     /// Starts a sink; `statusFile` holds "paper_out,paused,head_open" for `~HS` answers.
-    public func startSink(name: String, statusFile: String? = nil, closeAfter: Int? = nil, rate: Int? = nil, port: Int? = nil) throws -> Sink {
+    /// `receiveBuffer`: the sink's TCP receive buffer (a printer with a small input buffer).
+    public func startSink(name: String, statusFile: String? = nil, closeAfter: Int? = nil, rate: Int? = nil, port: Int? = nil,
+                          receiveBuffer: Int? = nil) throws -> Sink {
         let dir = directory + "/sink-" + name
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let chosen = port ?? Self.freePort()
@@ -231,6 +239,7 @@ public final class PrintLab: @unchecked Sendable {
         if let statusFile { args += ["--status", statusFile] }
         if let closeAfter { args += ["--close-after", String(closeAfter)] }
         if let rate { args += ["--rate", String(rate)] }
+        if let receiveBuffer { args += ["--rcvbuf", String(receiveBuffer)] }
         let p = try spawn("/usr/bin/python3", args, log: dir + ".log")
         try Self.waitForPort(chosen)
         return Sink(port: chosen, directory: dir, process: p)
@@ -240,7 +249,10 @@ public final class PrintLab: @unchecked Sendable {
 
     /// An IPP Everywhere printer simulation keeping every document it receives in the returned
     /// folder; jobs finish at once. Needs a private D-Bus system bus, started here.
-    public func startIPPEverywhere(name: String = "labeld-test", formats: [String] = ["application/pdf", "image/pwg-raster", "application/vnd.zebra-zpl"]) throws -> (uri: String, documents: String) {
+    /// `media`: the PWG media keywords it offers (a label printer); nil keeps ippeveprinter's
+    /// office set (Letter, Legal, A4, #10, DL).
+    public func startIPPEverywhere(name: String = "labeld-test", formats: [String] = ["application/pdf", "image/pwg-raster", "application/vnd.zebra-zpl"],
+                                   media: [String]? = nil) throws -> (uri: String, documents: String) {
         let bus = directory + "/dbus"
         try FileManager.default.createDirectory(atPath: bus, withIntermediateDirectories: true)
         try """
@@ -258,8 +270,20 @@ public final class PrintLab: @unchecked Sendable {
         try "#!/bin/sh\nexit 0\n".write(toFile: done, atomically: true, encoding: .utf8)
         chmod(done, 0o755)
         let port = Self.freePort()
-        try spawn("/usr/sbin/ippeveprinter", ["-r", "off", "-n", "localhost", "-p", String(port), "-k", "-d", docs, "-c", done,
-                                              "-f", formats.joined(separator: ","), name],
+        var offer = ["-f", formats.joined(separator: ",")]
+        if let media {
+            // An attributes file (ippeveprinter then takes the formats from it too: -a excludes -f).
+            let conf = directory + "/ipp-\(name).conf"
+            try """
+                ATTR keyword media-supported \(media.joined(separator: ","))
+                ATTR keyword media-default \(media[0])
+                ATTR keyword media-ready \(media[0])
+                ATTR mimeMediaType document-format-supported \(formats.joined(separator: ","))
+
+                """.write(toFile: conf, atomically: true, encoding: .utf8)
+            offer = ["-a", conf]
+        }
+        try spawn("/usr/sbin/ippeveprinter", ["-r", "off", "-n", "localhost", "-p", String(port), "-k", "-d", docs, "-c", done] + offer + [name],
                   log: docs + ".log", environment: ["DBUS_SYSTEM_BUS_ADDRESS": "unix:path=\(bus)/socket"])
         try Self.waitForPort(port)
         return ("ipp://localhost:\(port)/ipp/print", docs)

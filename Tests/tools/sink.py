@@ -6,6 +6,11 @@ Each connection's bytes go to DIR/conn-N.bin (written as they arrive). Options:
   --status FILE      answer ~HS from FILE's three comma flags "paper_out,paused,head_open" (read per query)
   --close-after N    close the first connection after N data bytes (a printer switched off mid-batch)
   --rate BPS         read at most BPS bytes per second (a slow printer)
+  --rcvbuf BYTES     the listening socket's receive buffer (a printer with a small input buffer)
+
+It also answers the SGD query `! U1 getvar "odometer.total_label_count"` with the
+number of labels printed (complete formats stored, times their ^PQ copies) over all connections:
+a Zebra's label counter, which survives a connection.
 """
 import argparse, os, socket, sys, threading, time
 
@@ -15,19 +20,45 @@ ap.add_argument("--port", type=int, default=0)
 ap.add_argument("--status")
 ap.add_argument("--close-after", type=int, default=0)
 ap.add_argument("--rate", type=int, default=0)
+ap.add_argument("--rcvbuf", type=int, default=0)
 a = ap.parse_args()
 os.makedirs(a.dir, exist_ok=True)
 
 srv = socket.socket()
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-if a.rate:
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+if a.rate or a.rcvbuf:
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf or 16384)
 srv.bind(("127.0.0.1", a.port))
 srv.listen(16)
 print(srv.getsockname()[1], flush=True)
 count = 0
 lock = threading.Lock()
 closed_once = False
+printed = 0
+SGD = b'! U1 getvar "odometer.total_label_count"'
+
+
+def count_formats(stored):
+    """Complete formats in `stored` (bytes since the last counted ^XZ): their copies, and the rest."""
+    global printed
+    while True:
+        end = stored.find(b"^XZ")
+        if end < 0:
+            return stored
+        fmt = stored[:end]
+        copies = 1
+        q = fmt.rfind(b"^PQ")
+        if q >= 0:
+            digits = b""
+            for ch in fmt[q + 3:q + 10]:
+                if 48 <= ch <= 57:
+                    digits += bytes([ch])
+                else:
+                    break
+            copies = int(digits or b"1")
+        with lock:
+            printed += copies
+        stored = stored[end + 3:]
 
 
 def host_status():
@@ -40,12 +71,23 @@ def host_status():
     return (s1 + s2 + s3).encode()
 
 
+serving = threading.Lock()
+
+
 def serve(conn, n):
+    # One connection at a time, as a printer's port 9100 does: the next waits until this one's
+    # bytes (those still in flight from a sender that died) are all taken in.
+    with serving:
+        serve_one(conn, n)
+
+
+def serve_one(conn, n):
     global closed_once
     received = 0
     limit = 0
     carry = b""
     first = True
+    pending = b""
     with open(os.path.join(a.dir, "conn-%d.bin" % n), "wb") as f:
         while True:
             want = 65536
@@ -71,16 +113,31 @@ def serve(conn, n):
             carry = b""
             while True:
                 i = data.find(b"~HS")
-                if i < 0:
+                j = data.find(SGD)
+                if i < 0 and j < 0:
                     break
+                if j >= 0 and (i < 0 or j < i):
+                    f.write(data[:j])
+                    pending = count_formats(pending + data[:j])
+                    with lock:
+                        n = printed
+                    conn.sendall(b'"%d"\r\n' % n)
+                    data = data[j + len(SGD):]
+                    continue
                 f.write(data[:i])
+                pending = count_formats(pending + data[:i])
                 conn.sendall(host_status())
                 data = data[i + 3:]
-            keep = 2 if data.endswith(b"~H") else 1 if data.endswith(b"~") else 0
+            keep = 0
+            for k in range(min(len(data), len(SGD) - 1), 0, -1):
+                if SGD.startswith(data[-k:]) or b"~HS".startswith(data[-k:]):
+                    keep = k
+                    break
             if keep:
                 carry = data[-keep:]
                 data = data[:-keep]
             f.write(data)
+            pending = count_formats(pending + data)
             f.flush()
             if limit and received >= limit:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
