@@ -499,6 +499,18 @@ public struct PrintDesk: Sendable {
         return job
     }
 
+    /// A station's confirmation scan: a scan that repeats an `uncertain` job and names one of its
+    /// labels in doubt proves that label came out — and, a printer printing in order, every label
+    /// before it. The job is confirmed through it (and goes on); any other submission is returned as it is.
+    public func confirmingScan(_ submission: Submission, code: String, actor: String) throws -> Submission {
+        guard submission.repeated, submission.job.state == .uncertain, let span = submission.job.uncertainLabels,
+              let id = try? shipment(scanned: code),
+              let index = submission.job.sources.firstIndex(of: "shipment:\(id)"), (span.first...span.last).contains(index + 1) else {
+            return submission
+        }
+        return Submission(job: try confirm(jobId: submission.job.id, printed: index + 1, actor: actor), repeated: true)
+    }
+
     /// An `uncertain` job: labels 1…`printed` came out (a person looked, or a station scanned the
     /// last label out). The rest goes out now, in order; recorded in the audit log.
     public func confirm(jobId: Int64, printed: Int, actor: String) throws -> PrintJob {

@@ -174,7 +174,7 @@ extension LabelService {
                 try self.checkPrinter(caller, printer!)
             }
             let chosen = printer
-            let submission: Submission
+            var submission: Submission
             var outcome = ScanIntake.Outcome.elsewhere
             if body.shipmentId == nil, let code = body.code {
                 outcome = try await self.intake.take(.init(code: code, printer: chosen, idempotencyKey: key, actor: caller.actor))
@@ -194,6 +194,11 @@ extension LabelService {
                     return try desk.printScan(body.code!, printer: chosen, idempotencyKey: key, actor: caller.actor,
                                               fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
                 }
+            }
+            if submission.repeated, submission.job.state == .uncertain, let code = body.code {
+                // The station scanned a label of a job in doubt: it came out.
+                let repeated = submission
+                submission = try await self.blocking { try desk.confirmingScan(repeated, code: code, actor: caller.actor) }
             }
             if !submission.repeated { self.metrics.record(submission.job) }
             // 202: durably queued behind other jobs for this printer; the worker prints it in turn.

@@ -185,8 +185,9 @@ struct Print: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let desk = try core.desk()
-                let s = try desk.printScan(code, printer: printer, idempotencyKey: key, actor: core.actor,
-                                           fallbackDirectory: core.fallbackPrinterDirectory, goal: waiting.goal)
+                let s = try desk.confirmingScan(try desk.printScan(code, printer: printer, idempotencyKey: key, actor: core.actor,
+                                                                   fallbackDirectory: core.fallbackPrinterDirectory, goal: waiting.goal),
+                                                code: code, actor: core.actor)
                 print(describe(s.job, repeated: s.repeated))
                 try exitFor(s.job)
             }

@@ -67,12 +67,12 @@ struct SocketDeliveryTests {
         #expect(SocketTransport.parseUnprinted(Array("\u{02}030,0,0,1218,002,0,0,0,000,0,0,0\u{03}\r\n\u{02}001,0,0,0,0,2,6,0,00000001,1,000\u{03}\r\n\u{02}1234,0\u{03}\r\n".utf8)) == 3)
     }
 
-    @Test("a plain socket printer switched off mid-batch: the job is uncertain with a few labels listed, every lost label among them; confirmed, the rest prints once; the printer's next job waits for it")
+    @Test("a plain socket printer switched off mid-batch: the job is uncertain with a few labels listed, every lost label among them; the station's scan of the last label out confirms it, the rest prints once; the printer's next job waits for it")
     func plainPowerOff() throws {
         let lab = PrintLab()
         defer { lab.stop() }
         let desk = try makeDesk()
-        try seed(desk, manyOrders(30, lines: 2))
+        let ids = try seed(desk, manyOrders(30, lines: 2))
         let port = PrintLab.freePort()
         try desk.addPrinter("zebra", "socket:127.0.0.1:\(port)")
         // Rendered while the printer is off, so the cut can be placed inside label 13.
@@ -99,9 +99,17 @@ struct SocketDeliveryTests {
         // Another job for the same printer waits for it (it would print ahead of labels not accounted for).
         let reprint = try desk.reprint(jobId: jobId, reason: "다시", actor: "operator:kim")
         #expect(reprint.state == .held && reprint.reason == "job \(jobId) on this printer is uncertain with labels in doubt; it goes first", "\(reprint)")
-        // The operator looks at the last label out (k) and confirms: the rest prints, once.
+        // An operator's confirmation outside the doubt is refused with the range.
         #expect(throws: PrintError.self) { try desk.confirm(jobId: jobId, printed: span.first - 2, actor: "operator:kim") }
-        let after = try desk.confirm(jobId: jobId, printed: k, actor: "operator:kim")
+        // A scan of a label before the doubt is only a repeat: it proves nothing new.
+        let early = try #require(ids.first { "shipment:\($0.value)" == labels[span.first - 2].source }?.key)
+        let repeatScan = try desk.confirmingScan(try desk.printScan(early, actor: "station:pack-1", fallbackDirectory: "/tmp"), code: early, actor: "station:pack-1")
+        #expect(repeatScan.repeated && repeatScan.job.state == .uncertain)
+        // The packer scans the last label that came out (k): its confirmation scan; the rest prints, once.
+        let last = try #require(ids.first { "shipment:\($0.value)" == labels[k - 1].source }?.key)
+        let scanned = try desk.confirmingScan(try desk.printScan(last, actor: "station:pack-1", fallbackDirectory: "/tmp"), code: last, actor: "station:pack-1")
+        #expect(scanned.repeated && scanned.job.id == jobId)
+        let after = try desk.store.job(jobId)
         #expect(after.state == .completed, "\(after)")
         let once = labels.indices.map { "\(labels[$0].source) \($0 + 1)/30" }
         #expect(sink.completeLabelTags() == once)
@@ -110,6 +118,6 @@ struct SocketDeliveryTests {
         #expect(try desk.store.job(reprint.id).state == .completed)
         #expect(sink.completeLabelTags() == once + once)
         let audit = try #require(try desk.fulfillment.auditLog().first { $0.action == "print.confirm" })
-        #expect(audit.subject == "job \(jobId)" && audit.actor == "operator:kim")
+        #expect(audit.subject == "job \(jobId)" && audit.actor == "station:pack-1" && audit.newValue?.hasPrefix("printed through label \(k) of 30") == true, "\(audit)")
     }
 }
