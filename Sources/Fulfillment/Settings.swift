@@ -75,7 +75,9 @@ public struct Settings: Codable, Sendable, Hashable {
 
     /// 송장 내 상품리스트.
     public struct ProductList: Codable, Sendable, Hashable {
-        public var fields: [ListField] = [.productName, .option, .quantity]
+        /// By default the catalog's name and option, the quantity and the shelf location (`@A-03`,
+        /// when the product has one): what a packer needs to pick the parcel.
+        public var fields: [ListField] = [.productName, .option, .quantity, .location]
         /// Quantity emphasis when ≥ 2; `{n}` is the quantity (`★{n}개★`).
         public var quantityEmphasis: String? = "★{n}개★"
         public var maxLines: Int = 20

@@ -316,6 +316,10 @@ public struct ShipmentDetail: Codable, Sendable, Hashable {
         public var matched: Bool
         /// Units of it allocated (재고할당).
         public var allocated: Int
+        /// The catalog's product name and option text of the matched product option (`productName`
+        /// and `option` are the channel's words for it, as the order file had them).
+        public var catalogName: String? = nil
+        public var catalogOption: String? = nil
     }
 
     public var id: Int64
@@ -359,7 +363,16 @@ public struct ShipmentDetail: Codable, Sendable, Hashable {
 
     /// The lines as the waybill's product box wants them (see ``WaybillProductList``).
     public var waybillLines: [WaybillLine] {
-        lines.map { WaybillLine(productName: $0.productName, option: $0.option, quantity: $0.quantity, sku: $0.sku, location: $0.location, isGift: $0.gift) }
+        // The catalog's name and option, what the packer finds on the shelf; the channel's text
+        // stays at hand for the `channelProductName` field.
+        lines.map { l in
+            let channel = l.productName + (l.option.map { " \($0)" } ?? "")
+            guard let name = l.catalogName else {
+                return WaybillLine(productName: l.productName, option: l.option, quantity: l.quantity, sku: l.sku, location: l.location, isGift: l.gift)
+            }
+            return WaybillLine(productName: name, option: l.catalogOption, quantity: l.quantity, sku: l.sku, location: l.location,
+                               channelProductName: channel, isGift: l.gift)
+        }
     }
 }
 
@@ -426,8 +439,9 @@ extension FulfillmentStore {
         var lines: [Int64: [ShipmentDetail.Line]] = [:]
         let lineRows = try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT o.shipmentId, o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift,
-                   l.optionId IS NOT NULL, l.allocated
+                   l.optionId IS NOT NULL, l.allocated, pr.name, p.optionText
             FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
+            LEFT JOIN product pr ON pr.id = p.productId
             WHERE o.shipmentId \(match) ORDER BY o.id, l.lineNo
             """), arguments: arguments)
         while let r = try lineRows.next() {
@@ -435,7 +449,8 @@ extension FulfillmentStore {
             let option: String = r[4]
             lines[r[0], default: []].append(ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[1] as String)-\(suffix)" : r[1], productName: r[3],
                                                                 option: option.isEmpty ? nil : option, sku: r[5], location: r[6], quantity: r[7], gift: r[8],
-                                                                matched: r[9], allocated: r[10]))
+                                                                matched: r[9], allocated: r[10], catalogName: r[11],
+                                                                catalogOption: (r[12] as String?).flatMap { $0.isEmpty ? nil : $0 }))
         }
         return ids.compactMap { id -> ShipmentDetail? in
             guard let s = shipments[id], let orders = orders[id], let first = orders.first else { return nil }

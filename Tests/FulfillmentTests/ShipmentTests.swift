@@ -117,4 +117,25 @@ struct ShipmentDetailTests {
         #expect(d.waybillLines.count == 3)
         #expect(throws: FulfillmentError.self) { try s.shipment(forOrder: ids[2]) }
     }
+
+    @Test("the waybill's product box prints the catalog's name and option (what is on the shelf), the channel's words only when asked for")
+    func catalogNames() throws {
+        let s = try catalogStore()
+        // The channel calls the shoe by its own listing title; the item code matches it to the catalog.
+        let line = OrderInput.Line(productName: "[특가] 남성 러닝화 데일리 경량 운동화", option: "사이즈선택: 275mm", itemCode: "P100-275", quantity: 1)
+        _ = try s.collect([seoulOrder("C1", [line])], channel: "c", actor: "t")
+        let order = try s.writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM salesOrder")! }
+        let d = try s.shipmentDetail(try s.shipment(forOrder: order))
+        #expect(d.lines[0].catalogName == "남성 데일리 러닝화" && d.lines[0].catalogOption == "사이즈:275")
+        let wl = d.waybillLines[0]
+        #expect(wl.productName == "남성 데일리 러닝화" && wl.option == "사이즈:275" && wl.location == "A-01-02" && wl.sku == "SHOE-275")
+        var settings = Settings.ProductList()
+        // By default with its shelf location, for the packer.
+        #expect(WaybillProductList.rows(d.waybillLines, settings: settings).map(\.name) == ["남성 데일리 러닝화 (@A-01-02)"])
+        settings.fields = [.productName, .option, .quantity]
+        #expect(WaybillProductList.rows(d.waybillLines, settings: settings).map(\.name) == ["남성 데일리 러닝화"])
+        settings.fields = [.productName, .channelProductName, .option, .quantity, .location]
+        #expect(WaybillProductList.rows(d.waybillLines, settings: settings).map(\.name)
+                == ["남성 데일리 러닝화 / [특가] 남성 러닝화 데일리 경량 운동화 사이즈선택: 275mm (@A-01-02)"])
+    }
 }

@@ -21,7 +21,8 @@ struct ProductListTests {
     func rows() {
         var settings = Settings.ProductList()
         var rows = WaybillProductList.rows(lines, settings: settings)
-        #expect(rows.map(\.name) == ["수제 딸기잼 500g", "캠핑 세트", "남성 데일리 러닝화", "[사은품] 샘플 파우치", "[사은품] 핸드크림"])
+        // By default each line carries its shelf location (gifts without one print none).
+        #expect(rows.map(\.name) == ["수제 딸기잼 500g (@B-02)", "캠핑 세트 (@A-01)", "남성 데일리 러닝화 (@A-02)", "[사은품] 샘플 파우치", "[사은품] 핸드크림"])
         #expect(rows.map(\.qty) == ["★3개★", "1", "★2개★", "1", "1"])
         #expect(rows[1].option == "텀블러 블랙 + 접이식 의자")
         settings.order = .location
