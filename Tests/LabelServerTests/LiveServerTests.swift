@@ -52,12 +52,14 @@ final class LiveServer: @unchecked Sendable {
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// One HTTP request (status, body, headers).
-    func request(_ method: String, _ path: String, token: String? = nil, json: String? = nil) throws -> (status: Int, body: Data, headers: [String: String]) {
+    /// One HTTP request (status, body, headers): a JSON body, or any `body` of `contentType`.
+    func request(_ method: String, _ path: String, token: String? = nil, json: String? = nil,
+                 body: Data? = nil, contentType: String? = nil) throws -> (status: Int, body: Data, headers: [String: String]) {
         var req = URLRequest(url: URL(string: base + path)!)
         req.httpMethod = method
         if let token { req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let json { req.httpBody = Data(json.utf8); req.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let body { req.httpBody = body; req.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         final class Box: @unchecked Sendable { var result: (Int, Data, [String: String])?; var error: (any Error)? }
         let box = Box()
         let done = DispatchSemaphore(value: 0)

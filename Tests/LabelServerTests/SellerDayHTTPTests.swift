@@ -20,10 +20,7 @@ struct SellerDayHTTPTests {
         let station = try server.token("station", name: "pack-1", printers: ["zebra"])
 
         // Catalog and stock.
-        var r = try server.call("POST", "/v1/products", token: office, json: #"""
-            [{"code":"P1","name":"수면 양말","sku":"SOCK-GR","option":"색상:그레이","location":"A-03","price":12900},
-             {"code":"P2","name":"수제 딸기잼 500g","sku":"JAM-500","location":"B-01","price":8900}]
-            """#)
+        var r = try server.call("POST", "/v1/products", token: office, json: SellerDay.products)
         #expect(r.status == 201, "\(r.text)")
         r = try server.call("POST", "/v1/stock/receive", token: office, json: #"{"sku":"SOCK-GR","quantity":3}"#)
         #expect(r.status == 200 && r.object["onHand"] as? String == "3", "\(r.text)")
@@ -37,13 +34,7 @@ struct SellerDayHTTPTests {
         // The channel's export of the CLI day (스마트스토어's dotted times, 택배사 as the channel names
         // it, a postal code Excel shortened, hyphenated waybill numbers), saved as Korean Windows
         // Excel saves CSV: CP949. D-2 (08:00) was ordered before D-1 (14:30): the one jar goes to D-2.
-        let csv = """
-            주문번호,주문일시,수령자명,수령자연락처,우편번호,주소,상품명,옵션,수량,배송메세지,택배사,송장번호
-            D-1,2026-12-03 14:30:00,홍길동,010-1111-2222,4524,서울특별시 중구 세종대로 110,수제 딸기잼 500g,,1,,CJ대한통운,6000-0000-0019
-            D-2,2026.12.03 08:00:00,김철수,010-3333-4444,06190,서울특별시 강남구 테헤란로 1,수제 딸기잼 500g,,1,문 앞에 놓아 주세요,CJ대한통운,600000000027
-            D-3,2026.12.03 09:00:00,김철수,010-3333-4444,06190,서울특별시 강남구 테헤란로 1,수면 양말,색상:그레이,2,,CJ대한통운,
-            D-4,2026.12.03 10:00:00,이영희,010-5555-6666,48058,부산광역시 해운대구 1,카탈로그에 없는 머그컵,,1,,CJ,600000000035
-            """
+        let csv = SellerDay.ordersCSV
         let iconv = try runTool("iconv", ["-f", "UTF-8", "-t", "CP949"], stdin: Data(csv.utf8))
         #expect(iconv.status == 0 && String(data: iconv.stdoutData, encoding: .utf8) == nil, "the upload is CP949, not UTF-8: \(iconv.stderr)")
         r = try server.send("POST", "/v1/orders?channel=smartstore", token: office, body: iconv.stdoutData, contentType: "text/csv")
@@ -186,26 +177,8 @@ private extension LiveServer {
 
     /// One HTTP request with a raw body of `contentType` (a channel's CSV export as uploaded).
     func send(_ method: String, _ path: String, token: String, body: Data, contentType: String) throws -> Answer {
-        var req = URLRequest(url: URL(string: base + path)!)
-        req.httpMethod = method
-        req.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        req.setValue(contentType, forHTTPHeaderField: "Content-Type")
-        req.httpBody = body
-        final class Box: @unchecked Sendable { var result: (Int, Data, [String: String])?; var error: (any Error)? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: req) { data, response, error in
-            if let http = response as? HTTPURLResponse {
-                var headers: [String: String] = [:]
-                for (k, v) in http.allHeaderFields { headers[String(describing: k).lowercased()] = String(describing: v) }
-                box.result = (http.statusCode, data ?? Data(), headers)
-            }
-            box.error = error
-            done.signal()
-        }.resume()
-        done.wait()
-        guard let result = box.result else { throw box.error ?? PrintLab.LabError("no response") }
-        return Answer(status: result.0, body: result.1, headers: result.2)
+        let r = try request(method, path, token: token, body: body, contentType: contentType)
+        return Answer(status: r.status, body: r.body, headers: r.headers)
     }
 
     /// The job once it has ended (completed, failed, held or canceled), asked at GET /v1/jobs/{id}

@@ -15,10 +15,7 @@ struct SellerDayTests {
         func labeld(_ args: [String]) throws -> ToolResult {
             try runTool(Project.binary, args + ["--db", db, "--name", "kim"], environment: ["LABELD_HOME": Project.root])
         }
-        try #"""
-            [{"code":"P1","name":"수면 양말","sku":"SOCK-GR","option":"색상:그레이","location":"A-03","price":12900},
-             {"code":"P2","name":"수제 딸기잼 500g","sku":"JAM-500","location":"B-01","price":8900}]
-            """#.write(toFile: dir + "/products.json", atomically: true, encoding: .utf8)
+        try SellerDay.products.write(toFile: dir + "/products.json", atomically: true, encoding: .utf8)
         var r = try labeld(["products", "import", dir + "/products.json"])
         #expect(r.status == 0, "\(r.stderr)")
         r = try labeld(["stock", "receive", "SOCK-GR", "3"])
@@ -28,13 +25,7 @@ struct SellerDayTests {
         // A channel's export: 스마트스토어's dotted times, 택배사 as the channel names it, a postal
         // code Excel shortened, waybill numbers with hyphens. D-2 (08:00) ordered before D-1 (14:30)
         // though it comes later in the file: the one jar goes to D-2.
-        let csv = """
-            주문번호,주문일시,수령자명,수령자연락처,우편번호,주소,상품명,옵션,수량,배송메세지,택배사,송장번호
-            D-1,2026-12-03 14:30:00,홍길동,010-1111-2222,4524,서울특별시 중구 세종대로 110,수제 딸기잼 500g,,1,,CJ대한통운,6000-0000-0019
-            D-2,2026.12.03 08:00:00,김철수,010-3333-4444,06190,서울특별시 강남구 테헤란로 1,수제 딸기잼 500g,,1,문 앞에 놓아 주세요,CJ대한통운,600000000027
-            D-3,2026.12.03 09:00:00,김철수,010-3333-4444,06190,서울특별시 강남구 테헤란로 1,수면 양말,색상:그레이,2,,CJ대한통운,
-            D-4,2026.12.03 10:00:00,이영희,010-5555-6666,48058,부산광역시 해운대구 1,카탈로그에 없는 머그컵,,1,,CJ,600000000035
-            """
+        let csv = SellerDay.ordersCSV
         try csv.write(toFile: dir + "/orders.csv", atomically: true, encoding: .utf8)
         r = try labeld(["orders", "import", dir + "/orders.csv", "--channel", "smartstore"])
         #expect(r.status == 0 && r.stdout.hasPrefix("collected 4 order(s) / 4 line(s)"), "\(r.stdout)\(r.stderr)")

@@ -127,11 +127,15 @@ try:
 
     # Text that overflows its box: a warning naming the element and its line; a click puts the
     # caret on that line.
-    lines = original.split("\n")
-    overflow_line = next(i for i, l in enumerate(lines) if "name: receiver-address," in l) + 1
-    overflowing = list(lines)
-    overflowing[overflow_line - 1] = overflowing[overflow_line - 1].replace("max_lines: 3, min_size: 7", "wrap: false, ellipsis: false")
-    evaluate("(() => { const s = document.getElementById('source'); s.value = %s; s.dispatchEvent(new Event('input')); })()" % json.dumps("\n".join(overflowing)), session)
+    def type_with_line_edited(marker, old, new):
+        """Types the template with one edit on the first line containing `marker`; its line number."""
+        lines = original.split("\n")
+        n = next(i for i, l in enumerate(lines) if marker(l)) + 1
+        lines[n - 1] = lines[n - 1].replace(old, new)
+        evaluate("(() => { const s = document.getElementById('source'); s.value = %s; s.dispatchEvent(new Event('input')); })()" % json.dumps("\n".join(lines)), session)
+        return n
+
+    overflow_line = type_with_line_edited(lambda l: "name: receiver-address," in l, "max_lines: 3, min_size: 7", "wrap: false, ellipsis: false")
     wait_for("!!document.querySelector('#warnings li[data-element=\"receiver-address\"]')", session)
     result["overflowLine"] = overflow_line
     result["warningsHidden"] = evaluate("document.getElementById('warnings').hidden", session)
@@ -142,11 +146,7 @@ try:
       return {focused: document.activeElement === s, line: s.value.slice(0, s.selectionStart).split('\\n').length, start: s.selectionStart === s.selectionEnd}; })()""", session)
 
     # A template mistake: the error appears with its line.
-    lines = original.split("\n")
-    bad_line = next(i for i, l in enumerate(lines) if l.strip().startswith("- {type: text, name: sender,")) + 1
-    broken = list(lines)
-    broken[bad_line - 1] = broken[bad_line - 1].replace("width: 55mm", "widht: 55mm")
-    evaluate("(() => { const s = document.getElementById('source'); s.value = %s; s.dispatchEvent(new Event('input')); })()" % json.dumps("\n".join(broken)), session)
+    bad_line = type_with_line_edited(lambda l: l.strip().startswith("- {type: text, name: sender,"), "width: 55mm", "widht: 55mm")
     wait_for("!document.getElementById('error').hidden", session)
     result["badLine"] = bad_line
     result["errorLine"] = evaluate("document.getElementById('error').dataset.line", session)
