@@ -142,7 +142,7 @@ extension LabelService {
             let text = try await self.blocking { () -> [UInt8] in
                 let counts = try desk.store.countsByState()
                 let printers = try self.printerUp.value {
-                    try desk.store.profiles().map { p in (p.name, ((try? p.makeTransport().status()) ?? PrinterStatus(state: .offline)).ready) }
+                    try desk.store.profiles().map { p in (p.name, p.currentStatus().ready) }
                 }
                 return self.metrics.emit(counts: counts, printers: printers)
             }
@@ -259,9 +259,10 @@ extension LabelService {
             let id = try self.int(context, "id")
             let job = try await self.blocking { () -> PrintJob in
                 let job = try desk.store.job(id)
+                // Who may see it first: following a sent job asks its print server and writes.
+                try self.checkPrinter(caller, job.printer)
                 return job.state == .sent ? try desk.spooler.process(id) : job
             }
-            try self.checkPrinter(caller, job.printer)
             return try self.json(job)
         }
         r.on(.post, "/v1/jobs/:id/cancel") { _, context in
@@ -300,7 +301,7 @@ extension LabelService {
             let caller = try context.caller()
             let answers = try await self.blocking {
                 try desk.store.profiles().filter { caller.mayUse(printer: $0.name) }.map { p in
-                    PrinterAnswer(profile: p, status: (try? p.makeTransport().status()) ?? PrinterStatus(state: .offline, acceptingJobs: false))
+                    PrinterAnswer(profile: p, status: p.currentStatus())
                 }
             }
             return try self.json(answers)

@@ -20,7 +20,8 @@ public struct PrinterStatus: Codable, Sendable, Hashable {
     }
 
     /// Reasons that stop a label from coming out (IPP keywords, with or without -error/-warning).
-    static let blocking = ["media-empty", "media-needed", "media-jam", "cover-open", "door-open", "paused", "offline", "marker-supply-empty", "shutdown"]
+    static let blocking = ["media-empty", "media-needed", "media-jam", "cover-open", "door-open", "paused", "offline", "marker-supply-empty", "shutdown",
+                           "profile-invalid"]
 
     /// Whether a job sent now would print.
     public var ready: Bool {
@@ -38,6 +39,7 @@ public struct PrinterStatus: Codable, Sendable, Hashable {
             case "paused": parts.append("일시정지 (paused)")
             case "media-jam": parts.append("용지 걸림 (paper jam)")
             case "marker-supply-empty": parts.append("리본 없음 (ribbon out)")
+            case "profile-invalid": parts.append("프린터 설정 오류 (printer profile: \(message ?? "invalid"))")
             default: parts.append(r)
             }
         }
@@ -175,6 +177,14 @@ extension PrintTransport {
 }
 
 extension PrinterProfile {
+    /// The printer's state now; a profile whose transport cannot be made says why (`profile-invalid`
+    /// and the error), rather than passing for a printer that is switched off.
+    public func currentStatus() -> PrinterStatus {
+        do { return try makeTransport().status() } catch {
+            return PrinterStatus(state: .stopped, reasons: ["profile-invalid"], acceptingJobs: false, message: error.description)
+        }
+    }
+
     /// The transport for this profile.
     public func makeTransport() throws(PrintError) -> any PrintTransport {
         switch try endpoint() {

@@ -154,7 +154,7 @@ public enum Endpoint: Sendable, Hashable, CustomStringConvertible {
                   c > rest.startIndex else { throw bad("missing host or port") }
             self = .socket(host: String(rest[..<c]), port: port)
         case "ipp", "ipps":
-            guard rest.hasPrefix("//"), URL(string: text) != nil else { throw bad("not an ipp:// URI") }
+            guard rest.hasPrefix("//"), let url = URL(string: text), url.host?.isEmpty == false else { throw bad("not an ipp:// URI with a host") }
             self = .ipp(uri: text)
         case "file":
             guard !rest.isEmpty else { throw bad("missing directory") }

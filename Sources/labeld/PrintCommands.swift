@@ -63,7 +63,7 @@ struct Printers: ParsableCommand {
                 let desk = try core.desk()
                 let profiles = try desk.store.profiles()
                 struct Row: Encodable { var profile: PrinterProfile; var status: PrinterStatus }
-                let rows = try profiles.map { Row(profile: $0, status: try $0.makeTransport().status()) }
+                let rows = profiles.map { Row(profile: $0, status: $0.currentStatus()) }
                 if json { try printJSON(rows) } else {
                     if rows.isEmpty { print("no printers (labeld printers add …); jobs go to a file printer in \(core.fallbackPrinterDirectory)") }
                     for r in rows {

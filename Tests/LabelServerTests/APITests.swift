@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Fulfillment
 import HTTPTypes
 import Hummingbird
@@ -139,6 +140,36 @@ struct APITests {
             r = try await client.call(.post, "/v1/jobs/\(job["id"] as! Int)/cancel", token: f.station)
             #expect(r.status == .conflict && r.object["code"] as? String == "print.conflict")
         }
+    }
+
+    @Test("GET /v1/jobs/{id}: a station refused another printer's job before labeld follows it at its print server (no I/O, no write)")
+    func jobLookupChecksFirst() async throws {
+        let f = try ServerFixture.make()
+        try await f.service.application().test(.router) { client in
+            var r = try await client.call(.post, "/v1/orders", token: f.operatorToken, json: ServerFixture.ordersJSON(1))
+            r = try await client.call(.post, "/v1/shipments", token: f.operatorToken)
+            r = try await client.call(.post, "/v1/print", token: f.operatorToken, json: #"{"code":"A000001","printer":"pack-2"}"#)
+            let id = (r.object["job"] as? [String: Any])?["id"] as? Int ?? 0
+            // As if pack-2 were a print server that took the job and has not finished it.
+            try f.service.desk.store.save(PrinterProfile(name: "pack-2", transport: "ipp://127.0.0.1:9/ipp/print", language: .zpl, stations: ["pack-2"]))
+            try await f.service.desk.store.writer.write { db in
+                try db.execute(sql: "UPDATE printJob SET state = 'sent', remoteJobId = 77, updatedAt = 'before' WHERE id = ?", arguments: [id])
+            }
+            r = try await client.call(.get, "/v1/jobs/\(id)", token: f.station)
+            #expect(r.status == .forbidden)
+            let after = try await f.service.desk.store.writer.read { db in try Row.fetchOne(db, sql: "SELECT state, updatedAt, attempts FROM printJob WHERE id = ?", arguments: [id]) }
+            #expect(after?["updatedAt"] as String? == "before" && after?["state"] as String? == "sent" && after?["attempts"] as Int? == 0, "\(String(describing: after))")
+        }
+    }
+
+    @Test("a printer whose profile cannot make a transport says so, instead of passing for a printer switched off")
+    func brokenProfileStatus() throws {
+        let broken = PrinterProfile(name: "old", transport: "ipp:///ipp/print", language: .pdf)
+        let status = broken.currentStatus()
+        #expect(status.state == .stopped && status.reasons == ["profile-invalid"] && !status.ready)
+        #expect(status.notReadyReason == "프린터 설정 오류 (printer profile: transport 'ipp:///ipp/print': not an ipp:// URI with a host (expected cups:QUEUE, socket:HOST:PORT, ipp:URI or file:DIR)), 작업을 받지 않음 (not accepting jobs)", "\(status.notReadyReason)")
+        // A profile like that is no longer accepted in the first place.
+        #expect(throws: PrintError.self) { try broken.validate() }
     }
 
     @Test("a scan while another job waits for its printer answers 202 with the job queued and its Location; the spool prints it")
