@@ -88,6 +88,8 @@ public struct PrintJobMachine: Sendable, Hashable {
         case counterRead(CounterReading)
         /// The printer's counter says how far a broken stream printed: labels before this one.
         case printedThrough(Int)
+        /// The print server confirms our cancel of its job (canceled, aborted or forgotten).
+        case remoteCanceled
         /// The operator (or a station's confirmation scan) says labels before this one printed.
         case confirm(printed: Int)
         /// The whole document went out: written to a device, or accepted by a print server.
@@ -110,7 +112,8 @@ public struct PrintJobMachine: Sendable, Hashable {
         case follow(remoteJobId: Int, afterSeconds: Double)
         /// Try again after a delay.
         case retry(afterSeconds: Double)
-        /// Cancel the server's job (it never got the whole document), then send again from the start.
+        /// Cancel the server's job (it never got the whole document); once the server confirms it
+        /// (`remoteCanceled`), send again from the start.
         case cancelRemoteAndResend(remoteJobId: Int)
         /// Cancel the server's job; the job is canceled.
         case cancelRemote(remoteJobId: Int)
@@ -170,6 +173,11 @@ public struct PrintJobMachine: Sendable, Hashable {
         case (.labelsWritten(let n), .sending):
             labelsWritten = max(labelsWritten, min(n, labelCount), labelsSent)
             return .none
+        case (.remoteCanceled, _):
+            remoteJobId = nil
+            labelsSent = 0; labelsWritten = 0
+            state = hasDocument ? .sending : .rendering
+            return hasDocument ? .send(fromLabel: 0) : .render
         case (.writeWithdrawn(let n), _):
             labelsWritten = max(labelsSent, min(labelsWritten, n))
             return .none
@@ -252,9 +260,9 @@ public struct PrintJobMachine: Sendable, Hashable {
                 return .send(fromLabel: 0)
             case .pending, .held, .processing, .stopped:
                 if !whole && job.documents == 0 {
-                    // Our Send-Document never finished (labeld stopped mid-way): start over.
-                    remoteJobId = nil
-                    labelsSent = 0; labelsWritten = 0
+                    // Our Send-Document never finished (labeld stopped mid-way): cancel that job and
+                    // start over — once the server confirms the cancel (`remoteCanceled`); until
+                    // then its id stays, so a cancel that did not take is asked about, not resent.
                     state = .sending
                     return .cancelRemoteAndResend(remoteJobId: job.id)
                 }

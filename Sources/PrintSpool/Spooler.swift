@@ -261,9 +261,23 @@ public final class Spooler: Sendable {
                 try store.persist(id, m)
 
             case .cancelRemoteAndResend(let remote):
-                try? currentTransport().cancelRemote(remote)
+                // Resent only once the server says its job is gone: a cancel that did not take
+                // and a resend would print the labels twice.
+                do {
+                    let t = try currentTransport()
+                    try t.cancelRemote(remote)
+                    let after = try t.remoteJob(remote)
+                    if after == nil || after?.state == .canceled || after?.state == .aborted {
+                        action = try m.handle(.remoteCanceled)
+                    } else if after?.state == .completed || (after?.documents ?? 0) > 0 {
+                        action = try m.handle(.remote(after))   // it had the document after all
+                    } else {
+                        throw PrintError(code: .unavailable, message: "the print server has not canceled its job \(remote) yet (\(after!.state)); asked again before anything is resent")
+                    }
+                } catch let error as PrintError {
+                    action = try m.handle(.printerUnavailable("job \(remote) at the print server could not be canceled: \(error.description)"))
+                }
                 try store.persist(id, m)
-                action = .send(fromLabel: 0)
 
             case .cancelRemote(let remote):
                 try? currentTransport().cancelRemote(remote)

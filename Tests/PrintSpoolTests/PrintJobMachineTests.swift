@@ -91,6 +91,15 @@ struct PrintJobMachineTests {
         var m = PrintJobMachine(state: .sending, hasDocument: true, labelCount: 1000, labelsSent: 0, remoteJobId: 12)
         #expect(try m.handle(.run) == .follow(remoteJobId: 12, afterSeconds: 0))
         #expect(try m.handle(.remote(RemoteJob(id: 12, state: .pending, reasons: [], documents: 0))) == .cancelRemoteAndResend(remoteJobId: 12))
+        // Until the server confirms the cancel its job id stays: a cancel that failed is held and
+        // asked about again, never followed by a resend.
+        #expect(m.state == .sending && m.remoteJobId == 12)
+        var failed = m
+        #expect(try failed.handle(.printerUnavailable("job 12 at the print server could not be canceled")) == .retry(afterSeconds: 1))
+        #expect(failed.state == .held && failed.remoteJobId == 12)
+        #expect(try failed.handle(.run) == .follow(remoteJobId: 12, afterSeconds: 0))
+        // Confirmed: sent again from the start, once.
+        #expect(try m.handle(.remoteCanceled) == .send(fromLabel: 0))
         #expect(m.state == .sending && m.remoteJobId == nil && m.labelsSent == 0)
 
         // The document did arrive before the crash: nothing is sent again.
