@@ -28,13 +28,23 @@ let package = Package(
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
 
+        // Shared by every module below the use cases: one keyed cache, one condition-guarded state.
+        .target(name: "LabeldSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "LabelModel", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Barcode", dependencies: ["LabelModel", "CZint"]),
         .target(name: "Rendering", dependencies: ["LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
-        .target(name: "Fulfillment", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "PrintSpool", dependencies: ["LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Fulfillment", dependencies: ["LabeldSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "PrintSpool", dependencies: [
+            "LabeldSupport", "LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The use cases of printing (a scan, a shipment, a batch, product labels, reprint, cancel,
+        // confirm): what the HTTP service and the CLI both call. No HTTP here.
+        .target(name: "Printing", dependencies: [
+            "LabeldSupport", "LabelModel", "Rendering", "Fulfillment", "PrintSpool", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "LabelServer", dependencies: [
-            "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", .product(name: "GRDB", package: "GRDB.swift"),
+            "LabeldSupport", "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -45,7 +55,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "labeld", dependencies: [
-            "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "LabelServer",
+            "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", "LabelServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -59,11 +69,11 @@ let package = Package(
                     exclude: ["Golden", "Fixtures"]),
         .testTarget(name: "labeldTests", dependencies: ["LabelTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PrintSpoolTests", dependencies: [
-            "PrintSpool", "LabelServer", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
+            "PrintSpool", "Printing", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "LabelServerTests", dependencies: [
-            "LabelServer", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
+            "LabelServer", "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

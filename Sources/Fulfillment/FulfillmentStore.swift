@@ -1,6 +1,8 @@
 public import GRDB
 public import Foundation
+public import Logging
 import Glibc
+public import LabeldSupport
 
 /// labeld's order and inventory core on one SQLite database (WAL, foreign keys on), through GRDB.
 /// Sendable: every operation is one transaction on the writer it was given (a `DatabasePool` for
@@ -11,16 +13,21 @@ public struct FulfillmentStore: Sendable {
     public let islands: IslandRegions
     /// The clock, for collection times and delay flags (tests pass a fixed one).
     public let now: @Sendable () -> Date
+    /// Where changes made on another module's behalf are told (shipments given back to the print
+    /// queue, 초기화), at info.
+    public let logger: Logger
 
-    public init(writer: any DatabaseWriter, islands: IslandRegions = .empty, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(writer: any DatabaseWriter, islands: IslandRegions = .empty, now: @escaping @Sendable () -> Date = { Date() },
+                logger: Logger = .disabled) throws {
         self.writer = writer
         self.islands = islands
         self.now = now
+        self.logger = logger
         try Self.migrator.migrate(writer)
     }
 
     /// Opens (creating if needed) the database file at `path` in WAL mode.
-    public static func open(path: String, islands: IslandRegions = .empty) throws -> FulfillmentStore {
+    public static func open(path: String, islands: IslandRegions = .empty, logger: Logger = .disabled) throws -> FulfillmentStore {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         try ownerOnly(path)
@@ -33,7 +40,7 @@ public struct FulfillmentStore: Sendable {
         // No memory map (mmap_size): every connection remaps the file each time it grows, and under a
         // burst of scans the unmapping (TLB shootdowns on every core) cost more than the reads it saves.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands)
+        return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands, logger: logger)
     }
 
     /// Creates `path` (if missing) readable and writable by its owner only, or takes those rights
@@ -181,7 +188,8 @@ extension FulfillmentStore {
         let json = try String.fetchOne(db.cachedStatement(sql: "SELECT json FROM settings WHERE id = 1")) ?? "{}"
         return try decodedSettings.value(for: json) { try JSONDecoder().decode(Settings.self, from: Data(json.utf8)) }
     }
-    static let decodedSettings = LastDecoded<Settings>()
+    /// The settings last decoded, by their stored text.
+    static let decodedSettings = KeyedCache<String, Settings>(limit: 1)
 
     /// Changes one setting (validated), records it in the audit log; returns (old, new) as text.
     @discardableResult
@@ -213,19 +221,5 @@ extension FulfillmentStore {
                 AuditEntry(at: $0["at"], actor: $0["actor"], action: $0["action"], subject: $0["subject"], oldValue: $0["oldValue"], newValue: $0["newValue"])
             }
         }
-    }
-}
-
-/// The value last decoded from a text, reused while the text is the same.
-final class LastDecoded<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last: (text: String, value: Value)?
-    func value(for text: String, decode: () throws -> Value) throws -> Value {
-        lock.lock()
-        if let last, last.text == text { lock.unlock(); return last.value }
-        lock.unlock()
-        let value = try decode()
-        lock.lock(); last = (text, value); lock.unlock()
-        return value
     }
 }

@@ -1,5 +1,7 @@
 public import GRDB
 public import Foundation
+import LabeldSupport
+import Logging
 
 /// Which shipments a 송장출력 batch takes.
 public struct PrintSelection: Sendable, Hashable {
@@ -93,6 +95,31 @@ extension FulfillmentStore {
         }.map(\.0)
     }
 
+    /// The shipment a station's scan names, if it has one yet: a waybill number (hyphens and
+    /// spaces as printed are ignored) or an order number (with or without its suffix).
+    public static func shipmentId(_ db: Database, scanned code: String) throws -> Int64? {
+        let trimmed = code.trimmedOfWhitespace
+        let digits = trimmed.filter { $0 != "-" && $0 != " " }
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM shipment WHERE waybillNo = ?"), arguments: [digits]) { return id }
+        return try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT shipmentId FROM salesOrder WHERE (channelOrderNo = ? OR channelOrderNo || '-' || suffix = ?) AND status != 'canceled'
+            ORDER BY id LIMIT 1
+            """), arguments: [trimmed, trimmed])
+    }
+
+    /// The shipment a station's scan names; an order number without a shipment yet gets one now
+    /// (one order, one waybill). A code that names neither is not found.
+    public func shipment(scanned code: String) throws -> Int64 {
+        if let id = try writer.read({ db in try Self.shipmentId(db, scanned: code) }) { return id }
+        let trimmed = code.trimmedOfWhitespace
+        guard let order = try writer.read({ db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM salesOrder WHERE channelOrderNo = ? AND status = 'collected' ORDER BY id LIMIT 1", arguments: [trimmed])
+        }) else {
+            throw FulfillmentError(code: .notFound, message: "no shipment or order '\(trimmed)'")
+        }
+        return try shipment(forOrder: order)
+    }
+
     /// Marks shipments printed (in the caller's transaction: the print job and this commit together).
     /// A printed shipment is not taken by the next batch and cannot be combined any more.
     public static func markPrinted(_ db: Database, shipmentIds: [Int64]) throws {
@@ -110,6 +137,7 @@ extension FulfillmentStore {
             if db.changesCount > 0 { back.append(id) }
         }
         if !back.isEmpty {
+            logger.info("shipments back in the print queue", metadata: ["shipment.ids": "\(back)", "reason": "\(reason)"])
             try audit(db, actor: actor, action: "shipments.unprint", subject: back.map { "shipment \($0)" }.joined(separator: ", "), old: "printed", new: "open (\(reason))")
         }
         return back.count

@@ -213,6 +213,7 @@ public struct FilterCall: Sendable, Hashable {
         return (negative ? "-" : "") + String(grouped.reversed()) + frac
     }
 
+    // Configured once, then only parses and formats: ISO8601DateFormatter is thread-safe for that.
     nonisolated(unsafe) private static let isoFull: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]

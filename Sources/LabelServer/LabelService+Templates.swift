@@ -3,6 +3,7 @@ import HTTPTypes
 import Fulfillment
 import LabelModel
 import PrintSpool
+import Printing
 import Rendering
 
 /// `POST /v1/preview`: a template (by name, or its text as edited) with data, as the printer prints it.

@@ -7,10 +7,11 @@ import LabelModel
 import NIOCore
 import NIOPosix
 import PrintSpool
+public import Printing
 import Prometheus
 import Rendering
 import ServiceLifecycle
-import Synchronization
+public import LabeldSupport
 
 /// The request context: Hummingbird's core storage plus the caller the bearer token names.
 public struct AppContext: RequestContext {
@@ -54,17 +55,17 @@ public struct LabelService: Sendable {
     /// Printers' readiness for `/metrics`, asked of the printers at most every
     /// `configuration.printerStatusSeconds`: an unauthenticated scrape must not open a connection
     /// to every printer.
-    let printerUp: Recent<[(String, Bool)]>
+    let printerUp = KeyedCache<String, (at: Date, printers: [(String, Bool)])>(limit: 1)
 
-    public init(configuration: ServerConfiguration, islands: IslandRegions = .empty) throws {
+    /// `logger`: where the spool and the order core tell what they did (holds, retries, takeovers).
+    public init(configuration: ServerConfiguration, islands: IslandRegions = .empty, logger: Logger = .disabled) throws {
         self.configuration = configuration
-        desk = try PrintDesk.open(databasePath: configuration.databasePath, rendering: configuration.rendering, islands: islands)
-        tokens = try TokenStore(fulfillment: desk.fulfillment)
+        desk = try PrintDesk.open(databasePath: configuration.databasePath, rendering: configuration.rendering, islands: islands, logger: logger)
+        tokens = try TokenStore(fulfillment: desk.fulfillment, memorySeconds: configuration.tokenMemorySeconds, now: configuration.now)
         pool = NIOThreadPool(numberOfThreads: configuration.blockingThreads)
         pool.start()
         metrics = ServerMetrics()
         intake = ScanIntake(desk: desk)
-        printerUp = Recent(maxAge: configuration.printerStatusSeconds)
     }
 
     /// Runs blocking work (SQLite, rendering, CUPS) on the service's thread pool.
@@ -193,20 +194,5 @@ final class ServerMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
-    }
-}
-
-/// A value worked out at most once every `maxAge` seconds; callers in between get the last one.
-final class Recent<Value: Sendable>: Sendable {
-    private let state = Mutex<(value: Value, at: ContinuousClock.Instant)?>(nil)
-    private let maxAge: Duration
-    init(maxAge seconds: Double) { maxAge = .milliseconds(Int64(seconds * 1000)) }
-
-    func value(_ make: () throws -> Value) rethrows -> Value {
-        let now = ContinuousClock.now
-        if let known = state.withLock({ $0 }), now - known.at < maxAge { return known.value }
-        let fresh = try make()
-        state.withLock { $0 = (fresh, now) }
-        return fresh
     }
 }

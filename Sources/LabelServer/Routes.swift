@@ -6,7 +6,9 @@ import GRDB
 import LabelModel
 import NIOCore
 import PrintSpool
+import Printing
 import Rendering
+import LabeldSupport
 
 // Request bodies.
 struct PrintBody: Decodable { var code: String?; var shipmentId: Int64?; var printer: String? }
@@ -141,9 +143,10 @@ extension LabelService {
         r.on(.get, "/metrics") { _, _ in
             let text = try await self.blocking { () -> [UInt8] in
                 let counts = try desk.store.countsByState()
-                let printers = try self.printerUp.value {
-                    try desk.store.profiles().map { p in (p.name, p.currentStatus().ready) }
-                }
+                let now = Date(), maxAge = config.printerStatusSeconds
+                let printers = try self.printerUp.value(for: "status", isCurrent: { now.timeIntervalSince($0.at) < maxAge }) {
+                    (now, try desk.store.profiles().map { p in (p.name, p.currentStatus().ready) })
+                }.printers
                 return self.metrics.emit(counts: counts, printers: printers)
             }
             return self.bytes(text, type: "text/plain; version=0.0.4; charset=utf-8")
@@ -173,32 +176,9 @@ extension LabelService {
                 printer = printer ?? caller.printers.first
                 try self.checkPrinter(caller, printer!)
             }
-            let chosen = printer
-            var submission: Submission
-            var outcome = ScanIntake.Outcome.elsewhere
-            if body.shipmentId == nil, let code = body.code {
-                outcome = try await self.intake.take(.init(code: code, printer: chosen, idempotencyKey: key, actor: caller.actor))
-            }
-            switch outcome {
-            case .submitted(let queued, let claimed, let persisted) where claimed:
-                // Nothing ahead for this printer: this request prints the label and answers with its timings.
-                submission = try await self.blocking { try desk.spooler.settle(queued, claimed: true, persisted: persisted) }
-            case .submitted(let queued, _, let persisted):
-                submission = try desk.spooler.settle(queued, claimed: false, persisted: persisted)
-            case .elsewhere:
-                submission = try await self.blocking {
-                    if let id = body.shipmentId {
-                        return try desk.printShipment(id, printer: chosen, idempotencyKey: key, actor: caller.actor,
-                                                      fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
-                    }
-                    return try desk.printScan(body.code!, printer: chosen, idempotencyKey: key, actor: caller.actor,
-                                              fallbackDirectory: config.filePrinterDirectory, goal: .acceptedUnlessQueued)
-                }
-            }
-            if submission.repeated, submission.job.state == .uncertain, let code = body.code {
-                // The station scanned a label of a job in doubt: it came out.
-                let repeated = submission
-                submission = try await self.blocking { try desk.confirmingScan(repeated, code: code, actor: caller.actor) }
+            let scan = ScanIntake.Scan(code: body.code ?? "", printer: printer, idempotencyKey: key, actor: caller.actor)
+            let submission = try await self.intake.print(scan, shipmentId: body.shipmentId, fallbackDirectory: config.filePrinterDirectory) { work in
+                try await self.blocking(work)
             }
             if !submission.repeated { self.metrics.record(submission.job) }
             // 202: durably queued behind other jobs for this printer; the worker prints it in turn.

@@ -18,6 +18,11 @@ public struct ServerConfiguration: Sendable {
     public var rendering: RendererConfiguration
     /// An HTTP connection with no request for this long is closed (seconds).
     public var idleTimeoutSeconds = 60
+    /// How long a token's principal is remembered between requests (seconds): a token revoked by
+    /// another process (`labeld tokens revoke`) stops working within this time.
+    public var tokenMemorySeconds = 2.0
+    /// The server's clock (tests pass one they move).
+    public var now: @Sendable () -> Date = { Date() }
     /// How long `/metrics` reuses the printers' status (seconds).
     public var printerStatusSeconds = 15.0
     /// Largest JSON body a route takes (bytes).

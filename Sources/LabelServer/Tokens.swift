@@ -2,6 +2,7 @@ public import Foundation
 public import Fulfillment
 public import GRDB
 import Crypto
+import LabeldSupport
 
 /// Who is calling: a bearer token's name, role and (for stations) printers.
 public struct Principal: Sendable, Hashable, Codable {
@@ -22,8 +23,11 @@ public struct TokenStore: Sendable {
     var writer: any DatabaseWriter { fulfillment.writer }
 
     /// Tokens live in the order core's database; making one is written to its audit log.
-    public init(fulfillment: FulfillmentStore) throws {
+    /// `memorySeconds`: how long a looked-up principal is remembered (`recent`); `now`: the clock.
+    public init(fulfillment: FulfillmentStore, memorySeconds: Double = 2, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.fulfillment = fulfillment
+        self.memorySeconds = memorySeconds
+        self.now = now
         let writer = fulfillment.writer
         var m = DatabaseMigrator()
         m.registerMigration("server-v1-tokens") { db in
@@ -43,12 +47,13 @@ public struct TokenStore: Sendable {
         return String(decoding: hex, as: UTF8.self)
     }
 
-    /// Principals of tokens seen in the last `recentSeconds`: every request names one, and a
+    /// Principals of tokens seen in the last `memorySeconds`: every request names one, and a
     /// station scanning a burst should not pay a database read each time. Revoking here clears
     /// it; a token revoked by another process (`labeld tokens revoke`) stops working within
-    /// `recentSeconds`.
-    let recent = RecentPrincipals()
-    static let recentSeconds = 2.0
+    /// `memorySeconds`.
+    let recent = KeyedCache<String, (principal: Principal, until: Date)>(limit: 1000)
+    let memorySeconds: Double
+    let now: @Sendable () -> Date
 
     /// Makes a token (`lbd_` + 32 random bytes, base64url); returns it — the only time it is seen.
     public func create(name: String, role: Role, printers: [String], actor: String) throws -> String {
@@ -74,7 +79,7 @@ public struct TokenStore: Sendable {
     /// The caller a token stands for; nil when unknown or revoked.
     public func principal(token: String) throws -> Principal? {
         let hash = Self.hash(token)
-        if let known = recent.principal(hash) { return known }
+        if let known = recent[hash], known.until > now() { return known.principal }
         let found = try writer.read { db -> Principal? in
             guard let row = try Row.fetchOne(db, sql: "SELECT name, role, printers FROM apiToken WHERE hash = ? AND revokedAt IS NULL",
                                              arguments: [hash]),
@@ -82,16 +87,18 @@ public struct TokenStore: Sendable {
             let printers = (try? JSONDecoder().decode([String].self, from: Data((row["printers"] as String).utf8))) ?? []
             return Principal(name: row["name"], role: role, printers: printers)
         }
-        if let found { recent.remember(hash, found, for: Self.recentSeconds) }
+        if let found { recent.set((found, now().addingTimeInterval(memorySeconds)), for: hash) }
         return found
     }
 
     /// The principal of a token seen lately, without touching the database (nil: ask `principal`).
-    public func recentPrincipal(token: String) -> Principal? { recent.principal(Self.hash(token)) }
+    public func recentPrincipal(token: String) -> Principal? {
+        recent[Self.hash(token)].flatMap { $0.until > now() ? $0.principal : nil }
+    }
 
     /// Revokes every token of that name.
     public func revoke(name: String) throws -> Int {
-        defer { recent.forget() }
+        defer { recent.removeAll() }
         return try writer.write { db in
             try db.execute(sql: "UPDATE apiToken SET revokedAt = ? WHERE name = ? AND revokedAt IS NULL", arguments: [ISO8601DateFormatter().string(from: Date()), name])
             return db.changesCount
@@ -105,20 +112,4 @@ public struct TokenStore: Sendable {
             }
         }
     }
-}
-
-final class RecentPrincipals: @unchecked Sendable {
-    private let lock = NSLock()
-    private var known: [String: (principal: Principal, until: Date)] = [:]
-    func principal(_ hash: String) -> Principal? {
-        lock.lock(); defer { lock.unlock() }
-        guard let entry = known[hash], entry.until > Date() else { return nil }
-        return entry.principal
-    }
-    func remember(_ hash: String, _ principal: Principal, for seconds: Double) {
-        lock.lock(); defer { lock.unlock() }
-        if known.count > 1000 { known.removeAll() }
-        known[hash] = (principal, Date().addingTimeInterval(seconds))
-    }
-    func forget() { lock.lock(); known.removeAll(); lock.unlock() }
 }

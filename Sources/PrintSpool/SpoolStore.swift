@@ -1,6 +1,7 @@
 public import GRDB
 public import Foundation
 public import LabelModel
+import LabeldSupport
 
 /// The durable print queue, in the same SQLite database as the order core: printer profiles,
 /// template revisions, jobs, each label's data snapshot and the rendered document. A request is
@@ -64,6 +65,7 @@ public struct SpoolStore: Sendable {
         return m
     }
 
+    // Configured once, then only formats: ISO8601DateFormatter is thread-safe for that.
     nonisolated(unsafe) static let stampFormat: ISO8601DateFormatter = {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -84,29 +86,29 @@ public struct SpoolStore: Sendable {
     }
 
     public func profiles() throws -> [PrinterProfile] {
-        try writer.read { db in try Self.profiles(db) }
+        try writer.read { db in try profiles(db) }
     }
 
-    public static func profiles(_ db: Database) throws -> [PrinterProfile] {
+    public func profiles(_ db: Database) throws -> [PrinterProfile] {
         try String.fetchAll(db.cachedStatement(sql: "SELECT json FROM printerProfile ORDER BY name")).map { json in
-            try decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
+            try Self.decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
         }
     }
 
     public func profile(_ name: String) throws -> PrinterProfile {
-        try writer.read { db in try Self.profile(db, name) }
+        try writer.read { db in try profile(db, name) }
     }
 
     /// A printer profile as `db` sees it (for callers that read more in the same transaction).
-    public static func profile(_ db: Database, _ name: String) throws -> PrinterProfile {
+    public func profile(_ db: Database, _ name: String) throws -> PrinterProfile {
         guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT json FROM printerProfile WHERE name = ?"), arguments: [name]) else {
             let known = (try? profiles(db).map(\.name)) ?? []
             throw PrintError(code: .notFound, message: "no printer '\(name)'" + (known.isEmpty ? " (add one with `labeld printers add`)" : " (printers: \(known.joined(separator: ", ")))"))
         }
-        return try decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
+        return try Self.decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
     }
     /// Decoded profiles by their stored text (every scan reads its printer's, or all of them).
-    static let decodedProfiles = Memo<String, PrinterProfile>(limit: 256)
+    static let decodedProfiles = KeyedCache<String, PrinterProfile>(limit: 256)
 
     public func removeProfile(_ name: String) throws {
         _ = try profile(name)
@@ -116,12 +118,12 @@ public struct SpoolStore: Sendable {
     // MARK: Template revisions
 
     /// The revision holding exactly `source` for `name`, if there is one.
-    static func existingRevision(_ db: Database, name: String, source: String) throws -> Int? {
+    func existingRevision(_ db: Database, name: String, source: String) throws -> Int? {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT revision FROM templateRevision WHERE name = ? AND source = ? ORDER BY revision DESC LIMIT 1"), arguments: [name, source])
     }
 
     /// The revision holding exactly `source` for `name`, made (number = last + 1) when the text is new.
-    public static func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
+    public func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
         if let r = try existingRevision(db, name: name, source: source) { return r }
         let next = (try Int.fetchOne(db, sql: "SELECT MAX(revision) FROM templateRevision WHERE name = ?", arguments: [name]) ?? 0) + 1
         try db.execute(sql: "INSERT INTO templateRevision (name, revision, source, createdAt) VALUES (?, ?, ?, ?)", arguments: [name, next, source, at])
@@ -131,7 +133,7 @@ public struct SpoolStore: Sendable {
     /// Records `source` as a revision of `name` (or finds the one that holds it).
     @discardableResult
     public func recordRevision(name: String, source: String) throws -> Int {
-        try writer.write { db in try Self.revision(db, name: name, source: source, at: stamp()) }
+        try writer.write { db in try revision(db, name: name, source: source, at: stamp()) }
     }
 
     public func templateRevision(name: String, revision: Int) throws -> TemplateRevision {
@@ -171,8 +173,8 @@ public struct SpoolStore: Sendable {
     /// from `keyHolder`), or — for a single label with `sameSourceKinds` — the same source printed
     /// at the same revision. A caller's own key that stood for another request (other labels, kind,
     /// template or printer) is refused: answering with that job would print nothing for this one.
-    static func standingJob(_ db: Database, _ request: PrintRequest, revision: Int, keyHolder holder: KeyHolder?) throws -> Int64? {
-        if let holder, request.idempotencyKey != nil, let was = holder.requestHash, was != requestHash(request) {
+    func standingJob(_ db: Database, _ request: PrintRequest, revision: Int, keyHolder holder: KeyHolder?) throws -> Int64? {
+        if let holder, request.idempotencyKey != nil, let was = holder.requestHash, was != Self.requestHash(request) {
             throw PrintError(code: .keyReused, message: "this Idempotency-Key was used for another request (job \(holder.id)): use a new key for a new request")
         }
         if let holder, holder.standing { return holder.id }
@@ -183,7 +185,7 @@ public struct SpoolStore: Sendable {
     /// the request that gave the key (a caller's own key only).
     struct KeyHolder { var id: Int64; var standing: Bool; var requestHash: String? }
 
-    static func keyHolder(_ db: Database, _ key: String) throws -> KeyHolder? {
+    func keyHolder(_ db: Database, _ key: String) throws -> KeyHolder? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state NOT IN ('failed','canceled'), requestHash FROM printJob WHERE idempotencyKey = ?"),
                          arguments: [key]).map { KeyHolder(id: $0[0], standing: $0[1], requestHash: $0[2]) }
     }
@@ -199,7 +201,7 @@ public struct SpoolStore: Sendable {
 
     /// For a single label with `sameSourceKinds`: the standing job that printed the same source at
     /// the same revision.
-    static func sameSourceJob(_ db: Database, _ request: PrintRequest, revision: Int) throws -> Int64? {
+    func sameSourceJob(_ db: Database, _ request: PrintRequest, revision: Int) throws -> Int64? {
         guard !request.sameSourceKinds.isEmpty, request.labels.count == 1 else { return nil }
         // The kinds as one JSON list: one statement for any number of kinds (every scan asks this).
         return try Int64.fetchOne(db.cachedStatement(sql: """
@@ -212,9 +214,9 @@ public struct SpoolStore: Sendable {
     }
 
     /// The standing job a request repeats (see `standingJob`), as `db` sees it; nil when it prints.
-    public static func standing(_ db: Database, _ request: PrintRequest) throws -> PrintJob? {
+    public func standing(_ db: Database, _ request: PrintRequest) throws -> PrintJob? {
         guard let revision = try existingRevision(db, name: request.templateName, source: request.templateSource),
-              let id = try standingJob(db, request, revision: revision, keyHolder: keyHolder(db, key(request, revision: revision))) else { return nil }
+              let id = try standingJob(db, request, revision: revision, keyHolder: keyHolder(db, Self.key(request, revision: revision))) else { return nil }
         return try job(db, id: id)
     }
 
@@ -231,7 +233,7 @@ public struct SpoolStore: Sendable {
         let at = stamp()
         // A repeat (the field's most common request after a retry) is answered from a read, without
         // waiting for the writer; the write transaction checks again, so a race cannot print twice.
-        if !repeatChecked, let standing = try writer.read({ db in try Self.standing(db, request) }) {
+        if !repeatChecked, let standing = try writer.read({ db in try standing(db, request) }) {
             return Submission(job: standing, repeated: true)
         }
         // The labels' JSON is written before the transaction: a batch's thousands of labels do not
@@ -244,7 +246,7 @@ public struct SpoolStore: Sendable {
     }
 
     /// Repeat limits as stored (every scan's are the seller's settings: the same few values).
-    static let encodedLimits = Memo<[String: RepeatLimitSpec], String>(limit: 64)
+    static let encodedLimits = KeyedCache<[String: RepeatLimitSpec], String>(limit: 64)
 
     /// `submit`'s work inside a transaction the caller commits (with `durably`, before anyone is
     /// told the job was accepted): records the template revision, answers a standing job as a
@@ -257,13 +259,13 @@ public struct SpoolStore: Sendable {
                         alsoInTransaction: ((Database, Int64) throws -> Void)? = nil) throws -> Submission {
         guard !request.labels.isEmpty else { throw PrintError(code: .invalidInput, message: "nothing to print: no labels") }
         guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
-        let revision = try known ?? Self.revision(db, name: request.templateName, source: request.templateSource, at: at)
+        let revision = try known ?? revision(db, name: request.templateName, source: request.templateSource, at: at)
         let key = Self.key(request, revision: revision)
-        let holder = try Self.keyHolder(db, key)
-        if let standing = try Self.standingJob(db, request, revision: revision, keyHolder: holder) {
-            return Submission(job: try Self.job(db, id: standing), repeated: true)
+        let holder = try keyHolder(db, key)
+        if let standing = try standingJob(db, request, revision: revision, keyHolder: holder) {
+            return Submission(job: try job(db, id: standing), repeated: true)
         }
-        let leftToWorker = try dueNow || dueWhenQueuedAhead && Self.hasQueued(db, printer: profile.name)
+        let leftToWorker = try dueNow || dueWhenQueuedAhead && hasQueued(db, printer: profile.name)
         let limits = try Self.encodedLimits.value(for: request.repeatLimits) {
             String(decoding: try JSONEncoder.sorted.encode(request.repeatLimits), as: UTF8.self)
         }
@@ -327,15 +329,15 @@ public struct SpoolStore: Sendable {
                 if case .object(var o) = data { o["reprint"] = .bool(true); data = .object(o) }
                 try insert.execute(arguments: [id, row["seq"] as Int, row["source"] as String, String(decoding: try JSONEncoder.sorted.encode(data), as: UTF8.self)])
             }
-            return try Self.job(db, id: id)
+            return try job(db, id: id)
         }
     }
 
     public func job(_ id: Int64) throws -> PrintJob {
-        try writer.read { db in try Self.job(db, id: id) }
+        try writer.read { db in try job(db, id: id) }
     }
 
-    static func job(_ db: Database, id: Int64) throws -> PrintJob {
+    func job(_ db: Database, id: Int64) throws -> PrintJob {
         guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM printJob WHERE id = ?"), arguments: [id]) else {
             throw PrintError(code: .notFound, message: "no print job \(id)")
         }
@@ -395,7 +397,7 @@ public struct SpoolStore: Sendable {
     }
 
     func loadMachine(_ db: Database, _ id: Int64) throws -> (PrintJob, PrintJobMachine) {
-        let job = try Self.job(db, id: id)
+        let job = try job(db, id: id)
         let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT hasDocument, labelsWritten, counterCount, counterLabel FROM printJob WHERE id = ?"),
                                    arguments: [id])
         let counter: CounterReading? = (row?[2] as Int?).flatMap { c in (row?[3] as Int?).map { CounterReading(count: c, atLabel: $0) } }
@@ -424,11 +426,11 @@ public struct SpoolStore: Sendable {
             """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, due, stamp(), id, m.state.rawValue,
                              m.labelsWritten, m.counter?.count, m.counter?.atLabel])
         if release { try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ?", arguments: [id]) }
-        if !timings.isEmpty { try Self.mergeTimings(db, id, timings) }
-        if ending { try endings.ended(db, try Self.job(db, id: id), unprinted: m.labelsSent) }
+        if !timings.isEmpty { try mergeTimings(db, id, timings) }
+        if ending { try endings.ended(db, try job(db, id: id), unprinted: m.labelsSent) }
     }
 
-    static func mergeTimings(_ db: Database, _ id: Int64, _ timings: [String: Double]) throws {
+    func mergeTimings(_ db: Database, _ id: Int64, _ timings: [String: Double]) throws {
         let old = try String.fetchOne(db, sql: "SELECT timings FROM printJob WHERE id = ?", arguments: [id]) ?? "{}"
         var t = (try? JSONDecoder().decode([String: Double].self, from: Data(old.utf8))) ?? [:]
         t.merge(timings) { $1 }
@@ -443,26 +445,25 @@ public struct SpoolStore: Sendable {
             for (i, o) in offsets.enumerated() { try update.execute(arguments: [o, id, i + 1]) }
             try db.execute(sql: "UPDATE printJob SET hasDocument = 1, state = ?, labelCount = ?, labelsWritten = ?, updatedAt = ? WHERE id = ?",
                            arguments: [m.state.rawValue, m.labelCount, m.labelsWritten, stamp(), id])
-            try Self.mergeTimings(db, id, ["render": renderMS])
+            try mergeTimings(db, id, ["render": renderMS])
         }
     }
 
     /// Claims the job for this process (unless another live process works on it), loads it and
-    /// applies the machine's `.run` step — one transaction. Nil when another process has it.
-    func claimAndRun(_ id: Int64) throws -> (PrintJob, PrintJobMachine, PrintJobMachine.Action)? {
+    /// applies the machine's `.run` step — one transaction. Nil when another process has it;
+    /// `previousOwner`: the process, now gone, that had it (a takeover).
+    func claimAndRun(_ id: Int64) throws -> (PrintJob, PrintJobMachine, PrintJobMachine.Action, previousOwner: Int64?)? {
         let me = Int64(getpid())
         return try writer.write { db in
-            if let owner = try Int64.fetchOne(db, sql: "SELECT owner FROM printJob WHERE id = ?", arguments: [id]),
-               owner != me, kill(pid_t(owner), 0) == 0 {
-                return nil
-            }
+            let owner = try Int64.fetchOne(db, sql: "SELECT owner FROM printJob WHERE id = ?", arguments: [id])
+            if let owner, owner != me, kill(pid_t(owner), 0) == 0 { return nil }
             var (job, m) = try loadMachine(db, id)
-            if job.state.isFinal { return (job, m, .none) }
+            if job.state.isFinal { return (job, m, .none, nil) }
             let action = try m.handle(.run)
             try db.execute(sql: "UPDATE printJob SET owner = ? WHERE id = ?", arguments: [me, id])
             try update(db, id, m)
             job.state = m.state
-            return (job, m, action)
+            return (job, m, action, owner == me ? nil : owner)
         }
     }
 
@@ -470,7 +471,7 @@ public struct SpoolStore: Sendable {
     func finish(_ id: Int64, _ m: PrintJobMachine, timings: [String: Double]) throws -> PrintJob {
         try writer.write { db in
             try update(db, id, m, timings: timings, release: true)
-            return try Self.job(db, id: id)
+            return try job(db, id: id)
         }
     }
 
@@ -533,7 +534,7 @@ public struct SpoolStore: Sendable {
                 SELECT id FROM printJob WHERE printer = ? AND state IN ('uncertain', 'held', 'sending') AND id != ?
                   AND (labelsWritten > labelsSent OR counterCount IS NOT NULL) ORDER BY id LIMIT 1
                 """), arguments: [printer, id])
-            return try other.map { try Self.job(db, id: $0) }
+            return try other.map { try job(db, id: $0) }
         }
     }
 
@@ -546,7 +547,7 @@ public struct SpoolStore: Sendable {
     static let waiting = "(" + waitingStates.map { "'\($0)'" }.joined(separator: ",") + ")"
 
     /// Whether a job for `printer` waits in the queue, not yet taken up by anyone.
-    static func hasQueued(_ db: Database, printer: String) throws -> Bool {
+    func hasQueued(_ db: Database, printer: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM printJob WHERE printer = ? AND state = 'queued' LIMIT 1"), arguments: [printer]) ?? false
     }
 
@@ -569,7 +570,7 @@ public struct SpoolStore: Sendable {
     }
 
     /// 초기화: deletes print history (jobs, labels, documents) and template revisions; keeps printers.
-    public static func reset(_ db: Database) throws {
+    public func reset(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM printDocument; DELETE FROM printLabel; DELETE FROM printJob; DELETE FROM templateRevision;")
     }
 }
@@ -624,6 +625,7 @@ extension Database {
 /// turns a sync per request (~2 ms here) into a sync per group. Should a body throw, the group's
 /// transaction is rolled back and each body runs again in a transaction of its own, so one
 /// caller's error is its own (a savepoint per body would cost every scan).
+/// Unchecked: `pending`, `leading` and `usual` are touched only under `lock`; an entry's fields as below.
 final class CommitGroup: @unchecked Sendable {
     /// One caller. `done`, `error` and `lead` are written before `wake` is signaled and read after.
     private final class Entry: @unchecked Sendable {
@@ -640,6 +642,7 @@ final class CommitGroup: @unchecked Sendable {
     private var usual: Int?
 
     func run<T>(_ writer: any DatabaseWriter, _ body: @escaping (Database) throws -> T) throws -> T {
+        // Written by the leader inside this caller's entry, read after its `wake`: never at once.
         nonisolated(unsafe) var result: T?
         let entry = Entry { db in result = try body(db) }
         lock.lock()

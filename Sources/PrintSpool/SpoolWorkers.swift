@@ -1,5 +1,6 @@
 public import Foundation
 import Glibc
+import LabeldSupport
 
 /// Threads that take due jobs from the queue: at once when a request leaves its job to them
 /// (`Spooler.Goal.acceptedUnlessQueued`), and every `interval` for held retries, followed print
@@ -18,10 +19,10 @@ import Glibc
 /// flood of 4000–5000 scans a second on a 2-core box, a job every ~90 ms, still faster than a
 /// thermal printer feeds a 4×6 waybill — and it goes at full speed once the flood ends.
 /// A printer is driven by one thread at a time; threads share the printers.
-public final class SpoolWorkers: @unchecked Sendable {
+public final class SpoolWorkers: Sendable {
     public let spooler: Spooler
-    private let lock = NSLock()
-    private var stopping = false
+    /// Set by `stop`; a resting thread waits on it, so it stops at once.
+    private let stopping = Monitor(false)
     private let finished = DispatchGroup()
     private let onError: @Sendable (any Error) -> Void
     private let onJob: @Sendable (PrintJob) -> Void
@@ -34,7 +35,7 @@ public final class SpoolWorkers: @unchecked Sendable {
         self.onError = onError
     }
 
-    private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
+    private var isStopping: Bool { stopping.withLock { $0 } }
 
     /// Starts `count` threads. `idle`: their rendering runs only when no other thread wants the
     /// CPU (`SCHED_IDLE`); otherwise at `niceness`.
@@ -60,7 +61,7 @@ public final class SpoolWorkers: @unchecked Sendable {
                         more = round.driven >= SpoolStore.roundSize
                     } catch { onError(error) }
                     if isStopping { break }
-                    if othersOnly { Thread.sleep(forTimeInterval: interval) } else if !more { spooler.due.wait(upTo: interval) }
+                    if othersOnly { spooler.printing.waitForRelease(upTo: interval) } else if !more { spooler.due.wait(upTo: interval) }
                 }
                 finished.leave()
             }
@@ -82,14 +83,15 @@ public final class SpoolWorkers: @unchecked Sendable {
     private func giveWay(since mark: inout DispatchTime) {
         let worked = Double(DispatchTime.now().uptimeNanoseconds - mark.uptimeNanoseconds) / 1e9
         let rest = Self.rest(afterWorking: worked, acknowledging: spooler.acknowledging.within(0.1))
-        if rest > 0 && !isStopping { Thread.sleep(forTimeInterval: rest) }
+        if rest > 0 { stopping.wait(until: Date().addingTimeInterval(rest), for: { $0 }) { _, _ in } }
         mark = .now()
     }
 
     /// Asks the threads to stop after the step they are in (a job's step reaches a persisted
     /// state first) and waits for them.
     public func stop() {
-        lock.lock(); stopping = true; lock.unlock()
+        stopping.withLock { $0 = true }
+        stopping.broadcast()
         spooler.due.signal()
         finished.wait()
     }
@@ -97,6 +99,7 @@ public final class SpoolWorkers: @unchecked Sendable {
 
 /// A thread at low CPU priority that runs what a normal-priority thread hands it and waits for:
 /// CPU-heavy work (rendering) without holding locks a request could need.
+/// Unchecked: `work` and `stopping` are touched only with `condition` locked (Mutex has no wait).
 public final class BackgroundLane: @unchecked Sendable {
     private let condition = NSCondition()
     private var work: (() -> Void)?
@@ -125,6 +128,7 @@ public final class BackgroundLane: @unchecked Sendable {
     /// Runs `body` on the lane and returns its result (one caller at a time).
     public func run<T>(_ body: () throws -> T) throws -> T {
         try withoutActuallyEscaping(body) { body in
+            // Handed to the lane thread and read back after it signaled: one thread at a time.
             nonisolated(unsafe) var result: Result<T, any Error>?
             nonisolated(unsafe) let body = body
             condition.lock()

@@ -2,6 +2,9 @@ public import Foundation
 public import LabelModel
 public import Rendering
 public import GRDB
+public import Logging
+import Synchronization
+public import LabeldSupport
 
 /// Drives jobs from the durable queue to the printer: renders (from the stored template revision
 /// and data snapshot), sends through the printer's transport, follows the print server's job,
@@ -18,20 +21,26 @@ public final class Spooler: Sendable {
     /// Warm renderers (shared with previews).
     public let renderers: LabelRendererPool
     /// Parsed template revisions, by name and text.
-    let templates = Memo<String, Template>(limit: 64)
+    let templates = KeyedCache<String, Template>(limit: 64)
     let active = Claims<Int64>()
     /// Printers a thread of this process is printing a scan or a queued job to now: one at a time
     /// per printer, so its jobs go out in the order they came (see `Goal.acceptedUnlessQueued`).
     let printing = Claims<String>()
     /// Wakes the worker threads when a request leaves a job to them.
     let due = DueSignal()
+    /// Counts cancels and confirmations, for jobs pausing between steps (`pause`).
+    private let jobsChanged = Monitor<UInt64>(0)
     /// When stations' scans were last being acknowledged (the scan intake notes each batch): the
     /// worker threads give way meanwhile (see `SpoolWorkers`).
     public let acknowledging = Activity()
+    /// Where holds, retries, failures, takeovers, cancels and confirmations are told (info).
+    public let logger: Logger
 
-    public init(store: SpoolStore, rendering: RendererConfiguration,
+    /// `logger`: the spool's log (by default none: the CLI prints what a command did itself).
+    public init(store: SpoolStore, rendering: RendererConfiguration, logger: Logger = .disabled,
                 transportFor: @escaping @Sendable (PrinterProfile) throws(PrintError) -> any PrintTransport = { p throws(PrintError) in try p.makeTransport() }) throws {
         self.store = store
+        self.logger = logger
         self.rendering = rendering
         self.carriers = try rendering.carrierProfiles()
         self.transportFor = transportFor
@@ -69,33 +78,28 @@ public final class Spooler: Sendable {
         }
         // Inline only with nothing ahead for this printer: no other thread of this process
         // printing to it, and no job for it waiting in the queue (checked in the transaction).
-        let mine = claimPrinter(profile.name)
-        let submission: Submission
-        do {
-            submission = try store.submit(request, profile: profile, dueNow: !mine, dueWhenQueuedAhead: true, repeatChecked: repeatChecked,
+        let claim = claimPrinter(profile.name)
+        let submission = try store.submit(request, profile: profile, dueNow: claim == nil, dueWhenQueuedAhead: true, repeatChecked: repeatChecked,
                                           alsoInTransaction: alsoInTransaction)
-        } catch {
-            if mine { printing.release(profile.name) }
-            throw error
-        }
-        return try settle(submission, claimed: mine, persisted: Self.ms(since: start))
+        return try settle(submission, claim: claim, persisted: Self.ms(since: start))
     }
 
     /// `.acceptedUnlessQueued` for callers that queue in a transaction of their own
-    /// (`SpoolStore.enqueue` with `dueNow: !claimed, dueWhenQueuedAhead: true`): true when no other
-    /// thread of this process is printing to `printer`, which this caller then holds until
-    /// `settle` (or `releasePrinter` when its transaction fails).
-    public func claimPrinter(_ printer: String) -> Bool { printing.claim(printer) }
-    public func releasePrinter(_ printer: String) { printing.release(printer) }
+    /// (`SpoolStore.enqueue` with `dueNow: claim == nil, dueWhenQueuedAhead: true`): the printer,
+    /// when no other thread of this process is printing to it. The caller holds it until `settle`
+    /// (or drops it, when its transaction fails).
+    public func claimPrinter(_ printer: String) -> PrinterClaim? {
+        printing.claim(printer) ? PrinterClaim(printer: printer, from: printing) : nil
+    }
 
-    /// After the commit of a job queued under `.acceptedUnlessQueued`: prints it now when it was not
-    /// left to the worker threads (the caller held the printer), else wakes them; releases the
-    /// printer claim. `persisted`: milliseconds from the request to the commit.
-    public func settle(_ submission: Submission, claimed: Bool, persisted: Double) throws -> Submission {
-        defer { if claimed { printing.release(submission.job.printer) } }
+    /// After the commit of a job queued under `.acceptedUnlessQueued`: prints it now when the
+    /// caller holds the printer and the job was not left to the worker threads, else wakes them;
+    /// lets the printer go. `persisted`: milliseconds from the request to the commit.
+    public func settle(_ submission: Submission, claim: PrinterClaim?, persisted: Double) throws -> Submission {
+        defer { claim?.release() }
         var submission = submission
         if submission.repeated { return submission }
-        if submission.leftToWorker {
+        if submission.leftToWorker || claim == nil {
             due.signal()
             submission.job.timings = ["persist": persisted]
             return submission
@@ -119,7 +123,10 @@ public final class Spooler: Sendable {
         guard active.claim(id) else { return nil }
         defer { active.release(id) }
         // Claim, load and take the first step in one transaction.
-        guard let (claimed, first, firstAction) = try store.claimAndRun(id) else { return nil }
+        guard let (claimed, first, firstAction, previousOwner) = try store.claimAndRun(id) else { return nil }
+        if let previousOwner {
+            logger.info("job taken over from a process that is gone", metadata: Self.about(claimed, ["process.previous": "\(previousOwner)"]))
+        }
         var released = false
         defer { if !released { try? store.release(id) } }
         var job = claimed, m = first, action = firstAction
@@ -160,6 +167,7 @@ public final class Spooler: Sendable {
                 } catch {
                     action = try m.handle(.renderFailed("\(error)"))
                     try store.persist(id, m)
+                    logger.info("job failed to render", metadata: Self.about(job, ["error": "\(error)"]))
                 }
 
             case .send(let from):
@@ -216,10 +224,12 @@ public final class Spooler: Sendable {
                     try withdraw()
                     action = try m.handle(.printerUnavailable(error.description))
                     try store.persist(id, m)
+                    logger.info("job \(m.state.rawValue): printer unavailable", metadata: Self.about(job, ["error": "\(error.description)"]))
                 } catch let error as PrintError {
                     try withdraw()
                     action = try m.handle(.refused(error.description))
                     try store.persist(id, m)
+                    logger.info("job \(m.state.rawValue): refused", metadata: Self.about(job, ["error": "\(error.description)"]))
                 }
                 announcedFrom = nil
 
@@ -232,7 +242,7 @@ public final class Spooler: Sendable {
                     try store.persist(id, m, retryAfter: after)
                     break loop
                 }
-                if after > 0 { Thread.sleep(forTimeInterval: after) }
+                if after > 0 { pause(after) }
                 polled = true
                 do {
                     let t = try currentTransport()
@@ -253,8 +263,9 @@ public final class Spooler: Sendable {
 
             case .retry(let after):
                 try store.persist(id, m, retryAfter: after)
+                logger.info("job held, retried later", metadata: Self.about(job, ["retry.after": "\(after)", "retry.attempt": "\(m.attempts)"]))
                 guard case .finished(let deadline) = goal, Date().addingTimeInterval(after) < deadline else { break loop }
-                Thread.sleep(forTimeInterval: after)
+                pause(after)
                 (job, m) = try store.loadMachine(id)
                 if job.state.isFinal { break loop }
                 action = try m.handle(.run)
@@ -276,6 +287,8 @@ public final class Spooler: Sendable {
                     }
                 } catch let error as PrintError {
                     action = try m.handle(.printerUnavailable("job \(remote) at the print server could not be canceled: \(error.description)"))
+                    logger.info("job held: its print-server job is not known to be canceled, so nothing is resent",
+                                metadata: Self.about(job, ["job.remote": "\(remote)", "error": "\(error.description)"]))
                 }
                 try store.persist(id, m)
 
@@ -290,6 +303,19 @@ public final class Spooler: Sendable {
         return try store.finish(id, m, timings: stageTimings)
     }
 
+    /// Waits `seconds` before a job's next step (a poll of the print server, a retry), or less
+    /// when a job of this process was canceled or confirmed meanwhile: the step then sees it.
+    func pause(_ seconds: Double) {
+        let before = jobsChanged.withLock { $0 }
+        jobsChanged.wait(until: Date().addingTimeInterval(seconds), for: { $0 != before }) { _, _ in }
+    }
+
+    /// Tells pausing jobs (`pause`) that a job was canceled or confirmed.
+    func noteJobChanged() {
+        jobsChanged.withLock { $0 &+= 1 }
+        jobsChanged.broadcast()
+    }
+
     /// Says how far an `uncertain` job printed: labels 1…`printed` came out (the number of the
     /// last label out, seen by a person or a station's confirmation scan). The rest goes out, in
     /// order, next; with every label printed the job is completed.
@@ -302,7 +328,10 @@ public final class Spooler: Sendable {
             try store.update(db, id, m, retryAfter: after)
         }
         due.signal()
-        return try store.job(id)
+        noteJobChanged()
+        let job = try store.job(id)
+        logger.info("job confirmed", metadata: Self.about(job, ["labels.printed": "\(printed)"]))
+        return job
     }
 
     /// Cancels a job: a queued or held job never prints; a job a print server holds is canceled there too.
@@ -311,6 +340,8 @@ public final class Spooler: Sendable {
         var m = loaded
         let action = try m.handle(.cancel)
         try store.persist(id, m, release: true)
+        noteJobChanged()
+        logger.info("job canceled", metadata: Self.about(job, [:]))
         if case .cancelRemote(let remote) = action {
             do { try transportFor(try store.profile(job.printer)).cancelRemote(remote) } catch {
                 throw PrintError(code: .unavailable, message: "job \(id) is canceled here, but the print server could not be told", detail: "\(error)")
@@ -348,7 +379,7 @@ public final class Spooler: Sendable {
             guard let next = try store.nextDue() else { return }
             let wait = min(max(0.01, next.timeIntervalSinceNow), deadline.timeIntervalSinceNow)
             if wait <= 0 { continue }
-            Thread.sleep(forTimeInterval: min(wait, 0.5))
+            due.wait(upTo: min(wait, 0.5))
         }
     }
 
@@ -427,6 +458,11 @@ public final class Spooler: Sendable {
         return (bytes, starts)
     }
 
+    /// A log line's metadata about `job`, with `more`.
+    static func about(_ job: PrintJob, _ more: Logger.Metadata) -> Logger.Metadata {
+        more.merging(["job.id": "\(job.id)", "printer.name": "\(job.printer)"]) { mine, _ in mine }
+    }
+
     static func ms(since t: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - t.uptimeNanoseconds) / 1e6 }
 }
 
@@ -440,62 +476,79 @@ extension Spooler.Goal {
 }
 
 /// A wake-up for the worker threads: `signal` counts, `wait` returns at once if signaled since the last wait.
-final class DueSignal: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var signaled = false
-    func signal() { condition.lock(); signaled = true; condition.broadcast(); condition.unlock() }
-    func wait(upTo seconds: Double) {
-        condition.lock()
-        if !signaled { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
-        signaled = false
-        condition.unlock()
+final class DueSignal: Sendable {
+    private let signaled = Monitor(false)
+    func signal() {
+        signaled.withLock { $0 = true }
+        signaled.broadcast()
+    }
+    /// Waits for a signal or `seconds`; true when signaled.
+    @discardableResult
+    func wait(upTo seconds: Double) -> Bool {
+        signaled.wait(until: Date().addingTimeInterval(seconds), for: { $0 }) { signaled, _ in
+            defer { signaled = false }
+            return signaled
+        }
     }
 }
 
 /// When something last happened, for threads that give way to it.
-public final class Activity: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last: UInt64 = 0
+public final class Activity: Sendable {
+    private let last = Mutex<UInt64>(0)
     public init() {}
     /// It happens now.
     public func note() {
         let now = DispatchTime.now().uptimeNanoseconds
-        lock.lock(); last = now; lock.unlock()
+        last.withLock { $0 = now }
     }
     /// Whether it happened in the last `seconds`.
     public func within(_ seconds: Double) -> Bool {
-        lock.lock(); let at = last; lock.unlock()
+        let at = last.withLock { $0 }
         return at > 0 && Double(DispatchTime.now().uptimeNanoseconds - at) < seconds * 1e9
     }
 }
 
 /// Things claimed by one thread at a time (jobs this process is driving; printers a request is
 /// printing to inline).
-final class Claims<Element: Hashable & Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var held: Set<Element> = []
+final class Claims<Element: Hashable & Sendable>: Sendable {
+    private struct State { var held: Set<Element> = []; var releases: UInt64 = 0 }
+    private let state = Monitor(State())
     /// False when another thread holds it.
-    func claim(_ e: Element) -> Bool { lock.lock(); defer { lock.unlock() }; return held.insert(e).inserted }
-    func release(_ e: Element) { lock.lock(); held.remove(e); lock.unlock() }
+    func claim(_ e: Element) -> Bool { state.withLock { $0.held.insert(e).inserted } }
+    func release(_ e: Element) {
+        state.withLock { state in
+            state.held.remove(e)
+            state.releases &+= 1
+        }
+        state.broadcast()
+    }
+    /// Waits until something is released, or `seconds` pass.
+    func waitForRelease(upTo seconds: Double) {
+        let before = state.withLock { $0.releases }
+        state.wait(until: Date().addingTimeInterval(seconds), for: { $0.releases != before }) { _, _ in }
+    }
 }
 
-/// Values made from a key (a template parsed from its text, a profile decoded from its JSON, the
-/// JSON of a job's repeat limits), kept by that key: an edit changes the key, so a stale value is
-/// never served. Cleared when it holds `limit`.
-final class Memo<Key: Hashable & Sendable, Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var made: [Key: Value] = [:]
-    private let limit: Int
-    init(limit: Int) { self.limit = limit }
+/// A printer one thread of this process prints a request to inline, until it lets go: its jobs
+/// then go out in the order they came (see `Goal.acceptedUnlessQueued`). Taken only by
+/// `Spooler.claimPrinter`; let go once, by `release()` or when the last reference is dropped (a
+/// transaction that failed or is run again simply drops the claims it took).
+public final class PrinterClaim: Sendable {
+    public let printer: String
+    private let claims: Claims<String>
+    private let held = Mutex(true)
 
-    func value(for key: Key, make: () throws -> Value) throws -> Value {
-        lock.lock()
-        if let v = made[key] { lock.unlock(); return v }
-        lock.unlock()
-        let v = try make()
-        lock.lock(); if made.count >= limit { made.removeAll() }; made[key] = v; lock.unlock()
-        return v
+    fileprivate init(printer: String, from claims: Claims<String>) {
+        self.printer = printer
+        self.claims = claims
     }
+
+    /// Lets the printer go (again: nothing).
+    public func release() {
+        if held.withLock({ held in defer { held = false }; return held }) { claims.release(printer) }
+    }
+
+    deinit { release() }
 }
 
 /// ZPL stream edits done after rendering.

@@ -2,6 +2,8 @@ import Foundation
 
 /// Warm renderers for one-off labels (a scan, a preview): making a ``LabelRenderer`` loads the
 /// fonts (~10 ms), so they are kept between calls. Each renderer is used by one thread at a time.
+/// Unchecked: the renderers hold Cairo/Pango handles (not Sendable); `idle` is touched only under
+/// `lock`, and a renderer taken from it belongs to one thread until it is put back.
 public final class LabelRendererPool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [LabelRenderer] = []

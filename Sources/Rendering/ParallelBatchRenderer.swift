@@ -46,6 +46,7 @@ public final class ParallelBatchRenderer {
     }
 
     /// The queue between the reading thread and the workers, and the results coming back.
+    /// Unchecked: every mutable field is touched only with `condition` locked (Mutex has no wait).
     final class Pipeline: @unchecked Sendable {
         let condition = NSCondition()
         var jobs: [(Int, DataValue)] = []

@@ -3,7 +3,7 @@ import Foundation
 import Fulfillment
 import LabelModel
 import Rendering
-import LabelServer
+import Printing
 import PrintSpool
 
 /// `--db` and `--actor`, shared by the order and inventory commands.

@@ -56,8 +56,8 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LazyMetadataLogHandler(label: label, level: level) }
         let islandsPath = env["LABELD_ISLANDS"] ?? home + "/data/island-postal-ranges.json"
         let islands = FileManager.default.fileExists(atPath: islandsPath) ? try IslandRegions.load(path: islandsPath) : .empty
-        let service = try LabelService(configuration: c, islands: islands)
         let logger = Logger(label: "labeld")
+        let service = try LabelService(configuration: c, islands: islands, logger: logger)
         // First start: an owner token, so the designer page and the API can be used at once.
         if try service.tokens.list().isEmpty {
             let token = try service.tokens.create(name: "owner", role: .owner, printers: [], actor: "owner:first-start")

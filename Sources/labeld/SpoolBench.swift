@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Fulfillment
-import LabelServer
+import Printing
 import PrintSpool
 import LabelModel
 import Rendering

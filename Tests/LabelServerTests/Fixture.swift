@@ -7,6 +7,7 @@ import LabelServer
 import LabelTesting
 import NIOCore
 import PrintSpool
+import Printing
 import Rendering
 import Testing
 
@@ -19,7 +20,7 @@ struct ServerFixture {
     let operatorToken: String
     let station: String
 
-    static func make(maxJSONBytes: Int = 1 << 20) throws -> ServerFixture {
+    static func make(maxJSONBytes: Int = 1 << 20, clock: TestClock? = nil) throws -> ServerFixture {
         let dir = temporaryDirectory("server")
         try FileManager.default.copyItem(atPath: Project.templates, toPath: dir + "/templates")
         var config = ServerConfiguration(rendering: RendererConfiguration(fontsDirectory: Project.fonts, templatesDirectory: dir + "/templates"),
@@ -30,6 +31,7 @@ struct ServerFixture {
         config.backupDirectory = dir + "/backups"
         config.maxJSONBytes = maxJSONBytes
         config.workerInterval = .milliseconds(50)
+        if let clock { config.now = { clock.now } }
         let service = try LabelService(configuration: config)
         let owner = try service.tokens.create(name: "kim", role: .owner, printers: [], actor: "owner:test")
         try service.desk.fulfillment.updateSetting("unallocatedWaybills", to: "mark", actor: "owner:test")

@@ -7,6 +7,7 @@ import LabelModel
 import LabelServer
 import LabelTesting
 import PrintSpool
+import Printing
 import Testing
 
 /// The scan intake: many stations' scans acknowledged in one transaction.
@@ -90,7 +91,7 @@ struct IntakeTests {
         let desk = f.service.desk
         let answers = await Self.takeAll(ScanIntake(desk: desk), [.init(code: Self.code(2), printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1")])
         guard case .success(.submitted(let s, _, _)) = answers[0] else { Issue.record("\(answers[0])"); return }
-        let id = try desk.shipment(scanned: Self.code(2))
+        let id = try desk.fulfillment.shipment(scanned: Self.code(2))
         let stored = try await desk.fulfillment.writer.read { db in
             try String.fetchOne(db, sql: "SELECT data FROM printLabel WHERE jobId = ? AND seq = 1", arguments: [s.job.id])
         }
@@ -112,10 +113,10 @@ struct IntakeTests {
         scans.append(.init(code: "NO-SUCH-CODE", printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1"))
         let answers = await Self.takeAll(intake, scans)
 
-        var submitted: [(Submission, Bool, Double)] = []
+        var submitted: [(Submission, PrinterClaim?, Double)] = []
         for (i, answer) in answers.enumerated() where i < 11 {
-            guard case .success(.submitted(let s, let claimed, let persisted)) = answer else { Issue.record("scan \(i): \(answer)"); continue }
-            submitted.append((s, claimed, persisted))
+            guard case .success(.submitted(let s, let claim, let persisted)) = answer else { Issue.record("scan \(i): \(answer)"); continue }
+            submitted.append((s, claim, persisted))
         }
         #expect(submitted.count == 11)
         // The waybill scanned twice is one job: one answer made it, the other repeats it.
@@ -126,10 +127,10 @@ struct IntakeTests {
         // Each answer's job is the row as stored.
         for s in fresh { #expect(try desk.store.job(s.job.id) == s.job) }
         // Nothing was queued for pack-1: the first scan holds it and prints inline; the rest wait behind it.
-        let holders = submitted.filter(\.1)
+        let holders = submitted.filter { $0.1 != nil }
         #expect(holders.count == 1 && holders[0].0.job.id == fresh.map(\.job.id).min() && !holders[0].0.leftToWorker)
         #expect(fresh.filter(\.leftToWorker).count == 9 && submitted.allSatisfy { $0.2 >= 0 })
-        #expect(!desk.spooler.claimPrinter("pack-1"), "held until its request settles")
+        #expect(desk.spooler.claimPrinter("pack-1") == nil, "held until its request settles")
         // A scan's own error, without the others': the unknown printer.
         guard case .failure(let error) = answers[11] else { Issue.record("\(answers[11])"); return }
         #expect((error as? PrintError)?.code == .notFound && "\(error)".contains("nope"))
@@ -145,11 +146,10 @@ struct IntakeTests {
         #expect(jobs == 10 && printed == 10)
 
         // Settled: the holder prints now with every stage; the rest go to the workers, in order.
-        let inline = try desk.spooler.settle(holders[0].0, claimed: true, persisted: holders[0].2)
+        let inline = try desk.spooler.settle(holders[0].0, claim: holders[0].1, persisted: holders[0].2)
         #expect(inline.job.state == .completed && inline.job.timings.keys.sorted() == ["persist", "render", "send", "total"])
-        for (s, claimed, persisted) in submitted where !claimed { _ = try desk.spooler.settle(s, claimed: false, persisted: persisted) }
-        #expect(desk.spooler.claimPrinter("pack-1"))
-        desk.spooler.releasePrinter("pack-1")
+        for (s, claim, persisted) in submitted where claim == nil { _ = try desk.spooler.settle(s, claim: nil, persisted: persisted) }
+        #expect(desk.spooler.claimPrinter("pack-1") != nil)
         let order = Collected<Int64>()
         let workers = SpoolWorkers(spooler: desk.spooler, onJob: { order.add($0.id) })
         workers.start(count: 2, interval: 0.05)
@@ -182,13 +182,12 @@ struct IntakeTests {
             }; return nil } catch { return error }
         }
         #expect(await failing.value is Refused)
-        guard case .submitted(let s, let claimed, let persisted) = try await scan else { Issue.record("not submitted"); return }
-        #expect(claimed && !s.repeated && !s.leftToWorker)
+        guard case .submitted(let s, let claim, let persisted) = try await scan else { Issue.record("not submitted"); return }
+        #expect(claim != nil && !s.repeated && !s.leftToWorker)
         #expect(try desk.store.jobs(printer: "pack-1").count == 1)
-        #expect(!desk.spooler.claimPrinter("pack-1"))
-        _ = try desk.spooler.settle(s, claimed: claimed, persisted: persisted)
-        #expect(desk.spooler.claimPrinter("pack-1"), "nothing left held")
-        desk.spooler.releasePrinter("pack-1")
+        #expect(desk.spooler.claimPrinter("pack-1") == nil)
+        _ = try desk.spooler.settle(s, claim: claim, persisted: persisted)
+        #expect(desk.spooler.claimPrinter("pack-1") != nil, "nothing left held")
         #expect(try desk.store.job(s.job.id).state == .completed)
     }
 }

@@ -6,6 +6,7 @@ import LabelModel
 import LabelServer
 import LabelTesting
 import PrintSpool
+import Printing
 import Rendering
 import Testing
 

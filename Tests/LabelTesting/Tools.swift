@@ -1,6 +1,7 @@
 public import Foundation
 public import LabelModel
 public import Rendering
+import Synchronization
 
 /// Where the project is: templates, fonts and the built `labeld`.
 public enum Project {
@@ -174,4 +175,13 @@ public final class Collected<Element: Sendable>: @unchecked Sendable {
     public init() {}
     public func add(_ v: Element) { lock.lock(); values.append(v); lock.unlock() }
     public var all: [Element] { lock.lock(); defer { lock.unlock() }; return values }
+}
+
+/// A clock a test moves by hand, for code that takes `now: @Sendable () -> Date`: a time-to-live
+/// is tested by moving past it, not by sleeping through it.
+public final class TestClock: Sendable {
+    private let current: Mutex<Date>
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_796_000_000)) { current = Mutex(start) }
+    public var now: Date { current.withLock { $0 } }
+    public func advance(by seconds: Double) { current.withLock { $0 += seconds } }
 }

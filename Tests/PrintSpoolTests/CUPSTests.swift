@@ -1,6 +1,6 @@
 import Foundation
 import Fulfillment
-import LabelServer
+import Printing
 import LabelTesting
 import PrintSpool
 import Testing

@@ -2,7 +2,7 @@ import Foundation
 import Fulfillment
 import GRDB
 import LabelModel
-import LabelServer
+import Printing
 import LabelTesting
 import PrintSpool
 import Rendering

@@ -1,6 +1,6 @@
 import Foundation
 import Fulfillment
-import LabelServer
+import Printing
 import LabelTesting
 @testable import PrintSpool
 import Testing

@@ -4,9 +4,11 @@ public import PrintSpool
 public import Rendering
 public import GRDB
 public import LabelModel
+public import Logging
 import Glibc
 // `struct stat` and `timespec` are declared, for Swift's member visibility, in Dispatch's C module.
 import CDispatch
+public import LabeldSupport
 
 /// Where orders meet printers: turns shipments (송장) and received stock into print requests for
 /// the spool — the waybill's data from the order core, the template and printer from the seller's
@@ -38,11 +40,12 @@ public struct PrintDesk: Sendable {
     }
 
     /// Opens (creating) the database at `path` for both the order core and the spool.
+    /// `logger`: the order core's and the spool's log (holds, retries, takeovers, confirmations).
     public static func open(databasePath: String, rendering: RendererConfiguration, islands: IslandRegions = .empty,
-                            retry: RetryPolicy = RetryPolicy()) throws -> PrintDesk {
-        let fulfillment = try FulfillmentStore.open(path: databasePath, islands: islands)
+                            retry: RetryPolicy = RetryPolicy(), logger: Logger = .disabled) throws -> PrintDesk {
+        let fulfillment = try FulfillmentStore.open(path: databasePath, islands: islands, logger: logger)
         let spool = try SpoolStore(writer: fulfillment.writer, retry: retry)
-        var desk = PrintDesk(fulfillment: fulfillment, spooler: try Spooler(store: spool, rendering: rendering))
+        var desk = PrintDesk(fulfillment: fulfillment, spooler: try Spooler(store: spool, rendering: rendering, logger: logger))
         let dir = (databasePath as NSString).deletingLastPathComponent
         desk.sellerTemplatesDirectory = (dir.isEmpty ? "." : dir) + "/templates"
         return desk
@@ -55,7 +58,7 @@ public struct PrintDesk: Sendable {
     /// server's first queue (PDF) when one is reachable, else a file printer writing PDFs into
     /// `fallbackDirectory` — so labeld prints out of the box.
     public func resolvePrinter(_ name: String?, carrier: String? = nil, settings: Settings? = nil, fallbackDirectory: String) throws -> PrinterProfile {
-        if let p = try fulfillment.writer.read({ db in try Self.configuredPrinter(db, name, carrier: carrier, settings: settings ?? FulfillmentStore.settings(db)) }) {
+        if let p = try fulfillment.writer.read({ db in try self.configuredPrinter(db, name, carrier: carrier, settings: settings ?? FulfillmentStore.settings(db)) }) {
             return p
         }
         let queue = (try? IPPTransport.destinations(server: nil))?.first?.name
@@ -65,10 +68,10 @@ public struct PrintDesk: Sendable {
     }
 
     /// `resolvePrinter` as `db` sees it; nil when no profile exists at all.
-    static func configuredPrinter(_ db: Database, _ name: String?, carrier: String?, settings: Settings) throws -> PrinterProfile? {
-        if let name { return try SpoolStore.profile(db, name) }
-        if let carrier, let configured = settings.waybillFormats[carrier]?.printer { return try SpoolStore.profile(db, configured) }
-        let all = try SpoolStore.profiles(db)
+    func configuredPrinter(_ db: Database, _ name: String?, carrier: String?, settings: Settings) throws -> PrinterProfile? {
+        if let name { return try store.profile(db, name) }
+        if let carrier, let configured = settings.waybillFormats[carrier]?.printer { return try store.profile(db, configured) }
+        let all = try store.profiles(db)
         if let d = all.first(where: { $0.name == "default" }) { return d }
         if all.count == 1 { return all[0] }
         if all.isEmpty { return nil }
@@ -194,11 +197,11 @@ public struct PrintDesk: Sendable {
     public func printScan(_ code: String, printer: String? = nil, idempotencyKey: String? = nil, actor: String,
                           fallbackDirectory: String, goal: Spooler.Goal = .accepted) throws -> Submission {
         if let waybill = try fulfillment.writer.read({ db in
-            try Self.shipmentId(db, scanned: code).map { try self.waybill(db, $0, printer: printer, idempotencyKey: idempotencyKey, actor: actor) }
+            try FulfillmentStore.shipmentId(db, scanned: code).map { try self.waybill(db, $0, printer: printer, idempotencyKey: idempotencyKey, actor: actor) }
         }) {
             return try submit(waybill, fallbackDirectory: fallbackDirectory, goal: goal)
         }
-        return try printShipment(try orderShipment(scanned: code), printer: printer, idempotencyKey: idempotencyKey, actor: actor,
+        return try printShipment(try fulfillment.shipment(scanned: code), printer: printer, idempotencyKey: idempotencyKey, actor: actor,
                                  fallbackDirectory: fallbackDirectory, goal: goal)
     }
 
@@ -248,7 +251,7 @@ public struct PrintDesk: Sendable {
         func printer(_ db: Database, _ name: String?, carrier: String?) throws -> PrinterProfile? {
             let key = (name ?? "") + "\u{0}" + (carrier ?? "")
             if let known = printers[key] { return known }
-            let found = try PrintDesk.configuredPrinter(db, name, carrier: carrier, settings: settings)
+            let found = try desk.configuredPrinter(db, name, carrier: carrier, settings: settings)
             printers[key] = found
             return found
         }
@@ -256,7 +259,7 @@ public struct PrintDesk: Sendable {
         /// The revision holding `source` (recorded now if new), for `SpoolStore.enqueue`.
         func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
             if let known = revisions[name], known.source == source { return known.revision }
-            let found = try SpoolStore.revision(db, name: name, source: source, at: at)
+            let found = try desk.store.revision(db, name: name, source: source, at: at)
             revisions[name] = (source, found)
             return found
         }
@@ -283,7 +286,7 @@ public struct PrintDesk: Sendable {
                                    repeatLimits: basis.repeatLimits,
                                    idempotencyKey: idempotencyKey, sameSourceKinds: ["waybill", "waybill-batch"], actor: actor)
         return Waybill(request: request, shipmentId: id, carrier: detail.carrier, settings: settings, profile: profile,
-                       standing: lookForStanding ? try SpoolStore.standing(db, request) : nil, recordText: text)
+                       standing: lookForStanding ? try store.standing(db, request) : nil, recordText: text)
     }
 
     func submit(_ waybill: Waybill, fallbackDirectory: String, goal: Spooler.Goal) throws -> Submission {
@@ -293,35 +296,6 @@ public struct PrintDesk: Sendable {
         request.printer = profile.name
         let id = waybill.shipmentId
         return try spooler.submit(request, profile: profile, goal: goal, repeatChecked: true) { db, _ in try FulfillmentStore.markPrinted(db, shipmentIds: [id]) }
-    }
-
-    /// Finds a shipment by what a station scans: a waybill number or an order number.
-    public func shipment(scanned code: String) throws -> Int64 {
-        if let id = try fulfillment.writer.read({ db in try Self.shipmentId(db, scanned: code) }) { return id }
-        return try orderShipment(scanned: code)
-    }
-
-    /// For a scanned order number without a shipment yet: makes its shipment now (one order, one
-    /// waybill). Unknown codes are not found.
-    func orderShipment(scanned code: String) throws -> Int64 {
-        let trimmed = code.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let order = try fulfillment.writer.read({ db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM salesOrder WHERE channelOrderNo = ? AND status = 'collected' ORDER BY id LIMIT 1", arguments: [trimmed])
-        }) {
-            return try fulfillment.shipment(forOrder: order)
-        }
-        throw FulfillmentError(code: .notFound, message: "no shipment or order '\(trimmed)'")
-    }
-
-    /// The shipment a scanned waybill or order number names, if it has one.
-    static func shipmentId(_ db: Database, scanned code: String) throws -> Int64? {
-        let trimmed = code.trimmedOfWhitespace
-        let digits = trimmed.filter { $0 != "-" && $0 != " " }
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM shipment WHERE waybillNo = ?"), arguments: [digits]) { return id }
-        return try Int64.fetchOne(db.cachedStatement(sql: """
-            SELECT shipmentId FROM salesOrder WHERE (channelOrderNo = ? OR channelOrderNo || '-' || suffix = ?) AND status != 'canceled'
-            ORDER BY id LIMIT 1
-            """), arguments: [trimmed, trimmed])
     }
 
     /// One planned batch: the shipments of one template and printer, in print order.
@@ -504,7 +478,7 @@ public struct PrintDesk: Sendable {
     /// before it. The job is confirmed through it (and goes on); any other submission is returned as it is.
     public func confirmingScan(_ submission: Submission, code: String, actor: String) throws -> Submission {
         guard submission.repeated, submission.job.state == .uncertain, let span = submission.job.uncertainLabels,
-              let id = try? shipment(scanned: code),
+              let id = try? fulfillment.shipment(scanned: code),
               let index = submission.job.sources.firstIndex(of: "shipment:\(id)"), (span.first...span.last).contains(index + 1) else {
             return submission
         }
@@ -528,39 +502,26 @@ extension PrintDesk {
     /// Printer profiles stay. Returns the backup's path.
     public func reset(role: Role, actor: String, confirmation: String, backupDirectory: String) throws -> String {
         let backup = try fulfillment.reset(role: role, actor: actor, confirmation: confirmation, backupDirectory: backupDirectory)
-        try fulfillment.writer.write { db in try SpoolStore.reset(db) }
+        try fulfillment.writer.write { db in try store.reset(db) }
         return backup
     }
 }
 
 /// Texts of files (the shipped templates, read by every scan), read again only when a file's
 /// size, modification time or inode changed: one `stat` per use instead of open, read and close.
-final class FileTexts: @unchecked Sendable {
+struct FileTexts: Sendable {
     private struct Stamp: Equatable { var size: Int64, seconds: Int64, nanoseconds: Int64, inode: UInt64 }
-    private let lock = NSLock()
-    private var texts: [String: (stamp: Stamp, text: String)] = [:]
+    private let texts = KeyedCache<String, (stamp: Stamp, text: String)>(limit: 256)
 
     func text(atPath path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         let stamp = Stamp(size: Int64(info.st_size), seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec),
                           inode: UInt64(info.st_ino))
-        lock.lock()
-        if let known = texts[path], known.stamp == stamp { lock.unlock(); return known.text }
-        lock.unlock()
+        if let known = texts[path], known.stamp == stamp { return known.text }
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let text = String(decoding: data, as: UTF8.self)
-        lock.lock(); if texts.count >= 256 { texts.removeAll() }; texts[path] = (stamp, text); lock.unlock()
+        texts.set((stamp, text), for: path)
         return text
-    }
-}
-
-extension String {
-    /// Without leading and trailing white space and newlines; the string itself, uncopied, when it
-    /// has none (what a scanner sends), since Foundation's trimming costs as much as a query.
-    var trimmedOfWhitespace: String {
-        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return self }
-        if !first.properties.isWhitespace && !last.properties.isWhitespace { return self }
-        return trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
