@@ -62,15 +62,17 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
-        .target(name: "LabelTesting", dependencies: ["LabelModel", "Rendering"], path: "Tests/LabelTesting"),
+        .target(name: "LabelTesting", dependencies: ["LabeldSupport", "LabelModel", "Rendering", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/LabelTesting"),
+        .testTarget(name: "LabeldSupportTests", dependencies: ["LabeldSupport"]),
         .testTarget(name: "LabelModelTests", dependencies: ["LabelModel", "LabelTesting"]),
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting", "Fulfillment"],
                     exclude: ["Golden", "Fixtures"]),
         .testTarget(name: "labeldTests", dependencies: ["LabelTesting", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PrintSpoolTests", dependencies: [
-            "PrintSpool", "Printing", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "PrintSpool", "Printing", "Fulfillment", "LabelModel", "Rendering", "LabelTesting", "LabeldSupport",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LabelServerTests", dependencies: [
             "LabelServer", "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",

@@ -2,6 +2,8 @@ public import Foundation
 public import LabelModel
 public import Rendering
 import Synchronization
+public import Logging
+import LabeldSupport
 
 /// Where the project is: templates, fonts and the built `labeld`.
 public enum Project {
@@ -184,4 +186,39 @@ public final class TestClock: Sendable {
     public init(_ start: Date = Date(timeIntervalSince1970: 1_796_000_000)) { current = Mutex(start) }
     public var now: Date { current.withLock { $0 } }
     public func advance(by seconds: Double) { current.withLock { $0 += seconds } }
+}
+
+/// A `Logger` whose lines a test reads back: what a library told, with its metadata.
+public final class LogCapture: Sendable {
+    public struct Line: Sendable { public var level: Logger.Level; public var message: String; public var metadata: Logger.Metadata }
+    private let captured = Monitor<[Line]>([])
+    public init() {}
+    public var lines: [Line] { captured.withLock { $0 } }
+    public var logger: Logger {
+        Logger(label: "test") { _ in Handler(capture: self) }
+    }
+    fileprivate func add(_ line: Line) {
+        captured.withLock { $0.append(line) }
+        captured.broadcast()
+    }
+
+    /// The first line with `message`, waiting up to `seconds` for it to be logged.
+    public func wait(for message: String, seconds: Double) -> Line? {
+        captured.wait(until: Date().addingTimeInterval(seconds), for: { $0.contains { $0.message == message } }) { lines, _ in
+            lines.first { $0.message == message }
+        }
+    }
+
+    private struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.MetadataValue? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            capture.add(Line(level: event.level, message: "\(event.message)", metadata: metadata.merging(event.metadata ?? [:]) { $1 }))
+        }
+    }
 }

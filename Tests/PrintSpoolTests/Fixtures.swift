@@ -6,6 +6,8 @@ import Printing
 import LabelTesting
 import PrintSpool
 import Rendering
+import Logging
+import LabeldSupport
 
 /// One order of the tables the print tests use.
 struct TestOrder: Sendable {
@@ -20,12 +22,12 @@ struct TestOrder: Sendable {
 
 /// The order core and the spool on one database (a file in a temp folder, as in production).
 func makeDesk(templates: String = Project.templates, retry: RetryPolicy = RetryPolicy(baseSeconds: 0.05, maximumSeconds: 0.4),
-              database: String? = nil) throws -> PrintDesk {
+              database: String? = nil, logger: Logger = .disabled) throws -> PrintDesk {
     let path = database ?? temporaryDirectory("desk") + "/labeld.sqlite"
-    let store = try FulfillmentStore.open(path: path)
+    let store = try FulfillmentStore.open(path: path, logger: logger)
     let spool = try SpoolStore(writer: store.writer, retry: retry)
     let rendering = RendererConfiguration(fontsDirectory: Project.fonts, templatesDirectory: templates)
-    let desk = PrintDesk(fulfillment: store, spooler: try Spooler(store: spool, rendering: rendering))
+    let desk = PrintDesk(fulfillment: store, spooler: try Spooler(store: spool, rendering: rendering, logger: logger))
     try store.updateSetting("sender", to: #"{"name":"리빙플러스","phone":"0221358870","address":"서울특별시 성동구 성수이로 113, 5층"}"#, actor: "owner:test")
     try store.updateSetting("allocationBasis", to: "unlimited", actor: "owner:test")
     // The print tests' orders have no catalog: their waybills print with the 미할당 marker.
