@@ -1,0 +1,77 @@
+import Hummingbird
+import Foundation
+import HTTPTypes
+import Fulfillment
+import GRDB
+import LabelModel
+import NIOCore
+import PrintSpool
+import Printing
+import Rendering
+import LabeldSupport
+
+/// Routes of print jobs: list, follow, cancel, confirm, reprint.
+struct JobRoutes {
+    let service: LabelService
+
+    func addRoutes(to r: inout RouteTable) {
+        let desk = service.desk
+        r.on(.get, "/v1/jobs") { request, context in
+            let caller = try context.caller()
+            let limit = request.uri.queryParameters.get("limit").flatMap { Int($0) }.map { max(1, min($0, 1000)) } ?? 50
+            var states: [PrintJobState] = []
+            if let s = request.uri.queryParameters.get("state") {
+                guard let state = PrintJobState(rawValue: s) else {
+                    throw Problem(.badRequest, code: "request.parameter", "state is one of \(PrintJobState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                states = [state]
+            }
+            let printer = request.uri.queryParameters.get("printer").map { String($0) }
+            if let printer { try service.checkPrinter(caller, printer) }
+            let wanted = states
+            let jobs = try await service.blocking { try desk.store.jobs(limit: caller.role == .station ? 1000 : limit, states: wanted, printer: printer) }
+            return try service.json(Array(jobs.filter { caller.mayUse(printer: $0.printer) }.prefix(limit)))
+        }
+        r.on(.get, "/v1/jobs/:id") { _, context in
+            let caller = try context.caller()
+            let id = try service.int(context, "id")
+            let job = try await service.blocking { () -> PrintJob in
+                let job = try desk.store.job(id)
+                // Who may see it first: following a sent job asks its print server and writes.
+                try service.checkPrinter(caller, job.printer)
+                return job.state == .sent ? try desk.spooler.process(id) : job
+            }
+            return try service.json(job)
+        }
+        r.on(.post, "/v1/jobs/:id/cancel") { _, context in
+            let caller = try context.caller()
+            let id = try service.int(context, "id")
+            let job = try await service.blocking { () -> PrintJob in
+                try service.checkPrinter(caller, try desk.store.job(id).printer)
+                return try desk.cancel(jobId: id, actor: caller.actor)
+            }
+            return try service.json(job)
+        }
+        r.on(.post, "/v1/jobs/:id/confirm") { request, context in
+            let caller = try context.caller()
+            let id = try service.int(context, "id")
+            let b = try await service.decode(ConfirmBody.self, request)
+            let job = try await service.blocking { () -> PrintJob in
+                try service.checkPrinter(caller, try desk.store.job(id).printer)
+                return try desk.confirm(jobId: id, printed: b.printed, actor: caller.actor)
+            }
+            return try service.json(job)
+        }
+        r.on(.post, "/v1/jobs/:id/reprint") { request, context in
+            let caller = try context.caller()
+            let id = try service.int(context, "id")
+            let b = try await service.decode(ReprintBody.self, request)
+            let job = try await service.blocking { () -> PrintJob in
+                try service.checkPrinter(caller, try desk.store.job(id).printer)
+                if let p = b.printer { try service.checkPrinter(caller, p) }
+                return try desk.reprint(jobId: id, reason: b.reason, printer: b.printer, actor: caller.actor)
+            }
+            return try service.json(job, .created)
+        }
+    }
+}

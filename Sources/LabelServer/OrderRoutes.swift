@@ -1,0 +1,123 @@
+import Hummingbird
+import Foundation
+import HTTPTypes
+import Fulfillment
+import GRDB
+import LabelModel
+import NIOCore
+import PrintSpool
+import Printing
+import Rendering
+import LabeldSupport
+
+/// Routes of orders, products and stock (the order core).
+struct OrderRoutes {
+    let service: LabelService
+
+    func addRoutes(to r: inout RouteTable) {
+        let desk = service.desk, config = service.configuration
+        r.on(.post, "/v1/orders") { request, context in
+            let caller = try context.operatorOrOwner("order import")
+            let data = try await service.body(request, limit: config.maxUploadBytes)
+            let channel = request.uri.queryParameters.get("channel").map { String($0) }
+            let type = request.headers[.contentType] ?? "application/json"
+            let report = try await service.blocking { () -> ImportReport in
+                if type.hasPrefix("text/csv") {
+                    guard let channel else { throw Problem(.badRequest, code: "request.parameter", "a CSV upload needs ?channel=NAME") }
+                    let (orders, report) = try FulfillmentStore.ordersFromCSV(data, source: "upload.csv", channel: channel)
+                    return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor, report: report)
+                }
+                let orders: [OrderInput]
+                do { orders = try JSONDecoder().decode([OrderInput].self, from: data) } catch let e as DecodingError {
+                    throw Problem(.badRequest, code: "request.json", "expected an array of orders: \(Problem.describe(e))")
+                }
+                return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor)
+            }
+            return try service.json(report, .created)
+        }
+        r.on(.get, "/v1/orders") { request, context in
+            _ = try context.operatorOrOwner("orders")
+            let q = request.uri.queryParameters
+            let limit = q.get("limit").flatMap { Int($0) }.map { max(1, min($0, 10_000)) } ?? 500
+            let orders = try await service.blocking {
+                try desk.fulfillment.orders(delayedOnly: q.get("delayed") == "true", islandOnly: q.get("island") == "true",
+                                           unmatchedOnly: q.get("unmatched") == "true", limit: limit)
+            }
+            return try service.json(orders)
+        }
+        r.on(.get, "/v1/orders/:id") { _, context in
+            _ = try context.operatorOrOwner("orders")
+            let id = try service.int(context, "id")
+            return try service.json(try await service.blocking { try desk.orderView(id) })
+        }
+        r.on(.post, "/v1/orders/allocate") { _, context in
+            let caller = try context.operatorOrOwner("allocation")
+            return try service.json(try await service.blocking { try desk.fulfillment.allocate(actor: caller.actor) })
+        }
+        for action in ["hold", "release", "cancel"] {
+            r.on(.post, "/v1/orders/:id/\(action)") { _, context in
+                let caller = try context.operatorOrOwner("orders")
+                let id = try service.int(context, "id")
+                let message = try await service.blocking { () -> String in
+                    switch action {
+                    case "hold": try desk.fulfillment.hold(orderId: id, actor: caller.actor); return "order \(id): on hold"
+                    case "release": try desk.fulfillment.release(orderId: id, actor: caller.actor); return "order \(id): released"
+                    default: return try desk.fulfillment.cancel(orderId: id, actor: caller.actor)
+                    }
+                }
+                return try service.json(Message(message: message))
+            }
+        }
+        r.on(.post, "/v1/orders/:id/exchange") { request, context in
+            let caller = try context.operatorOrOwner("exchanges")
+            let id = try service.int(context, "id")
+            let q = try service.quantities(try await service.decode(QuantitiesBody.self, request).quantities)
+            let r = try await service.blocking { try desk.fulfillment.exchange(orderId: id, quantities: q, actor: caller.actor) }
+            return try service.json(["replacementOrder": r.replacement, "pickup": r.pickup ?? 0], .created)
+        }
+        r.on(.post, "/v1/orders/:id/return") { request, context in
+            let caller = try context.operatorOrOwner("returns")
+            let id = try service.int(context, "id")
+            let q = try service.quantities(try await service.decode(QuantitiesBody.self, request).quantities)
+            let pickup = try await service.blocking { try desk.fulfillment.requestReturn(orderId: id, quantities: q, actor: caller.actor) }
+            return try service.json(["pickup": pickup], .created)
+        }
+        r.on(.post, "/v1/pickups/:id/complete") { request, context in
+            let caller = try context.operatorOrOwner("pickups")
+            let id = try service.int(context, "id")
+            let b = try await service.decode(PickupBody.self, request)
+            try await service.blocking { try desk.fulfillment.completePickup(id, defective: b.defective ?? false, actor: caller.actor) }
+            return try service.json(Message(message: "pickup \(id) completed"))
+        }
+        r.on(.get, "/v1/products") { request, context in
+            _ = try context.operatorOrOwner("products")
+            let tag = request.uri.queryParameters.get("tag").map { String($0) }
+            return try service.json(try await service.blocking { try desk.fulfillment.optionStocks(tag: tag) })
+        }
+        r.on(.post, "/v1/products") { request, context in
+            let caller = try context.operatorOrOwner("products")
+            let data = try await service.body(request, limit: config.maxUploadBytes)
+            let products: [ProductInput]
+            do { products = try JSONDecoder().decode([ProductInput].self, from: data) } catch let e as DecodingError {
+                throw Problem(.badRequest, code: "request.json", "expected an array of products: \(Problem.describe(e))")
+            }
+            return try service.json(try await service.blocking { try desk.fulfillment.syncProducts(products, actor: caller.actor) }, .created)
+        }
+        r.on(.post, "/v1/stock/receive") { request, context in
+            let caller = try context.operatorOrOwner("stock")
+            let b = try await service.decode(StockBody.self, request)
+            let onHand = try await service.blocking { try desk.fulfillment.receive(sku: b.sku, quantity: b.quantity, actor: caller.actor, note: b.note) }
+            return try service.json(["sku": b.sku, "onHand": String(onHand)])
+        }
+        r.on(.post, "/v1/stock/adjust") { request, context in
+            let caller = try context.operatorOrOwner("stock")
+            let b = try await service.decode(StockBody.self, request)
+            let onHand = try await service.blocking { try desk.fulfillment.adjust(sku: b.sku, by: b.quantity, actor: caller.actor, note: b.note) }
+            return try service.json(["sku": b.sku, "onHand": String(onHand)])
+        }
+        r.on(.get, "/v1/market-stock") { _, context in
+            _ = try context.operatorOrOwner("market stock")
+            return try service.json(try await service.blocking { try desk.fulfillment.marketStock() })
+        }
+    }
+}

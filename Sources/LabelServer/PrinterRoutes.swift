@@ -1,0 +1,44 @@
+import Hummingbird
+import Foundation
+import HTTPTypes
+import Fulfillment
+import GRDB
+import LabelModel
+import NIOCore
+import PrintSpool
+import Printing
+import Rendering
+import LabeldSupport
+
+/// Routes of printer profiles and their status.
+struct PrinterRoutes {
+    let service: LabelService
+
+    func addRoutes(to r: inout RouteTable) {
+        let desk = service.desk
+        r.on(.get, "/v1/printers") { _, context in
+            let caller = try context.caller()
+            let answers = try await service.blocking {
+                try desk.store.profiles().filter { caller.mayUse(printer: $0.name) }.map { p in
+                    PrinterAnswer(profile: p, status: p.currentStatus())
+                }
+            }
+            return try service.json(answers)
+        }
+        r.on(.put, "/v1/printers/:name") { request, context in
+            _ = try context.operatorOrOwner("printer profiles")
+            var decoded = try await service.decode(PrinterProfile.self, request)
+            decoded.name = context.parameters.get("name") ?? decoded.name
+            if decoded.transport.hasPrefix("file:") { decoded.transport = "file:" + (try service.confinedFilePrinter(String(decoded.transport.dropFirst(5)))) }
+            let profile = decoded
+            try await service.blocking { try desk.store.save(profile) }
+            return try service.json(profile)
+        }
+        r.on(.delete, "/v1/printers/:name") { _, context in
+            _ = try context.operatorOrOwner("printer profiles")
+            let name = context.parameters.get("name") ?? ""
+            try await service.blocking { try desk.store.removeProfile(name) }
+            return try service.json(Message(message: "printer \(name) removed"))
+        }
+    }
+}

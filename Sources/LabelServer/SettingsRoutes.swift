@@ -1,0 +1,42 @@
+import Hummingbird
+import Foundation
+import HTTPTypes
+import Fulfillment
+import GRDB
+import LabelModel
+import NIOCore
+import PrintSpool
+import Printing
+import Rendering
+import LabeldSupport
+
+/// Routes of the seller's settings and 초기화.
+struct SettingsRoutes {
+    let service: LabelService
+
+    func addRoutes(to r: inout RouteTable) {
+        let desk = service.desk, config = service.configuration
+        r.on(.get, "/v1/settings") { _, context in
+            _ = try context.operatorOrOwner("settings")
+            let settings = try await service.blocking { try desk.fulfillment.settings() }
+            var out: [String: String] = [:]
+            for key in Settings.keys { out[key] = try settings.value(of: key) }
+            return try service.json(out)
+        }
+        r.on(.put, "/v1/settings/:key") { request, context in
+            let caller = try context.operatorOrOwner("settings")
+            let key = context.parameters.get("key") ?? ""
+            let b = try await service.decode(SettingBody.self, request)
+            let change = try await service.blocking { try desk.fulfillment.updateSetting(key, to: b.value, actor: caller.actor) }
+            return try service.json(["key": key, "old": change.old, "new": change.new])
+        }
+        r.on(.post, "/v1/reset") { request, context in
+            let caller = try context.owner("초기화 (reset)")
+            let b = try await service.decode(ResetBody.self, request)
+            let backup = try await service.blocking {
+                try desk.reset(role: caller.role, actor: caller.actor, confirmation: b.confirmation, backupDirectory: config.backupDirectory)
+            }
+            return try service.json(["backup": backup])
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Hummingbird
+import Foundation
+import HTTPTypes
+import Fulfillment
+import GRDB
+import LabelModel
+import NIOCore
+import PrintSpool
+import Printing
+import Rendering
+import LabeldSupport
+
+/// Routes of shipments (송장): create, combine (합포), split, ship.
+struct ShipmentRoutes {
+    let service: LabelService
+
+    func addRoutes(to r: inout RouteTable) {
+        let desk = service.desk
+        r.on(.get, "/v1/shipments") { _, context in
+            _ = try context.operatorOrOwner("shipments")
+            return try service.json(try await service.blocking { try desk.fulfillment.shipments() })
+        }
+        r.on(.post, "/v1/shipments") { _, context in
+            let caller = try context.operatorOrOwner("shipments")
+            let made = try await service.blocking { try desk.fulfillment.createShipments(actor: caller.actor) }
+            return try service.json(ShipmentsCreatedAnswer(count: made.created, heldBack: made.heldBack, refused: made.refused), .created)
+        }
+        r.on(.get, "/v1/shipments/:id") { _, context in
+            _ = try context.operatorOrOwner("shipments")
+            let id = try service.int(context, "id")
+            return try service.json(try await service.blocking { try desk.fulfillment.shipmentDetail(id) })
+        }
+        r.on(.post, "/v1/shipments/combine") { request, context in
+            let caller = try context.operatorOrOwner("합포")
+            let b = try await service.decode(OrderIdsBody.self, request)
+            return try service.json(["shipment": try await service.blocking { try desk.fulfillment.combine(orderIds: b.orderIds, actor: caller.actor) }], .created)
+        }
+        r.on(.post, "/v1/shipments/split") { request, context in
+            let caller = try context.operatorOrOwner("주문나누기")
+            let b = try await service.decode(SplitBody.self, request)
+            let q = try service.quantities(b.quantities)
+            return try service.json(["order": try await service.blocking { try desk.fulfillment.split(orderId: b.orderId, quantities: q, actor: caller.actor) }], .created)
+        }
+        r.on(.post, "/v1/shipments/:id/ship") { _, context in
+            let caller = try context.operatorOrOwner("배송처리")
+            let id = try service.int(context, "id")
+            try await service.blocking { try desk.fulfillment.ship(shipmentId: id, actor: caller.actor) }
+            return try service.json(Message(message: "shipment \(id) shipped"))
+        }
+    }
+}
