@@ -30,9 +30,9 @@ let package = Package(
 
         // Shared by every module below the use cases: one keyed cache, one condition-guarded state.
         .target(name: "LabeldSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        .target(name: "LabelModel", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Barcode", dependencies: ["LabelModel", "CZint"]),
-        .target(name: "Rendering", dependencies: ["LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
+        .target(name: "LabelModel", dependencies: ["LabeldSupport", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Barcode", dependencies: ["LabeldSupport", "LabelModel", "CZint"]),
+        .target(name: "Rendering", dependencies: ["LabeldSupport", "LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
         .target(name: "Fulfillment", dependencies: ["LabeldSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),
         .target(name: "PrintSpool", dependencies: [
             "LabeldSupport", "LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "labeld", dependencies: [
-            "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", "LabelServer",
+            "LabeldSupport", "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", "LabelServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -53,5 +53,5 @@ python3 Tests/tools/sink.py --dir "$tmp/sink" --port "$SINK_PORT" > /dev/null & 
 wait_port "$SINK_PORT"
 lpadmin -h "127.0.0.1:$CUPS_PORT" -p zebra -E -v "socket://127.0.0.1:$SINK_PORT" -m raw 2>/dev/null
 
-.build/release/labeld bench spool --queue "zebra@127.0.0.1:$CUPS_PORT" --sink "127.0.0.1:$SINK_PORT" "$@"
+${LABELD:-.build/release/labeld} bench spool --queue "zebra@127.0.0.1:$CUPS_PORT" --sink "127.0.0.1:$SINK_PORT" "$@"
 echo "sink received $(cat "$tmp"/sink/conn-*.bin | wc -c) bytes"

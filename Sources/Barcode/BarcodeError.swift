@@ -1,17 +1,8 @@
+public import LabeldSupport
 /// A barcode that cannot be made: data a symbology cannot encode, a wrong check digit, too long.
 /// Keeps zint's numbered message (`Error 275: Invalid check digit '3', expecting '4'`).
-public struct BarcodeError: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-        public static let invalidData = Code("barcode.invalid_data")
-        public static let invalidCheckDigit = Code("barcode.invalid_check_digit")
-        public static let tooLong = Code("barcode.too_long")
-        public static let invalidOption = Code("barcode.invalid_option")
-        public static let tooWide = Code("barcode.too_wide")
-        public static let internalError = Code("barcode.internal")
-    }
+public struct BarcodeError: LabeldError, Hashable {
+    public typealias Code = ErrorCode<BarcodeError>
 
     public var code: Code
     public var message: String
@@ -28,4 +19,13 @@ public struct BarcodeError: Error, Sendable, Hashable, CustomStringConvertible {
         if let detail, !message.contains(detail) { return "\(message) (zint: \(detail))" }
         return message
     }
+}
+
+extension ErrorCode where Owner == BarcodeError {
+    public static var invalidData: Self { Self("barcode.invalid_data") }
+    public static var invalidCheckDigit: Self { Self("barcode.invalid_check_digit") }
+    public static var tooLong: Self { Self("barcode.too_long") }
+    public static var invalidOption: Self { Self("barcode.invalid_option") }
+    public static var tooWide: Self { Self("barcode.too_wide") }
+    public static var internalError: Self { Self("barcode.internal") }
 }

@@ -1,24 +1,8 @@
+public import LabeldSupport
 /// An error of the order and inventory core, with a stable `code` and a message that says what
 /// failed and how to fix it.
-public struct FulfillmentError: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-        public static let unknownSetting = Code("settings.unknown")
-        public static let invalidSetting = Code("settings.invalid")
-        public static let notFound = Code("not_found")
-        public static let invalidInput = Code("input.invalid")
-        public static let csv = Code("import.csv")
-        public static let encoding = Code("import.encoding")
-        public static let mapping = Code("import.mapping")
-        public static let integratedOrdersOff = Code("orders.integrated_orders_off")
-        public static let database = Code("database")
-        /// A shipment whose waybill cannot print now (no waybill number, an order that cannot ship).
-        public static let notPrintable = Code("shipment.not_printable")
-        /// The acting role may not do this (초기화 by anyone but the owner).
-        public static let forbidden = Code("auth.forbidden")
-    }
+public struct FulfillmentError: LabeldError, Hashable {
+    public typealias Code = ErrorCode<FulfillmentError>
 
     public var code: Code
     public var message: String
@@ -29,4 +13,29 @@ public struct FulfillmentError: Error, Sendable, Hashable, CustomStringConvertib
     }
 
     public var description: String { message }
+
+    public var failure: Failure {
+        switch code {
+        case .notFound: .notFound
+        case .forbidden: .forbidden
+        case .database: .internal
+        default: .invalid
+        }
+    }
+}
+
+extension ErrorCode where Owner == FulfillmentError {
+    public static var unknownSetting: Self { Self("settings.unknown") }
+    public static var invalidSetting: Self { Self("settings.invalid") }
+    public static var notFound: Self { Self("core.not_found") }
+    public static var invalidInput: Self { Self("input.invalid") }
+    public static var csv: Self { Self("import.csv") }
+    public static var encoding: Self { Self("import.encoding") }
+    public static var mapping: Self { Self("import.mapping") }
+    public static var integratedOrdersOff: Self { Self("orders.integrated_orders_off") }
+    public static var database: Self { Self("core.database") }
+    /// A shipment whose waybill cannot print now (no waybill number, an order that cannot ship).
+    public static var notPrintable: Self { Self("shipment.not_printable") }
+    /// The acting role may not do this (초기화 by anyone but the owner).
+    public static var forbidden: Self { Self("auth.forbidden") }
 }

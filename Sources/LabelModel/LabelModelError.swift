@@ -1,25 +1,8 @@
+public import LabeldSupport
 /// An error in a template or in the data bound to it, with a stable `code`, a message that says
 /// what was expected, and where: the template's file:line:column or the data's JSON path.
-public struct LabelModelError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Stable, machine-readable kinds of error.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
-        /// The file is not valid YAML.
-        public static let syntax = Code("template.syntax")
-        /// A key, value or element does not fit the template format.
-        public static let invalidTemplate = Code("template.invalid")
-        /// A `{{ … }}` binding is malformed or names an unknown filter.
-        public static let invalidBinding = Code("template.binding")
-        /// The data lacks a field the template needs, or has the wrong type there.
-        public static let data = Code("data.invalid")
-        /// The data file is not JSON / JSON Lines.
-        public static let dataSyntax = Code("data.syntax")
-        /// A file could not be read.
-        public static let io = Code("io")
-    }
+public struct LabelModelError: LabeldError, Hashable {
+    public typealias Code = ErrorCode<LabelModelError>
 
     public var code: Code
     /// What failed and what was expected, without the location.
@@ -40,6 +23,9 @@ public struct LabelModelError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     /// `file:line:col: message (element 'x')` or `$.path: message (element 'x')`.
+    public var line: Int? { location?.line }
+    public var column: Int? { location?.column }
+
     public var description: String {
         var text = ""
         if let location { text += "\(location): " }
@@ -66,4 +52,19 @@ public struct LabelWarning: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "warning: element '\(element)'\(page.map { " (page \($0))" } ?? ""): \(message)"
     }
+}
+
+extension ErrorCode where Owner == LabelModelError {
+    /// The file is not valid YAML.
+    public static var syntax: Self { Self("template.syntax") }
+    /// A key, value or element does not fit the template format.
+    public static var invalidTemplate: Self { Self("template.invalid") }
+    /// A `{{ … }}` binding is malformed or names an unknown filter.
+    public static var invalidBinding: Self { Self("template.binding") }
+    /// The data lacks a field the template needs, or has the wrong type there.
+    public static var data: Self { Self("data.invalid") }
+    /// The data file is not JSON / JSON Lines.
+    public static var dataSyntax: Self { Self("data.syntax") }
+    /// A file could not be read.
+    public static var io: Self { Self("file.io") }
 }

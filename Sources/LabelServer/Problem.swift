@@ -1,11 +1,7 @@
 public import Hummingbird
 import Foundation
 public import HTTPTypes
-import Fulfillment
-import LabelModel
-import PrintSpool
-import Rendering
-import Barcode
+import LabeldSupport
 
 /// An RFC 9457 `application/problem+json` answer: a stable `code`, the same message the CLI prints.
 public struct Problem: HTTPResponseError, Encodable, Sendable {
@@ -52,30 +48,16 @@ public struct Problem: HTTPResponseError, Encodable, Sendable {
     static func from(_ error: any Error) -> Problem {
         switch error {
         case let p as Problem: return p
-        case let e as FulfillmentError:
-            let status: HTTPResponse.Status
-            switch e.code {
-            case .notFound: status = .notFound
-            case .forbidden: status = .forbidden
-            default: status = .unprocessableContent
+        case let e as any LabeldError:
+            let status: HTTPResponse.Status = switch e.failure {
+            case .invalid: .unprocessableContent
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .forbidden: .forbidden
+            case .unavailable: .serviceUnavailable
+            case .internal: .internalServerError
             }
-            return Problem(status, code: e.code.rawValue, e.message)
-        case let e as PrintError:
-            let status: HTTPResponse.Status
-            switch e.code {
-            case .notFound: status = .notFound
-            case .conflict: status = .conflict
-            case .unavailable: status = .serviceUnavailable
-            case .io: status = .internalServerError
-            default: status = .unprocessableContent
-            }
-            return Problem(status, code: "print.\(e.code.rawValue)", e.description)
-        case let e as LabelModelError:
-            return Problem(.unprocessableContent, code: e.code.rawValue, e.description, line: e.location?.line, column: e.location?.column)
-        case let e as RenderingError:
-            return Problem(.unprocessableContent, code: e.code.rawValue, e.description, line: e.location?.line, column: e.location?.column)
-        case let e as BarcodeError:
-            return Problem(.unprocessableContent, code: e.code.rawValue, e.description)
+            return Problem(status, code: e.codeText, e.description, line: e.line, column: e.column)
         case let e as DecodingError:
             return Problem(.badRequest, code: "request.json", "the body is not what this route takes: \(describe(e))")
         case let e as HTTPError:

@@ -61,7 +61,9 @@ public final class SpoolWorkers: Sendable {
                         more = round.driven >= SpoolStore.roundSize
                     } catch { onError(error) }
                     if isStopping { break }
-                    if othersOnly { spooler.printing.waitForRelease(upTo: interval) } else if !more { spooler.due.wait(upTo: interval) }
+                    // Everything due was another thread's printer: that thread goes through its
+                    // jobs, so look again after `interval`, not at every job it finishes.
+                    if othersOnly { rest(interval) } else if !more { spooler.due.wait(upTo: interval) }
                 }
                 finished.leave()
             }
@@ -83,8 +85,13 @@ public final class SpoolWorkers: Sendable {
     private func giveWay(since mark: inout DispatchTime) {
         let worked = Double(DispatchTime.now().uptimeNanoseconds - mark.uptimeNanoseconds) / 1e9
         let rest = Self.rest(afterWorking: worked, acknowledging: spooler.acknowledging.within(0.1))
-        if rest > 0 { stopping.wait(until: Date().addingTimeInterval(rest), for: { $0 }) { _, _ in } }
+        if rest > 0 { self.rest(rest) }
         mark = .now()
+    }
+
+    /// Waits `seconds`, or less when asked to stop.
+    private func rest(_ seconds: Double) {
+        stopping.wait(until: Date().addingTimeInterval(seconds), for: { $0 }) { _, _ in }
     }
 
     /// Asks the threads to stop after the step they are in (a job's step reaches a persisted

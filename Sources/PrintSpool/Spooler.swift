@@ -234,6 +234,7 @@ public final class Spooler: Sendable {
                 announcedFrom = nil
 
             case .follow(let remote, let after):
+                let seen = changesSeen()
                 if goal.untilAccepted, polled || m.state == .sent && after > 0 {
                     try store.persist(id, m, retryAfter: after)
                     break loop
@@ -242,7 +243,7 @@ public final class Spooler: Sendable {
                     try store.persist(id, m, retryAfter: after)
                     break loop
                 }
-                if after > 0 { pause(after) }
+                if after > 0 { pause(after, since: seen) }
                 polled = true
                 do {
                     let t = try currentTransport()
@@ -262,10 +263,12 @@ public final class Spooler: Sendable {
                 }
 
             case .retry(let after):
+                // Counted before the held state is stored: a cancel that sees it wakes the pause.
+                let seen = changesSeen()
                 try store.persist(id, m, retryAfter: after)
                 logger.info("job held, retried later", metadata: Self.about(job, ["retry.after": "\(after)", "retry.attempt": "\(m.attempts)"]))
                 guard case .finished(let deadline) = goal, Date().addingTimeInterval(after) < deadline else { break loop }
-                pause(after)
+                pause(after, since: seen)
                 (job, m) = try store.loadMachine(id)
                 if job.state.isFinal { break loop }
                 action = try m.handle(.run)
@@ -304,11 +307,14 @@ public final class Spooler: Sendable {
     }
 
     /// Waits `seconds` before a job's next step (a poll of the print server, a retry), or less
-    /// when a job of this process was canceled or confirmed meanwhile: the step then sees it.
-    func pause(_ seconds: Double) {
-        let before = jobsChanged.withLock { $0 }
-        jobsChanged.wait(until: Date().addingTimeInterval(seconds), for: { $0 != before }) { _, _ in }
+    /// when a job of this process was canceled or confirmed since `seen` (`changesSeen()`, read
+    /// before the state that a cancel would act on was stored): the step then sees it.
+    func pause(_ seconds: Double, since seen: UInt64) {
+        jobsChanged.wait(until: Date().addingTimeInterval(seconds), for: { $0 != seen }) { _, _ in }
     }
+
+    /// How many cancels and confirmations this process has seen, for `pause`.
+    func changesSeen() -> UInt64 { jobsChanged.withLock { $0 } }
 
     /// Tells pausing jobs (`pause`) that a job was canceled or confirmed.
     func noteJobChanged() {
@@ -511,22 +517,10 @@ public final class Activity: Sendable {
 /// Things claimed by one thread at a time (jobs this process is driving; printers a request is
 /// printing to inline).
 final class Claims<Element: Hashable & Sendable>: Sendable {
-    private struct State { var held: Set<Element> = []; var releases: UInt64 = 0 }
-    private let state = Monitor(State())
+    private let held = Mutex<Set<Element>>([])
     /// False when another thread holds it.
-    func claim(_ e: Element) -> Bool { state.withLock { $0.held.insert(e).inserted } }
-    func release(_ e: Element) {
-        state.withLock { state in
-            state.held.remove(e)
-            state.releases &+= 1
-        }
-        state.broadcast()
-    }
-    /// Waits until something is released, or `seconds` pass.
-    func waitForRelease(upTo seconds: Double) {
-        let before = state.withLock { $0.releases }
-        state.wait(until: Date().addingTimeInterval(seconds), for: { $0.releases != before }) { _, _ in }
-    }
+    func claim(_ e: Element) -> Bool { held.withLock { $0.insert(e).inserted } }
+    func release(_ e: Element) { _ = held.withLock { $0.remove(e) } }
 }
 
 /// A printer one thread of this process prints a request to inline, until it lets go: its jobs

@@ -1,22 +1,11 @@
 public import LabelModel
 import Barcode
+public import LabeldSupport
 
 /// Why a label could not be rendered: template or data mistakes (from LabelModel), barcode data a
 /// symbology cannot encode (from Barcode, with zint's message), or output problems.
-public struct RenderingError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        public let rawValue: String
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-        public static let template = Code("render.template")
-        public static let data = Code("render.data")
-        public static let barcode = Code("render.barcode")
-        public static let image = Code("render.image")
-        public static let output = Code("render.output")
-        public static let fonts = Code("render.fonts")
-        /// A page or element larger than the renderer draws (see ``RenderLimits``).
-        public static let tooLarge = Code("render.too_large")
-    }
+public struct RenderingError: LabeldError {
+    public typealias Code = ErrorCode<RenderingError>
 
     public var code: Code
     public var message: String
@@ -47,8 +36,22 @@ public struct RenderingError: Error, Sendable, CustomStringConvertible {
                   element: element, record: record, detailCode: e.code.rawValue)
     }
 
+    public var line: Int? { location?.line }
+    public var column: Int? { location?.column }
+
     public var description: String {
         if let record { return "record \(record + 1): \(message)" }
         return message
     }
+}
+
+extension ErrorCode where Owner == RenderingError {
+    public static var template: Self { Self("render.template") }
+    public static var data: Self { Self("render.data") }
+    public static var barcode: Self { Self("render.barcode") }
+    public static var image: Self { Self("render.image") }
+    public static var output: Self { Self("render.output") }
+    public static var fonts: Self { Self("render.fonts") }
+    /// A page or element larger than the renderer draws (see ``RenderLimits``).
+    public static var tooLarge: Self { Self("render.too_large") }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LabeldSupport
 import Barcode
 import Fulfillment
 import LabelModel
@@ -26,18 +27,23 @@ struct CLIError: Error, CustomStringConvertible {
     var exitCode: Int32 = 1
 }
 
+/// How the CLI shows an error: a labeld error describes itself as the message the user acts on,
+/// after its code — the one an HTTP client sees in problem+json.
+func errorLine(_ error: any Error) -> String {
+    if let error = error as? any LabeldError { return "error [\(error.codeText)]: \(error)" }
+    return "error: \(error)"
+}
+
 extension ParsableCommand {
-    /// Runs `body`, printing any labeld error as `error: …` and exiting non-zero.
+    /// Runs `body`, printing any labeld error as `error [code]: …` and exiting non-zero.
     func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let error as CLIError {
             printError("error: \(error.description)")
             throw ExitCode(error.exitCode)
-        } catch where error is RenderingError || error is LabelModelError || error is BarcodeError
-                        || error is FulfillmentError || error is PrintError {
-            // Each module's error describes itself as the message the user acts on.
-            printError("error: \(error)")
+        } catch let error as any LabeldError {
+            printError(errorLine(error))
             throw ExitCode(1)
         }
     }

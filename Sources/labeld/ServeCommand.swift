@@ -50,7 +50,10 @@ struct Serve: AsyncParsableCommand {
         c.blockingThreads = max(1, env["LABELD_BLOCKING_THREADS"].flatMap { Int($0) } ?? file.blockingThreads ?? c.blockingThreads)
         c.idleTimeoutSeconds = max(1, env["LABELD_IDLE_TIMEOUT"].flatMap { Int($0) } ?? file.idleTimeout ?? c.idleTimeoutSeconds)
         // The fonts are found before the server starts: without them no label could render.
-        do { _ = try LabelRenderer(configuration: c.rendering) } catch { throw CLIError(description: "\(error)") }
+        do { _ = try LabelRenderer(configuration: c.rendering) } catch {
+            printError(errorLine(error))
+            throw ExitCode(1)
+        }
         c.spoolThreads = max(1, env["LABELD_SPOOL_THREADS"].flatMap { Int($0) } ?? file.spoolThreads ?? c.spoolThreads)
         let level = Logger.Level(rawValue: env["LABELD_LOG_LEVEL"] ?? file.logLevel ?? "info") ?? .info
         LoggingSystem.bootstrap { label in LazyMetadataLogHandler(label: label, level: level) }

@@ -30,7 +30,7 @@ struct Templates: ParsableCommand {
             let local = RendererConfiguration(fontsDirectory: configuration.fontsDirectory, templatesDirectory: root, fontsOrigin: configuration.fontsOrigin)
             let renderer: LabelRenderer
             do { renderer = try LabelRenderer(configuration: local) } catch {
-                printError("error: \(error)")
+                printError(errorLine(error))
                 throw ExitCode(1)
             }
             var carriers: [String: CarrierProfile] = [:]

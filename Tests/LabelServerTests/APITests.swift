@@ -226,7 +226,7 @@ struct APITests {
         let f = try ServerFixture.make(maxJSONBytes: 4096)
         try await f.service.application().test(.router) { client in
             var r = try await client.call(.get, "/v1/jobs/999", token: f.owner)
-            #expect(r.status == .notFound && r.object["code"] as? String == "print.not-found" && r.object["detail"] as? String == "no print job 999")
+            #expect(r.status == .notFound && r.object["code"] as? String == "print.not_found" && r.object["detail"] as? String == "no print job 999")
             r = try await client.call(.post, "/v1/print", token: f.owner, json: #"{"code": 5}"#)
             #expect(r.status == .badRequest && (r.object["detail"] as? String)?.contains(".code must be String") == true, "\(r.text)")
             r = try await client.call(.post, "/v1/print", token: f.owner, json: "{" + String(repeating: " ", count: 5000) + "}")

@@ -28,7 +28,7 @@ struct CoreCLITests {
         r = try runTool(Project.binary, ["stock", "adjust", "--note", "파손", "--db", db, "JAM-500", "--", "-3"], environment: ["LABELD_HOME": Project.root])
         #expect(r.stdout == "JAM-500: on hand 7\n", "\(r.stderr)")
         r = try labeld(["stock", "receive", "NOPE", "1"], db: db)
-        #expect(r.status == 1 && r.stderr == "error: no product option with SKU 'NOPE'\n")
+        #expect(r.status == 1 && r.stderr == "error [core.not_found]: no product option with SKU 'NOPE'\n")
 
         r = try labeld(["orders", "import", fixtures + "/orders-cp949.csv", "--channel", "cafe24"], db: db)
         #expect(r.status == 1, "row errors give exit 1 after importing the rest")
@@ -44,7 +44,7 @@ struct CoreCLITests {
         r = try labeld(["settings", "get", "allocationBasis"], db: db)
         #expect(r.stdout == "unlimited\n")
         r = try labeld(["settings", "set", "deliveryDelayDays", "soon"], db: db)
-        #expect(r.status == 1 && r.stderr == "error: deliveryDelayDays: expected a whole number of days from 0 to 365, got 'soon'\n")
+        #expect(r.status == 1 && r.stderr == "error [settings.invalid]: deliveryDelayDays: expected a whole number of days from 0 to 365, got 'soon'\n")
         r = try labeld(["settings", "audit"], db: db)
         #expect(r.stdout.contains("operator:tester\tsettings.set\tallocationBasis\tcurrentStock → unlimited"))
         r = try labeld(["stock", "market"], db: db)

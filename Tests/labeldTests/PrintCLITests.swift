@@ -42,13 +42,13 @@ struct PrintCLITests {
         var r = try labeld(["printers", "add", "zebra", "--transport", "cups:zebra@\(lab.cupsServer)", "--language", "zpl", "--station", "pack-1"], db: db)
         #expect(r.stdout == "printer zebra: cups:zebra@\(lab.cupsServer), zpl at 203 dpi\n", "\(r.stderr)")
         r = try labeld(["printers", "add", "bad", "--transport", "lpd:x"], db: db)
-        #expect(r.status == 1 && r.stderr == "error: transport 'lpd:x': unknown scheme 'lpd' (expected cups:QUEUE, socket:HOST:PORT, ipp:URI or file:DIR)\n")
+        #expect(r.status == 1 && r.stderr == "error [print.invalid_input]: transport 'lpd:x': unknown scheme 'lpd' (expected cups:QUEUE, socket:HOST:PORT, ipp:URI or file:DIR)\n")
         r = try labeld(["printers", "check", "zebra"], db: db)
         #expect(r.status == 0 && r.stdout == "zebra: idle, ready\n", "\(r.stdout)\(r.stderr)")
         r = try labeld(["printers", "list", "--cups", lab.cupsServer], db: db)
         #expect(r.stdout.contains("zebra\tcups:zebra@\(lab.cupsServer)\tzpl 203dpi\tidle\tready\tstations: pack-1") && r.stdout.contains("cups:zebra\tidle\tready"), "\(r.stdout)")
         r = try labeld(["printers", "check", "nope"], db: db)
-        #expect(r.status == 1 && r.stderr == "error: no printer 'nope' (printers: zebra)\n")
+        #expect(r.status == 1 && r.stderr == "error [print.not_found]: no printer 'nope' (printers: zebra)\n")
 
         try runTool("/usr/bin/env", ["true"])
         r = try labeld(["settings", "set", "printOrder", "orderedAt:desc", "--role", "owner"], db: db)
@@ -75,7 +75,7 @@ struct PrintCLITests {
         let tags = sink.completeLabelTags()
         #expect(tags == ["shipment:2 1/1", "shipment:3 1/2", "shipment:1 2/2", "shipment:3 1/2", "shipment:1 2/2"], "\(tags)")
         r = try labeld(["jobs", "cancel", "2"], db: db)
-        #expect(r.status == 1 && r.stderr == "error: the job is already completed: nothing to cancel\n")
+        #expect(r.status == 1 && r.stderr == "error [print.conflict]: the job is already completed: nothing to cancel\n")
     }
 
     @Test("kill -9 in the middle of a 1000-label batch, restart: every label arrived exactly once, in order",
