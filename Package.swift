@@ -75,7 +75,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LabelServerTests", dependencies: [
-            "LabelServer", "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting",
+            "LabelServer", "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting", "LabeldSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),

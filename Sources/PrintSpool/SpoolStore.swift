@@ -305,6 +305,9 @@ public struct SpoolStore: Sendable {
         try commits.run(writer, body)
     }
 
+    /// Callers waiting for the next durable commit (tests watch a group form).
+    var commitsWaiting: Int { commits.waiting }
+
     /// 재출력: a new job with the original's template revision and data, the 재출력 marker on
     /// (`reprint: true` in each record), and the reason. Never deduplicated.
     public func reprint(jobId: Int64, reason: String, actor: String, printer: PrinterProfile? = nil) throws -> PrintJob {
@@ -640,6 +643,9 @@ final class CommitGroup: @unchecked Sendable {
     private var leading = false
     /// The writer's own `synchronous` setting, restored after each group (only a leader touches it).
     private var usual: Int?
+
+    /// Callers waiting for the next group (tests watch a group form).
+    var waiting: Int { lock.lock(); defer { lock.unlock() }; return pending.count }
 
     func run<T>(_ writer: any DatabaseWriter, _ body: @escaping (Database) throws -> T) throws -> T {
         // Written by the leader inside this caller's entry, read after its `wake`: never at once.

@@ -6,7 +6,8 @@ import HummingbirdTesting
 import LabelModel
 import LabelServer
 import LabelTesting
-import PrintSpool
+@testable import PrintSpool
+import LabeldSupport
 import Printing
 import Testing
 
@@ -26,6 +27,16 @@ struct IntakeTests {
     }
 
     static func code(_ i: Int) -> String { String(format: "6%011d", i) }
+
+    /// Waits (up to 10 s) until `condition` holds; false if it never did.
+    static func until(_ condition: () -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return condition()
+    }
 
     /// Takes every scan at once; answers in the scans' order.
     static func takeAll(_ intake: ScanIntake, _ scans: [ScanIntake.Scan]) async -> [Result<ScanIntake.Outcome, any Error>] {
@@ -169,19 +180,36 @@ struct IntakeTests {
         let desk = f.service.desk
         let intake = ScanIntake(desk: desk)
         struct Refused: Error {}
-        // A leader holds the commit group for a moment, so the scan and a failing caller meet in the next group.
-        let leader = Thread { _ = try? desk.store.durably { _ in Thread.sleep(forTimeInterval: 0.4) } }
+        // A leader holds the commit group until the scan and a failing caller both wait for the
+        // next group: they meet in it, and the failure makes the group run each body again alone.
+        let leading = Monitor(false), letGo = Monitor(false)
+        let leader = Thread {
+            _ = try? desk.store.durably { _ in
+                leading.withLock { $0 = true }
+                leading.broadcast()
+                letGo.wait(until: Date().addingTimeInterval(30), for: { $0 }) { _, _ in }
+            }
+        }
         leader.start()
-        try await Task.sleep(for: .milliseconds(100))
+        #expect(leading.wait(until: Date().addingTimeInterval(10), for: { $0 }) { _, held in held })
         async let scan = intake.take(.init(code: Self.code(1), printer: "pack-1", idempotencyKey: nil, actor: "station:pack-1"))
-        try await Task.sleep(for: .milliseconds(100))
-        let failing = Task.detached { () -> (any Error)? in
+        #expect(try await Self.until { desk.store.commitsWaiting == 1 }, "the scan waits for the next group")
+        // A thread of its own (the test pool's threads may all be busy with other tests' work).
+        let failed = Monitor<(any Error)??>(nil)
+        Thread {
+            let outcome: (any Error)?
             do { try desk.store.durably { db in
                 try db.execute(sql: "INSERT INTO auditLog (at, actor, action, subject) VALUES ('x', 'test', 'test', 'x')")
                 throw Refused()
-            }; return nil } catch { return error }
-        }
-        #expect(await failing.value is Refused)
+            }; outcome = nil } catch { outcome = error }
+            failed.withLock { $0 = .some(outcome) }
+            failed.broadcast()
+        }.start()
+        #expect(try await Self.until { desk.store.commitsWaiting == 2 }, "the failing caller joins it")
+        letGo.withLock { $0 = true }
+        letGo.broadcast()
+        let error = failed.wait(until: Date().addingTimeInterval(30), for: { $0 != nil }) { state, _ in state ?? nil }
+        #expect(error is Refused)
         guard case .submitted(let s, let claim, let persisted) = try await scan else { Issue.record("not submitted"); return }
         #expect(claim != nil && !s.repeated && !s.leftToWorker)
         #expect(try desk.store.jobs(printer: "pack-1").count == 1)

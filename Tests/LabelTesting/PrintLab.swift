@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// Real print servers for tests, all on loopback in a temp folder and stopped by PID: a private
-/// `cupsd` (random free port), `ippeveprinter` (with the private D-Bus it needs) and TCP sinks
+/// `cupsd` (on a reserved port), `ippeveprinter` (with the private D-Bus it needs) and TCP sinks
 /// standing in for port-9100 printers (Tests/tools/sink.py).
 public final class PrintLab: @unchecked Sendable {
     public let directory: String
@@ -19,19 +19,41 @@ public final class PrintLab: @unchecked Sendable {
 
     deinit { stop() }
 
-    /// A port nobody listens on now.
-    public static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
+    /// A loopback port held bound but not listening (`SO_REUSEADDR`): a connection to it is refused,
+    /// as by a printer that is off, and no other socket of this machine takes it meanwhile (no
+    /// bind-close-reuse race). A server that sets `SO_REUSEADDR` too (sink.py, cupsd,
+    /// ippeveprinter) can still listen on it: start it on `port`, then let the reservation go.
+    public final class ReservedPort: @unchecked Sendable {   // Unchecked: `fd` is only closed, once, under `lock`.
+        public let port: Int
+        private var fd: Int32
+        private let lock = NSLock()
+
+        init() {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            addr.sin_port = 0
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+            port = Int(UInt16(bigEndian: addr.sin_port))
+            self.fd = fd
+        }
+
+        /// Lets the port go (a server listens on it now, or the test is over).
+        public func release() {
+            lock.lock(); defer { lock.unlock() }
+            if fd >= 0 { close(fd); fd = -1 }
+        }
+
+        deinit { release() }
     }
+
+    /// A port reserved for this test (see `ReservedPort`).
+    public static func reservePort() -> ReservedPort { ReservedPort() }
 
     /// Waits until something accepts connections on 127.0.0.1:port.
     public static func waitForPort(_ port: Int, host: String = "127.0.0.1", timeout: Double = 10) throws {
@@ -105,7 +127,9 @@ public final class PrintLab: @unchecked Sendable {
             chmod(root + d, 0o770)
             if let lp = getgrnam("lp") { chown(root + d, 0, lp.pointee.gr_gid) }
         }
-        cupsPort = Self.freePort()
+        let reserved = Self.reservePort()
+        defer { reserved.release() }
+        cupsPort = reserved.port
         try """
             ServerRoot \(root)
             RequestRoot \(root)/spool
@@ -213,6 +237,33 @@ public final class PrintLab: @unchecked Sendable {
             return false
         }
 
+        /// Waits until at least `count` complete labels arrived (see `completeLabelTags`).
+        public func waitFor(labels count: Int, timeout: Double = 20) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                if completeLabelTags().count >= count { return true }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            return false
+        }
+
+        /// Waits until every connection the sink took has been closed by its sender (sink.py
+        /// marks each `conn-N.closed`): what came is all that will come from them.
+        public func waitUntilClosed(timeout: Double = 20) -> Bool {
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                let fm = FileManager.default
+                var n = 1, open = false
+                while fm.fileExists(atPath: "\(directory)/conn-\(n).bin") {
+                    if !fm.fileExists(atPath: "\(directory)/conn-\(n).closed") { open = true; break }
+                    n += 1
+                }
+                if !open { return true }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            return false
+        }
+
         /// The `^FX labeld SOURCE SEQ/COUNT^FS` tags of complete labels (a format that reached `^XZ`).
         public func completeLabelTags() -> [String] {
             var tags: [String] = []
@@ -234,15 +285,28 @@ public final class PrintLab: @unchecked Sendable {
                           receiveBuffer: Int? = nil) throws -> Sink {
         let dir = directory + "/sink-" + name
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let chosen = port ?? Self.freePort()
-        var args = [Project.root + "/Tests/tools/sink.py", "--dir", dir, "--port", String(chosen)]
+        // Port 0: the sink binds one itself and prints it first thing (no port chosen here that
+        // another process could take before the sink binds it).
+        var args = [Project.root + "/Tests/tools/sink.py", "--dir", dir, "--port", String(port ?? 0)]
         if let statusFile { args += ["--status", statusFile] }
         if let closeAfter { args += ["--close-after", String(closeAfter)] }
         if let rate { args += ["--rate", String(rate)] }
         if let receiveBuffer { args += ["--rcvbuf", String(receiveBuffer)] }
         let p = try spawn("/usr/bin/python3", args, log: dir + ".log")
+        let chosen = try port ?? Self.reportedPort(log: dir + ".log")
         try Self.waitForPort(chosen)
         return Sink(port: chosen, directory: dir, process: p)
+    }
+
+    /// The port a server started on port 0 printed as its log's first line.
+    static func reportedPort(log: String, timeout: Double = 10) throws -> Int {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first, text.contains("\n"), let port = Int(line) { return port }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        throw LabError("no port reported in \(log) after \(timeout) s")
     }
 
     // MARK: ippeveprinter
@@ -269,7 +333,9 @@ public final class PrintLab: @unchecked Sendable {
         let done = directory + "/ipp-done.sh"
         try "#!/bin/sh\nexit 0\n".write(toFile: done, atomically: true, encoding: .utf8)
         chmod(done, 0o755)
-        let port = Self.freePort()
+        let reserved = Self.reservePort()
+        defer { reserved.release() }
+        let port = reserved.port
         var offer = ["-f", formats.joined(separator: ",")]
         if let media {
             // An attributes file (ippeveprinter then takes the formats from it too: -a excludes -f).

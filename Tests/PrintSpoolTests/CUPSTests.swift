@@ -62,7 +62,7 @@ struct CUPSTests {
         #expect(try desk.store.job(job.id).state == .completed)
         let document = try #require(try desk.store.document(jobId: job.id))
         #expect(sink.waitFor(bytes: document.count))
-        Thread.sleep(forTimeInterval: 0.5)
+        #expect(sink.waitUntilClosed(), "the sender closed every connection: nothing more is coming")
         #expect(sink.received() == document)
         #expect(sink.completeLabelTags().count == 5)
     }
@@ -82,8 +82,8 @@ struct CUPSTests {
         try lab.cups("cupsaccept", ["zebra"])
         try desk.spooler.drain(until: Date().addingTimeInterval(20))
         #expect(try desk.store.job(s.job.id).state == .completed)
-        #expect(sink.waitFor(bytes: 1))
-        Thread.sleep(forTimeInterval: 0.3)
+        #expect(sink.waitFor(labels: 1))
+        #expect(sink.waitUntilClosed(), "the sender closed every connection: nothing more is coming")
         #expect(sink.completeLabelTags() == ["shipment:\(ids["20261128000001"]!) 1/1"])
 
         // A queue the server does not have: the job fails, naming the printer.

@@ -39,7 +39,9 @@ struct ClaimAndLogTests {
         let desk = try makeDesk(retry: RetryPolicy(baseSeconds: 30, maximumSeconds: 30), logger: capture.logger)
         let ids = try seed(desk, manyOrders(1))
         let shipment = ids["20261128000001"]!
-        try desk.addPrinter("zebra", "socket:127.0.0.1:\(PrintLab.freePort())")
+        let off = PrintLab.reservePort()   // a printer that is off
+        defer { off.release() }
+        try desk.addPrinter("zebra", "socket:127.0.0.1:\(off.port)")
         let answer = Monitor<Result<Submission, any Error>?>(nil)
         let caller = Thread {
             let r = Result { try desk.printShipment(shipment, printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp",

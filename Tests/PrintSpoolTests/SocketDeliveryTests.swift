@@ -73,7 +73,9 @@ struct SocketDeliveryTests {
         defer { lab.stop() }
         let desk = try makeDesk()
         let ids = try seed(desk, manyOrders(30, lines: 2))
-        let port = PrintLab.freePort()
+        let reserved = PrintLab.reservePort()   // off until a sink listens on it
+        defer { reserved.release() }
+        let port = reserved.port
         try desk.addPrinter("zebra", "socket:127.0.0.1:\(port)")
         // Rendered while the printer is off, so the cut can be placed inside label 13.
         let jobId = try desk.printBatch(PrintSelection(), printer: "zebra", actor: "operator:kim", fallbackDirectory: "/tmp").submissions[0].job.id

@@ -198,7 +198,9 @@ struct SpoolTests {
         let labels = try desk.store.labels(jobId: jobId)
         #expect(labels.count == 30)
         let cut = labels[12].offset! + 100
-        let port = PrintLab.freePort()
+        let reserved = PrintLab.reservePort()   // off until a sink listens on it
+        defer { reserved.release() }
+        let port = reserved.port
         try desk.addPrinter("zebra", "socket:127.0.0.1:\(port)", hostStatus: true)
         let flaky = try lab.startSink(name: "flaky", closeAfter: cut + 3, port: port)
         let first = try desk.spooler.process(jobId, goal: .accepted)
@@ -241,7 +243,9 @@ struct SpoolTests {
         defer { lab.stop() }
         let desk = try makeDesk(retry: RetryPolicy(baseSeconds: 0.1, maximumSeconds: 0.3))
         let ids = try seed(desk, manyOrders(1))
-        let port = PrintLab.freePort()
+        let reserved = PrintLab.reservePort()   // off until a sink listens on it
+        defer { reserved.release() }
+        let port = reserved.port
         try desk.addPrinter("zebra", "socket:127.0.0.1:\(port)")
         let s = try desk.printShipment(ids["20261128000001"]!, printer: "zebra", actor: "station:pack-1", fallbackDirectory: "/tmp")
         #expect(s.job.state == .held && s.job.reason?.hasPrefix("printer at 127.0.0.1:\(port) is offline") == true)
@@ -251,7 +255,7 @@ struct SpoolTests {
         try desk.spooler.drain(until: Date().addingTimeInterval(10))
         #expect(try desk.store.job(s.job.id).state == .completed)
         #expect(sink.waitFor(bytes: try desk.store.document(jobId: s.job.id)!.count))
-        Thread.sleep(forTimeInterval: 0.3)
+        #expect(sink.waitUntilClosed(), "the sender closed every connection: nothing more is coming")
         #expect(sink.completeLabelTags() == ["shipment:\(ids["20261128000001"]!) 1/1"])
     }
 
@@ -259,7 +263,9 @@ struct SpoolTests {
     func cancel() throws {
         let desk = try makeDesk()
         let ids = try seed(desk, manyOrders(1))
-        try desk.addPrinter("zebra", "socket:127.0.0.1:\(PrintLab.freePort())")
+        let off = PrintLab.reservePort()   // a printer that is off
+        defer { off.release() }
+        try desk.addPrinter("zebra", "socket:127.0.0.1:\(off.port)")
         let s = try desk.printShipment(ids["20261128000001"]!, printer: "zebra", actor: "station:pack-1", fallbackDirectory: "/tmp")
         #expect(s.job.state == .held)
         #expect(try desk.fulfillment.shipmentDetail(ids["20261128000001"]!).status == "printed")
