@@ -30,7 +30,7 @@ struct JobRoutes {
             if let printer { try service.checkPrinter(caller, printer) }
             let wanted = states
             let jobs = try await service.blocking { try desk.store.jobs(limit: caller.role == .station ? 1000 : limit, states: wanted, printer: printer) }
-            return try service.json(Array(jobs.filter { caller.mayUse(printer: $0.printer) }.prefix(limit)))
+            return Array(jobs.filter { caller.mayUse(printer: $0.printer) }.prefix(limit))
         }
         r.on(.get, "/v1/jobs/:id") { _, context in
             let caller = try context.caller()
@@ -41,7 +41,7 @@ struct JobRoutes {
                 try service.checkPrinter(caller, job.printer)
                 return job.state == .sent ? try desk.spooler.process(id) : job
             }
-            return try service.json(job)
+            return job
         }
         r.on(.post, "/v1/jobs/:id/cancel") { _, context in
             let caller = try context.caller()
@@ -50,28 +50,28 @@ struct JobRoutes {
                 try service.checkPrinter(caller, try desk.store.job(id).printer)
                 return try desk.cancel(jobId: id, actor: caller.actor)
             }
-            return try service.json(job)
+            return job
         }
         r.on(.post, "/v1/jobs/:id/confirm") { request, context in
             let caller = try context.caller()
             let id = try service.int(context, "id")
-            let b = try await service.decode(ConfirmBody.self, request)
+            let b = try await request.decode(as: ConfirmBody.self, context: context)
             let job = try await service.blocking { () -> PrintJob in
                 try service.checkPrinter(caller, try desk.store.job(id).printer)
                 return try desk.confirm(jobId: id, printed: b.printed, actor: caller.actor)
             }
-            return try service.json(job)
+            return job
         }
         r.on(.post, "/v1/jobs/:id/reprint") { request, context in
             let caller = try context.caller()
             let id = try service.int(context, "id")
-            let b = try await service.decode(ReprintBody.self, request)
+            let b = try await request.decode(as: ReprintBody.self, context: context)
             let job = try await service.blocking { () -> PrintJob in
                 try service.checkPrinter(caller, try desk.store.job(id).printer)
                 if let p = b.printer { try service.checkPrinter(caller, p) }
                 return try desk.reprint(jobId: id, reason: b.reason, printer: b.printer, actor: caller.actor)
             }
-            return try service.json(job, .created)
+            return EditedResponse(status: .created, response: job)
         }
     }
 }

@@ -121,7 +121,7 @@ struct Preview: Sendable {
     /// `X-Labeld-Warning-List`: base64 (RFC 4648, with padding) of the UTF-8 JSON array of the
     /// first `listedWarnings` warnings — a header, so the PNG and PDF answers stay as they were.
     var warningListHeader: String {
-        let data = (try? LabelService.encoder.encode(Array(warnings.prefix(Self.listedWarnings)))) ?? Data("[]".utf8)
+        let data = (try? LabeldJSON.encoder.encode(Array(warnings.prefix(Self.listedWarnings)))) ?? Data("[]".utf8)
         return data.base64EncodedString()
     }
 }

@@ -20,6 +20,12 @@ public struct AppContext: RequestContext {
     public init(source: ApplicationRequestContextSource) { coreContext = .init(source: source) }
     /// Uploads are limited per route (`ServerConfiguration.maxJSONBytes`, `maxUploadBytes`).
     public var maxUploadSize: Int { 64 << 20 }
+    /// The largest JSON body a route takes (set from the configuration by `JSONLimitMiddleware`).
+    public var maxJSONBytes = 1 << 20
+    /// `request.decode(as:context:)` reads JSON bodies up to `maxJSONBytes`, mistakes as problem+json.
+    public var requestDecoder: LabeldJSON { LabeldJSON(limit: maxJSONBytes) }
+    /// Answers are JSON with sorted keys.
+    public var responseEncoder: LabeldJSON { LabeldJSON(limit: maxJSONBytes) }
 
     /// The caller, or 401.
     func caller() throws -> Principal {
@@ -90,6 +96,7 @@ public struct LabelService: Sendable {
     func makeRouter() -> (router: Router<AppContext>, routes: [String]) {
         let router = Router(context: AppContext.self)
         router.add(middleware: ProblemMiddleware(metrics: metrics))
+        router.add(middleware: JSONLimitMiddleware(limit: configuration.maxJSONBytes))
         router.add(middleware: AuthMiddleware(tokens: tokens, pool: pool))
         var routes = RouteTable(router: router)
         addRoutes(&routes)
@@ -102,8 +109,8 @@ struct RouteTable {
     let router: Router<AppContext>
     var list: [String] = []
 
-    mutating func on(_ method: HTTPRequest.Method, _ path: String,
-                     _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) {
+    mutating func on<Output: ResponseGenerator>(_ method: HTTPRequest.Method, _ path: String,
+                                                _ handler: @escaping @Sendable (Request, AppContext) async throws -> Output) {
         router.on(RouterPath(path), method: method, use: handler)
         let openAPI = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
         list.append("\(method.rawValue) /\(openAPI)")

@@ -33,7 +33,7 @@ struct OrderRoutes {
                 }
                 return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor)
             }
-            return try service.json(report, .created)
+            return EditedResponse(status: .created, response: report)
         }
         r.on(.get, "/v1/orders") { request, context in
             _ = try context.operatorOrOwner("orders")
@@ -43,16 +43,16 @@ struct OrderRoutes {
                 try desk.fulfillment.orders(delayedOnly: q.get("delayed") == "true", islandOnly: q.get("island") == "true",
                                            unmatchedOnly: q.get("unmatched") == "true", limit: limit)
             }
-            return try service.json(orders)
+            return orders
         }
         r.on(.get, "/v1/orders/:id") { _, context in
             _ = try context.operatorOrOwner("orders")
             let id = try service.int(context, "id")
-            return try service.json(try await service.blocking { try desk.orderView(id) })
+            return try await service.blocking { try desk.orderView(id) }
         }
         r.on(.post, "/v1/orders/allocate") { _, context in
             let caller = try context.operatorOrOwner("allocation")
-            return try service.json(try await service.blocking { try desk.fulfillment.allocate(actor: caller.actor) })
+            return try await service.blocking { try desk.fulfillment.allocate(actor: caller.actor) }
         }
         for action in ["hold", "release", "cancel"] {
             r.on(.post, "/v1/orders/:id/\(action)") { _, context in
@@ -65,34 +65,34 @@ struct OrderRoutes {
                     default: return try desk.fulfillment.cancel(orderId: id, actor: caller.actor)
                     }
                 }
-                return try service.json(Message(message: message))
+                return Message(message: message)
             }
         }
         r.on(.post, "/v1/orders/:id/exchange") { request, context in
             let caller = try context.operatorOrOwner("exchanges")
             let id = try service.int(context, "id")
-            let q = try service.quantities(try await service.decode(QuantitiesBody.self, request).quantities)
+            let q = try service.quantities(try await request.decode(as: QuantitiesBody.self, context: context).quantities)
             let r = try await service.blocking { try desk.fulfillment.exchange(orderId: id, quantities: q, actor: caller.actor) }
-            return try service.json(["replacementOrder": r.replacement, "pickup": r.pickup ?? 0], .created)
+            return EditedResponse(status: .created, response: ["replacementOrder": r.replacement, "pickup": r.pickup ?? 0])
         }
         r.on(.post, "/v1/orders/:id/return") { request, context in
             let caller = try context.operatorOrOwner("returns")
             let id = try service.int(context, "id")
-            let q = try service.quantities(try await service.decode(QuantitiesBody.self, request).quantities)
+            let q = try service.quantities(try await request.decode(as: QuantitiesBody.self, context: context).quantities)
             let pickup = try await service.blocking { try desk.fulfillment.requestReturn(orderId: id, quantities: q, actor: caller.actor) }
-            return try service.json(["pickup": pickup], .created)
+            return EditedResponse(status: .created, response: ["pickup": pickup])
         }
         r.on(.post, "/v1/pickups/:id/complete") { request, context in
             let caller = try context.operatorOrOwner("pickups")
             let id = try service.int(context, "id")
-            let b = try await service.decode(PickupBody.self, request)
+            let b = try await request.decode(as: PickupBody.self, context: context)
             try await service.blocking { try desk.fulfillment.completePickup(id, defective: b.defective ?? false, actor: caller.actor) }
-            return try service.json(Message(message: "pickup \(id) completed"))
+            return Message(message: "pickup \(id) completed")
         }
         r.on(.get, "/v1/products") { request, context in
             _ = try context.operatorOrOwner("products")
             let tag = request.uri.queryParameters.get("tag").map { String($0) }
-            return try service.json(try await service.blocking { try desk.fulfillment.optionStocks(tag: tag) })
+            return try await service.blocking { try desk.fulfillment.optionStocks(tag: tag) }
         }
         r.on(.post, "/v1/products") { request, context in
             let caller = try context.operatorOrOwner("products")
@@ -101,23 +101,23 @@ struct OrderRoutes {
             do { products = try JSONDecoder().decode([ProductInput].self, from: data) } catch let e as DecodingError {
                 throw Problem(.badRequest, code: "request.json", "expected an array of products: \(Problem.describe(e))")
             }
-            return try service.json(try await service.blocking { try desk.fulfillment.syncProducts(products, actor: caller.actor) }, .created)
+            return EditedResponse(status: .created, response: try await service.blocking { try desk.fulfillment.syncProducts(products, actor: caller.actor) })
         }
         r.on(.post, "/v1/stock/receive") { request, context in
             let caller = try context.operatorOrOwner("stock")
-            let b = try await service.decode(StockBody.self, request)
+            let b = try await request.decode(as: StockBody.self, context: context)
             let onHand = try await service.blocking { try desk.fulfillment.receive(sku: b.sku, quantity: b.quantity, actor: caller.actor, note: b.note) }
-            return try service.json(["sku": b.sku, "onHand": String(onHand)])
+            return ["sku": b.sku, "onHand": String(onHand)]
         }
         r.on(.post, "/v1/stock/adjust") { request, context in
             let caller = try context.operatorOrOwner("stock")
-            let b = try await service.decode(StockBody.self, request)
+            let b = try await request.decode(as: StockBody.self, context: context)
             let onHand = try await service.blocking { try desk.fulfillment.adjust(sku: b.sku, by: b.quantity, actor: caller.actor, note: b.note) }
-            return try service.json(["sku": b.sku, "onHand": String(onHand)])
+            return ["sku": b.sku, "onHand": String(onHand)]
         }
         r.on(.get, "/v1/market-stock") { _, context in
             _ = try context.operatorOrOwner("market stock")
-            return try service.json(try await service.blocking { try desk.fulfillment.marketStock() })
+            return try await service.blocking { try desk.fulfillment.marketStock() }
         }
     }
 }

@@ -23,22 +23,22 @@ struct PrinterRoutes {
                     PrinterAnswer(profile: p, status: p.currentStatus())
                 }
             }
-            return try service.json(answers)
+            return answers
         }
         r.on(.put, "/v1/printers/:name") { request, context in
             _ = try context.operatorOrOwner("printer profiles")
-            var decoded = try await service.decode(PrinterProfile.self, request)
+            var decoded = try await request.decode(as: PrinterProfile.self, context: context)
             decoded.name = context.parameters.get("name") ?? decoded.name
             if decoded.transport.hasPrefix("file:") { decoded.transport = "file:" + (try service.confinedFilePrinter(String(decoded.transport.dropFirst(5)))) }
             let profile = decoded
             try await service.blocking { try desk.store.save(profile) }
-            return try service.json(profile)
+            return profile
         }
         r.on(.delete, "/v1/printers/:name") { _, context in
             _ = try context.operatorOrOwner("printer profiles")
             let name = context.parameters.get("name") ?? ""
             try await service.blocking { try desk.store.removeProfile(name) }
-            return try service.json(Message(message: "printer \(name) removed"))
+            return Message(message: "printer \(name) removed")
         }
     }
 }

@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 import Foundation
 import HTTPTypes
 import Fulfillment
@@ -31,60 +31,42 @@ struct TokenBody: Decodable { var name: String; var role: Role; var printers: [S
 struct StockBody: Decodable { var sku: String; var quantity: Int; var note: String? }
 
 // Responses.
-struct JobAnswer: Encodable { var job: PrintJob; var repeated: Bool }
-struct PrinterAnswer: Encodable { var profile: PrinterProfile; var status: PrinterStatus }
-struct TemplateSummary: Encodable {
+struct JobAnswer: ResponseEncodable { var job: PrintJob; var repeated: Bool }
+struct PrinterAnswer: ResponseEncodable { var profile: PrinterProfile; var status: PrinterStatus }
+struct TemplateSummary: ResponseEncodable {
     var name: String; var description: String?; var carrier: String?; var widthMM: Double; var heightMM: Double; var dpi: Int
     /// The seller's saved template (it shadows the shipped one of the same name).
     var saved: Bool
 }
-struct TemplateAnswer: Encodable { var name: String; var source: String; var sample: DataValue?; var revisions: [Int] }
-struct BatchPlanAnswer: Encodable { var template: String; var printer: String; var shipments: [ShipmentDetail] }
-struct BatchOutlineAnswer: Encodable { var plans: [BatchPlanAnswer]; var refused: [PrintDesk.Refusal] }
-struct BatchAnswer: Encodable { var jobs: [JobAnswer]; var refused: [PrintDesk.Refusal] }
-struct ShipmentsCreatedAnswer: Encodable {
+struct TemplateAnswer: ResponseEncodable { var name: String; var source: String; var sample: DataValue?; var revisions: [Int] }
+struct BatchPlanAnswer: ResponseEncodable { var template: String; var printer: String; var shipments: [ShipmentDetail] }
+struct BatchOutlineAnswer: ResponseEncodable { var plans: [BatchPlanAnswer]; var refused: [PrintDesk.Refusal] }
+struct BatchAnswer: ResponseEncodable { var jobs: [JobAnswer]; var refused: [PrintDesk.Refusal] }
+struct ShipmentsCreatedAnswer: ResponseEncodable {
     var count: Int; var heldBack: [ShipmentCreation.Skipped]; var refused: [ShipmentCreation.Skipped]
 }
-struct Count: Encodable { var count: Int }
-struct Message: Encodable { var message: String }
+struct Count: ResponseEncodable { var count: Int }
+struct Message: ResponseEncodable { var message: String }
+
+// What the modules return, answered as they are (JSON through the context's `LabeldJSON`).
+extension PrintJob: ResponseEncodable {}
+extension PrinterProfile: ResponseEncodable {}
+extension ShipmentDetail: ResponseEncodable {}
+extension PrintDesk.OrderView: ResponseEncodable {}
+extension ImportReport: ResponseEncodable {}
+extension ProductSyncReport: ResponseEncodable {}
+extension AllocationReport: ResponseEncodable {}
 
 extension LabelService {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
-    func json<T: Encodable>(_ value: T, _ status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try Self.encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
     func bytes(_ data: [UInt8], type: String, headers extra: HTTPFields = [:]) -> Response {
         var headers: HTTPFields = [.contentType: type]
         headers.append(contentsOf: extra)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// The body, at most `limit` bytes (413 beyond).
+    /// An upload's body (CSV), at most `limit` bytes (413 beyond).
     func body(_ request: Request, limit: Int) async throws -> Data {
-        do {
-            var buffer = try await request.body.collect(upTo: limit)
-            return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
-        } catch let e as HTTPError where e.status == .contentTooLarge {
-            throw Problem(.contentTooLarge, code: "request.too_large", "the body is larger than \(limit) bytes")
-        } catch is NIOTooManyBytesError {
-            throw Problem(.contentTooLarge, code: "request.too_large", "the body is larger than \(limit) bytes")
-        }
-    }
-
-    /// The JSON body as `T` (400 with the field when it does not fit).
-    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let data = try await body(request, limit: configuration.maxJSONBytes)
-        guard !data.isEmpty else { throw Problem(.badRequest, code: "request.json", "this route takes a JSON body") }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch let e as DecodingError {
-            throw Problem(.badRequest, code: "request.json", "the body is not what this route takes: \(Problem.describe(e))")
-        }
+        try await LabeldJSON.body(request, limit: limit)
     }
 
     func int(_ context: AppContext, _ name: String) throws -> Int64 {

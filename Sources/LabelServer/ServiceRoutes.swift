@@ -18,7 +18,7 @@ struct ServiceRoutes {
         let desk = service.desk, config = service.configuration
         r.on(.get, "/healthz") { _, _ in
             let ok = try await service.blocking { try desk.fulfillment.writer.read { try Int.fetchOne($0, sql: "SELECT 1") } } == 1
-            return try service.json(["status": ok ? "ok" : "degraded"])
+            return ["status": ok ? "ok" : "degraded"]
         }
         r.on(.get, "/metrics") { _, _ in
             let text = try await service.blocking { () -> [UInt8] in

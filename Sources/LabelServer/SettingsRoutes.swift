@@ -21,22 +21,22 @@ struct SettingsRoutes {
             let settings = try await service.blocking { try desk.fulfillment.settings() }
             var out: [String: String] = [:]
             for key in Settings.keys { out[key] = try settings.value(of: key) }
-            return try service.json(out)
+            return out
         }
         r.on(.put, "/v1/settings/:key") { request, context in
             let caller = try context.operatorOrOwner("settings")
             let key = context.parameters.get("key") ?? ""
-            let b = try await service.decode(SettingBody.self, request)
+            let b = try await request.decode(as: SettingBody.self, context: context)
             let change = try await service.blocking { try desk.fulfillment.updateSetting(key, to: b.value, actor: caller.actor) }
-            return try service.json(["key": key, "old": change.old, "new": change.new])
+            return ["key": key, "old": change.old, "new": change.new]
         }
         r.on(.post, "/v1/reset") { request, context in
             let caller = try context.owner("초기화 (reset)")
-            let b = try await service.decode(ResetBody.self, request)
+            let b = try await request.decode(as: ResetBody.self, context: context)
             let backup = try await service.blocking {
                 try desk.reset(role: caller.role, actor: caller.actor, confirmation: b.confirmation, backupDirectory: config.backupDirectory)
             }
-            return try service.json(["backup": backup])
+            return ["backup": backup]
         }
     }
 }

@@ -18,34 +18,34 @@ struct ShipmentRoutes {
         let desk = service.desk
         r.on(.get, "/v1/shipments") { _, context in
             _ = try context.operatorOrOwner("shipments")
-            return try service.json(try await service.blocking { try desk.fulfillment.shipments() })
+            return try await service.blocking { try desk.fulfillment.shipments() }
         }
         r.on(.post, "/v1/shipments") { _, context in
             let caller = try context.operatorOrOwner("shipments")
             let made = try await service.blocking { try desk.fulfillment.createShipments(actor: caller.actor) }
-            return try service.json(ShipmentsCreatedAnswer(count: made.created, heldBack: made.heldBack, refused: made.refused), .created)
+            return EditedResponse(status: .created, response: ShipmentsCreatedAnswer(count: made.created, heldBack: made.heldBack, refused: made.refused))
         }
         r.on(.get, "/v1/shipments/:id") { _, context in
             _ = try context.operatorOrOwner("shipments")
             let id = try service.int(context, "id")
-            return try service.json(try await service.blocking { try desk.fulfillment.shipmentDetail(id) })
+            return try await service.blocking { try desk.fulfillment.shipmentDetail(id) }
         }
         r.on(.post, "/v1/shipments/combine") { request, context in
             let caller = try context.operatorOrOwner("합포")
-            let b = try await service.decode(OrderIdsBody.self, request)
-            return try service.json(["shipment": try await service.blocking { try desk.fulfillment.combine(orderIds: b.orderIds, actor: caller.actor) }], .created)
+            let b = try await request.decode(as: OrderIdsBody.self, context: context)
+            return EditedResponse(status: .created, response: ["shipment": try await service.blocking { try desk.fulfillment.combine(orderIds: b.orderIds, actor: caller.actor) }])
         }
         r.on(.post, "/v1/shipments/split") { request, context in
             let caller = try context.operatorOrOwner("주문나누기")
-            let b = try await service.decode(SplitBody.self, request)
+            let b = try await request.decode(as: SplitBody.self, context: context)
             let q = try service.quantities(b.quantities)
-            return try service.json(["order": try await service.blocking { try desk.fulfillment.split(orderId: b.orderId, quantities: q, actor: caller.actor) }], .created)
+            return EditedResponse(status: .created, response: ["order": try await service.blocking { try desk.fulfillment.split(orderId: b.orderId, quantities: q, actor: caller.actor) }])
         }
         r.on(.post, "/v1/shipments/:id/ship") { _, context in
             let caller = try context.operatorOrOwner("배송처리")
             let id = try service.int(context, "id")
             try await service.blocking { try desk.fulfillment.ship(shipmentId: id, actor: caller.actor) }
-            return try service.json(Message(message: "shipment \(id) shipped"))
+            return Message(message: "shipment \(id) shipped")
         }
     }
 }

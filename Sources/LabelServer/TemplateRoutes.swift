@@ -18,7 +18,7 @@ struct TemplateRoutes {
         let desk = service.desk, config = service.configuration
         r.on(.get, "/v1/templates") { _, context in
             _ = try context.operatorOrOwner("templates")
-            return try service.json(try await service.blocking { try service.templateList() })
+            return try await service.blocking { try service.templateList() }
         }
         r.on(.get, "/v1/templates/:folder/:name") { _, context in
             _ = try context.operatorOrOwner("templates")
@@ -29,18 +29,18 @@ struct TemplateRoutes {
                 let sample = FileManager.default.contents(atPath: sampleFile).flatMap { try? DataValue.records(from: $0).first }
                 return TemplateAnswer(name: name, source: source, sample: sample, revisions: try desk.store.revisions(name: name).map(\.revision))
             }
-            return try service.json(answer)
+            return answer
         }
         r.on(.put, "/v1/templates/:folder/:name") { request, context in
             let caller = try context.operatorOrOwner("templates")
             let name = try service.templateName(context)
-            let b = try await service.decode(TemplateBody.self, request)
+            let b = try await request.decode(as: TemplateBody.self, context: context)
             let revision = try await service.blocking { try service.saveTemplate(name: name, source: b.source, actor: caller.actor) }
-            return try service.json(["name": name, "revision": String(revision)], .created)
+            return EditedResponse(status: .created, response: ["name": name, "revision": String(revision)])
         }
         r.on(.post, "/v1/preview") { request, context in
             _ = try context.operatorOrOwner("preview")
-            let b = try await service.decode(PreviewBody.self, request)
+            let b = try await request.decode(as: PreviewBody.self, context: context)
             let preview = try await service.blocking { try service.preview(b) }
             return service.bytes(preview.bytes, type: preview.contentType, headers: [
                 HTTPField.Name("X-Labeld-Warnings")!: String(preview.warnings.count),

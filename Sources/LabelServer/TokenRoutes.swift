@@ -17,10 +17,10 @@ struct TokenRoutes {
     func addRoutes(to r: inout RouteTable) {
         r.on(.post, "/v1/tokens") { request, context in
             let caller = try context.owner("making tokens")
-            let b = try await service.decode(TokenBody.self, request)
+            let b = try await request.decode(as: TokenBody.self, context: context)
             let tokens = service.tokens
             let token = try await service.blocking { try tokens.create(name: b.name, role: b.role, printers: b.printers ?? [], actor: caller.actor) }
-            return try service.json(["token": token, "name": b.name, "role": b.role.rawValue], .created)
+            return EditedResponse(status: .created, response: ["token": token, "name": b.name, "role": b.role.rawValue])
         }
     }
 }
