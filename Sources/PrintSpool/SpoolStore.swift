@@ -628,7 +628,8 @@ extension Database {
 /// turns a sync per request (~2 ms here) into a sync per group. Should a body throw, the group's
 /// transaction is rolled back and each body runs again in a transaction of its own, so one
 /// caller's error is its own (a savepoint per body would cost every scan).
-/// Unchecked: `pending`, `leading` and `usual` are touched only under `lock`; an entry's fields as below.
+/// Unchecked: a caller's body (not Sendable) runs on the leader's thread while the caller waits;
+/// `pending`, `leading` and `usual` are touched only under `lock`, an entry's fields as below.
 final class CommitGroup: @unchecked Sendable {
     /// One caller. `done`, `error` and `lead` are written before `wake` is signaled and read after.
     private final class Entry: @unchecked Sendable {

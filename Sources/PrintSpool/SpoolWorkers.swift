@@ -4,21 +4,11 @@ import LabeldSupport
 
 /// Threads that take due jobs from the queue: at once when a request leaves its job to them
 /// (`Spooler.Goal.acceptedUnlessQueued`), and every `interval` for held retries, followed print
-/// server jobs and jobs left by a process that is gone.
-///
-/// Each renders its labels on a lane of its own at idle CPU priority (`SCHED_IDLE`; else a higher
-/// nice value), below the threads answering requests: when a burst of scans meets the two cores
-/// of a small box, acknowledging each scan (its job durably queued) comes first, and the labels
-/// follow in arrival order as fast as the cores allow. The thread itself keeps normal priority:
-/// it holds the database's writer for its jobs' state changes, and at idle priority it would
-/// keep every scan waiting for that writer while the cores are busy (priority inversion).
-/// So while scans are being acknowledged (`Spooler.acknowledging`), a thread gives way instead:
-/// after each job it rests three times as long as the job took, a quarter of its time at most
-/// for the queue. A station whose printer is free is not slowed by this: its request prints its
-/// own label. The printers with a queue share the pace the thread keeps — in the HTTP bench's
-/// flood of 4000–5000 scans a second on a 2-core box, a job every ~90 ms, still faster than a
-/// thermal printer feeds a 4×6 waybill — and it goes at full speed once the flood ends.
-/// A printer is driven by one thread at a time; threads share the printers.
+/// server jobs and jobs left by a process that is gone. A printer is driven by one thread at a
+/// time. Each thread renders on a lane of its own at idle CPU priority but keeps normal priority
+/// itself (it holds the database's writer); while scans are being acknowledged it rests three
+/// times as long as each job took, so answering stations comes first. Why, and what it cost:
+/// docs/ARCHITECTURE.md, "Printing".
 public final class SpoolWorkers: Sendable {
     public let spooler: Spooler
     /// Set by `stop`; a resting thread waits on it, so it stops at once.
@@ -106,7 +96,8 @@ public final class SpoolWorkers: Sendable {
 
 /// A thread at low CPU priority that runs what a normal-priority thread hands it and waits for:
 /// CPU-heavy work (rendering) without holding locks a request could need.
-/// Unchecked: `work` and `stopping` are touched only with `condition` locked (Mutex has no wait).
+/// Unchecked: it hands the caller's closure (not Sendable) to its thread while the caller waits;
+/// `work` and `stopping` are touched only with `condition` locked.
 public final class BackgroundLane: @unchecked Sendable {
     private let condition = NSCondition()
     private var work: (() -> Void)?

@@ -10,11 +10,9 @@ public import PrintSpool
 /// waybill data, checks for a standing job and queues its job (each scan in its own savepoint, so
 /// one scan's error is its own). Then every waiting request is answered at once.
 ///
-/// Why one thread and not a read transaction and a commit per request: under a burst from many
-/// stations, the per-request parts — a reader checked out of the pool, a transaction of its own,
-/// a blocking thread woken for it and put to sleep again on the commit — cost more than the scan's
-/// queries themselves, and with dozens of threads the answers come back in no particular order.
-/// Here the cost of a batch is paid once, and scans are answered in the order they came.
+/// One thread, because under a burst a reader, a transaction and a blocked thread per request cost
+/// more than a scan's queries (docs/ARCHITECTURE.md, "The HTTP service"); scans are answered in
+/// the order they came.
 ///
 /// A scan the intake cannot finish alone — an order number without a shipment yet, or no printer
 /// profile at all — goes the general way (`PrintDesk.printScan`); `print(_:)` takes either way.
