@@ -62,9 +62,15 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
-        .target(name: "LabelTesting", dependencies: ["LabeldSupport", "LabelModel", "Rendering", .product(name: "Logging", package: "swift-log")],
+        .target(name: "LabelTesting", dependencies: [
+            "LabeldSupport", "LabelModel", "Rendering", "Fulfillment", "PrintSpool", "Printing",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+        ],
                 path: "Tests/LabelTesting"),
         .testTarget(name: "LabeldSupportTests", dependencies: ["LabeldSupport"]),
+        .testTarget(name: "PrintingTests", dependencies: [
+            "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "LabelModelTests", dependencies: ["LabelModel", "LabelTesting"]),
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting", "Fulfillment"],

@@ -1,27 +1,35 @@
-import Foundation
-import Fulfillment
+public import Foundation
+public import Fulfillment
 import GRDB
 import LabelModel
-import Printing
-import LabelTesting
-import PrintSpool
+public import Printing
+public import PrintSpool
 import Rendering
-import Logging
-import LabeldSupport
+public import Logging
+public import LabeldSupport
+
+// A print desk (the order core and the spool on one database file) for the tests of Printing,
+// PrintSpool and the CLI, with orders and printers as the print tests use them.
 
 /// One order of the tables the print tests use.
-struct TestOrder: Sendable {
-    var no: String
-    var orderedAt: String?
-    var receiver: String
-    var postalCode: String
-    var lines: [(product: String, sku: String?, quantity: Int)]
-    var waybill: String
-    var carrier: String = "generic"
+public struct TestOrder: Sendable {
+    public var no: String
+    public var orderedAt: String?
+    public var receiver: String
+    public var postalCode: String
+    public var lines: [(product: String, sku: String?, quantity: Int)]
+    public var waybill: String
+    public var carrier: String = "generic"
+
+    public init(no: String, orderedAt: String?, receiver: String, postalCode: String, lines: [(product: String, sku: String?, quantity: Int)],
+                waybill: String, carrier: String = "generic") {
+        self.no = no; self.orderedAt = orderedAt; self.receiver = receiver; self.postalCode = postalCode
+        self.lines = lines; self.waybill = waybill; self.carrier = carrier
+    }
 }
 
 /// The order core and the spool on one database (a file in a temp folder, as in production).
-func makeDesk(templates: String = Project.templates, retry: RetryPolicy = RetryPolicy(baseSeconds: 0.05, maximumSeconds: 0.4),
+public func makeDesk(templates: String = Project.templates, retry: RetryPolicy = RetryPolicy(baseSeconds: 0.05, maximumSeconds: 0.4),
               database: String? = nil, logger: Logger = .disabled) throws -> PrintDesk {
     let path = database ?? temporaryDirectory("desk") + "/labeld.sqlite"
     let store = try FulfillmentStore.open(path: path, logger: logger)
@@ -38,7 +46,7 @@ func makeDesk(templates: String = Project.templates, retry: RetryPolicy = RetryP
 /// Collects the orders (with products for the SKUs) and makes their shipments; returns shipment
 /// ids by order number.
 @discardableResult
-func seed(_ desk: PrintDesk, _ orders: [TestOrder]) throws -> [String: Int64] {
+public func seed(_ desk: PrintDesk, _ orders: [TestOrder]) throws -> [String: Int64] {
     let store = desk.fulfillment
     var products: [String: ProductInput] = [:]
     for o in orders {
@@ -69,7 +77,7 @@ func seed(_ desk: PrintDesk, _ orders: [TestOrder]) throws -> [String: Int64] {
 }
 
 /// `n` orders to different receivers, ordered one minute apart.
-func manyOrders(_ n: Int, lines: Int = 3) -> [TestOrder] {
+public func manyOrders(_ n: Int, lines: Int = 3) -> [TestOrder] {
     (1...n).map { (i: Int) -> TestOrder in
         let hour = 9 + i / 60 % 12, minute = i % 60
         let orderedAt = String(format: "2026-11-28T%02d:%02d:00+09:00", hour, minute)
@@ -80,14 +88,14 @@ func manyOrders(_ n: Int, lines: Int = 3) -> [TestOrder] {
 }
 
 extension PrintDesk {
-    func addPrinter(_ name: String, _ transport: String, _ language: PrinterProfile.Language = .zpl, hostStatus: Bool = false,
+    public func addPrinter(_ name: String, _ transport: String, _ language: PrinterProfile.Language = .zpl, hostStatus: Bool = false,
                     calibration: PrinterProfile.Calibration = .init()) throws {
         try store.save(PrinterProfile(name: name, transport: transport, language: language, calibration: calibration, answersHostStatus: hostStatus))
     }
 }
 
 /// Waits until `condition` holds (polling), up to `timeout` seconds.
-func eventually(timeout: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
+public func eventually(timeout: Double = 20, _ condition: () throws -> Bool) rethrows -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try condition() { return true }
