@@ -33,45 +33,36 @@ struct JobRoutes {
             return Array(jobs.filter { caller.mayUse(printer: $0.printer) }.prefix(limit))
         }
         r.on(.get, "/v1/jobs/:id") { _, context in
-            let caller = try context.caller()
-            let id = try service.int(context, "id")
-            let job = try await service.blocking { () -> PrintJob in
-                let job = try desk.store.job(id)
-                // Who may see it first: following a sent job asks its print server and writes.
-                try service.checkPrinter(caller, job.printer)
-                return job.state == .sent ? try desk.spooler.process(id) : job
-            }
-            return job
+            // Following a sent job asks its print server and writes: only after the caller may see it.
+            try await onCallersJob(context) { _, job in job.state == .sent ? try desk.spooler.process(job.id) : job }
         }
         r.on(.post, "/v1/jobs/:id/cancel") { _, context in
-            let caller = try context.caller()
-            let id = try service.int(context, "id")
-            let job = try await service.blocking { () -> PrintJob in
-                try service.checkPrinter(caller, try desk.store.job(id).printer)
-                return try desk.cancel(jobId: id, actor: caller.actor)
-            }
-            return job
+            try await onCallersJob(context) { caller, job in try desk.cancel(jobId: job.id, actor: caller.actor) }
         }
         r.on(.post, "/v1/jobs/:id/confirm") { request, context in
-            let caller = try context.caller()
-            let id = try service.int(context, "id")
             let b = try await request.decode(as: ConfirmBody.self, context: context)
-            let job = try await service.blocking { () -> PrintJob in
-                try service.checkPrinter(caller, try desk.store.job(id).printer)
-                return try desk.confirm(jobId: id, printed: b.printed, actor: caller.actor)
-            }
-            return job
+            return try await onCallersJob(context) { caller, job in try desk.confirm(jobId: job.id, printed: b.printed, actor: caller.actor) }
         }
         r.on(.post, "/v1/jobs/:id/reprint") { request, context in
-            let caller = try context.caller()
-            let id = try service.int(context, "id")
             let b = try await request.decode(as: ReprintBody.self, context: context)
-            let job = try await service.blocking { () -> PrintJob in
-                try service.checkPrinter(caller, try desk.store.job(id).printer)
+            let job = try await onCallersJob(context) { caller, job in
                 if let p = b.printer { try service.checkPrinter(caller, p) }
-                return try desk.reprint(jobId: id, reason: b.reason, printer: b.printer, actor: caller.actor)
+                return try desk.reprint(jobId: job.id, reason: b.reason, printer: b.printer, actor: caller.actor)
             }
             return EditedResponse(status: .created, response: job)
+        }
+    }
+
+    /// The job `:id` names, once the caller may use its printer (a station sees only its own
+    /// printers' jobs), and what `act` makes of it, on the service's thread pool.
+    func onCallersJob(_ context: AppContext, _ act: @escaping @Sendable (Principal, PrintJob) throws -> PrintJob) async throws -> PrintJob {
+        let caller = try context.caller()
+        let id = try service.int(context, "id")
+        let desk = service.desk
+        return try await service.blocking {
+            let job = try desk.store.job(id)
+            try service.checkPrinter(caller, job.printer)
+            return try act(caller, job)
         }
     }
 }
