@@ -29,8 +29,11 @@ samples: deps release
 	.build/release/labeld gallery -o out/gallery
 
 SCHEMATHESIS = .build/schemathesis/bin/schemathesis
+# Workbooks for the import tests are made by the format's own tools (openpyxl, XlsxWriter,
+# msoffcrypto-tool for encrypted ones), never by labeld.
+FIXTURE_PYTHON = .build/pyfixtures/bin/python
 
-test: deps-test $(SCHEMATHESIS)
+test: deps-test $(SCHEMATHESIS) $(FIXTURE_PYTHON)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 
@@ -62,6 +65,11 @@ deps-test: $(TEST_STAMP)
 $(SCHEMATHESIS): $(TEST_STAMP)
 	python3 -m venv .build/schemathesis
 	.build/schemathesis/bin/pip install -q schemathesis==4.32.5
+
+$(FIXTURE_PYTHON): $(TEST_STAMP)
+	python3 -m venv .build/pyfixtures
+	.build/pyfixtures/bin/pip install -q openpyxl==3.1.5 XlsxWriter==3.2.0 msoffcrypto-tool==5.4.2
+	.build/pyfixtures/bin/python -c 'import openpyxl, xlsxwriter, msoffcrypto'
 
 # Installs the missing Debian packages of a list (root, or sudo).
 define apt_install

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // System libraries (each imported by exactly one Swift target).
@@ -33,7 +34,10 @@ let package = Package(
         .target(name: "LabelModel", dependencies: ["LabeldSupport", .product(name: "Yams", package: "Yams")]),
         .target(name: "Barcode", dependencies: ["LabeldSupport", "LabelModel", "CZint"]),
         .target(name: "Rendering", dependencies: ["LabeldSupport", "LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
-        .target(name: "Fulfillment", dependencies: ["LabeldSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Fulfillment", dependencies: [
+            "LabeldSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .target(name: "PrintSpool", dependencies: [
             "LabeldSupport", "LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
         ]),

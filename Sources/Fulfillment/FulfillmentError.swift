@@ -25,6 +25,8 @@ public struct FulfillmentError: LabeldError, Hashable {
 }
 
 extension ErrorCode where Owner == FulfillmentError {
+    /// A workbook (.xlsx) that cannot be read: not one, damaged, encrypted, no such sheet.
+    public static var spreadsheet: Self { Self("import.xlsx") }
     public static var unknownSetting: Self { Self("settings.unknown") }
     public static var invalidSetting: Self { Self("settings.invalid") }
     public static var notFound: Self { Self("core.not_found") }

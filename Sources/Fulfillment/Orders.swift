@@ -259,6 +259,39 @@ extension FulfillmentStore {
         let table = try CSVTable.parse(text, source: source)
         var report = ImportReport()
         report.encoding = encoding.rawValue
+        return try orders(from: table, source: source, sheet: nil, channel: channel, mapping: mapping, utcOffsetSeconds: utcOffsetSeconds, report: report)
+    }
+
+    /// Parses a sheet of an .xlsx workbook (the first, or `sheet`) as `ordersFromCSV` parses a
+    /// CSV export. The header is the first row with the mapping's order-number column, so notice
+    /// rows above it (스마트스토어 puts one there) are passed over; a mistake names its cell
+    /// (`Sheet1!F12`). Date cells are read as the wall-clock time Excel shows, at `utcOffsetSeconds`.
+    public static func ordersFromWorkbook(_ data: Data, source: String, sheet name: String? = nil, channel: String,
+                                          mapping: ColumnMapping = ColumnMapping(), utcOffsetSeconds: Int = OrderTime.seoulOffsetSeconds)
+        throws -> (orders: [OrderInput], report: ImportReport) {
+        let book = try Workbook(data: data, source: source)
+        let sheet = try book.sheet(named: name)
+        guard let headerAt = sheet.rows.firstIndex(where: { row in row.cells.contains { $0.trimmingCharacters(in: .whitespaces) == mapping.orderNo } }) else {
+            let first = sheet.rows.first.map { $0.cells.filter { !$0.isEmpty }.joined(separator: ", ") } ?? "nothing"
+            let others = book.sheetNames.filter { $0 != sheet.name }
+            throw FulfillmentError(code: .mapping, message: "\(source): sheet '\(sheet.name)' has no row with the column '\(mapping.orderNo)' (its first row: \(first)); "
+                                   + (others.isEmpty ? "" : "choose another sheet (--sheet: \(others.joined(separator: ", "))) or ") + "name the columns in a mapping file")
+        }
+        let header = sheet.rows[headerAt].cells.map { $0.trimmingCharacters(in: .whitespaces) }
+        let rows = sheet.rows[(headerAt + 1)...].map { row in
+            (line: row.number, fields: row.cells.count < header.count ? row.cells + Array(repeating: "", count: header.count - row.cells.count) : row.cells)
+        }
+        var report = ImportReport()
+        report.encoding = "xlsx"
+        return try orders(from: CSVTable(header: header, rows: rows), source: source, sheet: sheet.name, channel: channel, mapping: mapping,
+                          utcOffsetSeconds: utcOffsetSeconds, report: report)
+    }
+
+    /// Orders from a table of rows under a header. `sheet`: the workbook sheet the rows come
+    /// from, so a mistake names its cell; nil for CSV (the row and column name it).
+    static func orders(from table: CSVTable, source: String, sheet: String?, channel: String, mapping: ColumnMapping, utcOffsetSeconds: Int,
+                       report initial: ImportReport) throws -> (orders: [OrderInput], report: ImportReport) {
+        var report = initial
         func column(_ header: String?, required: Bool) throws(FulfillmentError) -> Int? {
             guard let header else { return nil }
             if let i = table.header.firstIndex(of: header) { return i }
@@ -285,7 +318,8 @@ extension FulfillmentStore {
             }
             let orderNo = field(c.orderNo) ?? ""
             func bad(_ columnIndex: Int, _ what: String) {
-                report.errors.append(.init(row: line, orderNo: orderNo, detail: "column '\(table.header[columnIndex])': \(what)"))
+                let cell = sheet.map { "\($0)!\(Workbook.columnName(columnIndex))\(line): " } ?? ""
+                report.errors.append(.init(row: line, orderNo: orderNo, detail: "\(cell)column '\(table.header[columnIndex])': \(what)"))
                 badOrders.insert(orderNo)
             }
             if fields.count != table.header.count {

@@ -13,6 +13,8 @@ import LabeldSupport
 /// Routes of orders, products and stock (the order core).
 struct OrderRoutes {
     let service: LabelService
+    /// An .xlsx workbook's media type.
+    static let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     func addRoutes(to r: inout RouteTable) {
         let desk = service.desk, config = service.configuration
@@ -20,11 +22,17 @@ struct OrderRoutes {
             let caller = try context.operatorOrOwner("order import")
             let data = try await service.body(request, limit: config.maxUploadBytes)
             let channel = request.uri.queryParameters.get("channel").map { String($0) }
+            let sheet = request.uri.queryParameters.get("sheet").map { String($0) }
             let type = request.headers[.contentType] ?? "application/json"
             let report = try await service.blocking { () -> ImportReport in
                 if type.hasPrefix("text/csv") {
                     guard let channel else { throw Problem(.badRequest, code: "request.parameter", "a CSV upload needs ?channel=NAME") }
                     let (orders, report) = try FulfillmentStore.ordersFromCSV(data, source: "upload.csv", channel: channel)
+                    return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor, report: report)
+                }
+                if type.hasPrefix(Self.xlsxType) {
+                    guard let channel else { throw Problem(.badRequest, code: "request.parameter", "a workbook upload needs ?channel=NAME") }
+                    let (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: "upload.xlsx", sheet: sheet, channel: channel)
                     return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor, report: report)
                 }
                 let orders: [OrderInput]

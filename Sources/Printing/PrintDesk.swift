@@ -6,8 +6,10 @@ public import GRDB
 public import LabelModel
 public import Logging
 import Glibc
-// `struct stat` and `timespec` are declared, for Swift's member visibility, in Dispatch's C module.
+// `struct stat` and `timespec` are declared, for Swift's member visibility, in Dispatch's C module or in
+// CoreFoundation (whichever the dependency graph brings in: ZIPFoundation brings the latter).
 import CDispatch
+import CoreFoundation
 public import LabeldSupport
 
 /// Where orders meet printers: turns shipments (송장) and received stock into print requests for

@@ -258,12 +258,13 @@ struct Orders: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "주문수집: import a channel's CSV export (UTF-8, UTF-8 BOM or CP949) or orders as JSON / JSON Lines.",
+            abstract: "주문수집: import a channel's export (.xlsx, or CSV in UTF-8, UTF-8 BOM or CP949) or orders as JSON / JSON Lines.",
             discussion: "Prints a report: collected, duplicates, excluded, unmatched, errors (with row numbers). Exit 1 when any row had an error.")
         @OptionGroup var core: CoreOptions
         @Argument var file: String
         @Option(name: .long, help: "Sales channel name.") var channel: String = "direct"
         @Option(name: .long, help: "Column mapping file (JSON: field → header).") var mapping: String?
+        @Option(name: .long, help: "The sheet of an .xlsx workbook (default: the first).") var sheet: String?
         @Flag(name: .long, help: "Import nothing if any row has an error.") var strict = false
         @Flag(name: .long, help: "Print the report as JSON.") var json = false
 
@@ -279,7 +280,11 @@ struct Orders: ParsableCommand {
                     } catch {
                         throw CLIError(description: "\(file): not valid order JSON (\(error))")
                     }
+                } else if file.lowercased().hasSuffix(".xlsx") {
+                    let m = try mapping.map { try ColumnMapping.load(path: $0) } ?? ColumnMapping()
+                    (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: file, sheet: sheet, channel: channel, mapping: m)
                 } else {
+                    if sheet != nil { throw CLIError(description: "--sheet is for .xlsx workbooks, not '\(file)'") }
                     let m = try mapping.map { try ColumnMapping.load(path: $0) } ?? ColumnMapping()
                     (orders, report) = try FulfillmentStore.ordersFromCSV(data, source: file, channel: channel, mapping: m)
                 }

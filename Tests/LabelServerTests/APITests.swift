@@ -15,6 +15,30 @@ import Yams
 
 @Suite("HTTP API", .serialized)
 struct APITests {
+    @Test("POST /v1/orders takes an .xlsx export (made by openpyxl) with ?channel= and ?sheet=; a file that is no workbook is a 422")
+    func workbookUpload() async throws {
+        let f = try ServerFixture.make()
+        let path = temporaryDirectory("xlsx") + "/orders.xlsx"
+        let made = try runTool(Project.root + "/.build/pyfixtures/bin/python", [Project.root + "/Tests/tools/make_workbook.py", "openpyxl", path])
+        #expect(made.status == 0, "\(made.stderr)")
+        let book = try #require(FileManager.default.contents(atPath: path))
+        let type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        try await f.service.application().test(.router) { client in
+            func upload(_ uri: String, _ body: Data) async throws -> TestResponse {
+                try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(f.operatorToken)", .contentType: type],
+                                         body: ByteBuffer(bytes: body))
+            }
+            var r = try await upload("/v1/orders?channel=smartstore&sheet=%EB%B0%9C%EC%A3%BC%EB%B0%9C%EC%86%A1%EA%B4%80%EB%A6%AC", book)
+            #expect(r.status == .created && r.object["collectedOrders"] as? Int == 3 && r.object["encoding"] as? String == "xlsx", "\(r.text)")
+            let errors = r.object["errors"] as? [[String: Any]] ?? []
+            #expect(errors.map { $0["detail"] as? String } == ["발주발송관리!I7: column '수량': expected a whole number above 0, got '두개'"])
+            r = try await upload("/v1/orders?channel=smartstore", Data("주문번호,수령자명\n".utf8))
+            #expect(r.status == .unprocessableContent && r.object["code"] as? String == "import.xlsx", "\(r.text)")
+            r = try await upload("/v1/orders", book)
+            #expect(r.status == .badRequest && r.object["code"] as? String == "request.parameter")
+        }
+    }
+
     @Test("401 without a token or with an unknown one, as problem+json with a stable code")
     func unauthorized() async throws {
         let f = try ServerFixture.make()

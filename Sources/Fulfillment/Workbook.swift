@@ -1,0 +1,331 @@
+public import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import ZIPFoundation
+
+/// An Office Open XML workbook (.xlsx, what every marketplace's order export is), read as tables
+/// of text: shared and inline strings, numbers (whole numbers without a decimal point), booleans
+/// (`TRUE`/`FALSE`), dates (a date-formatted number, Excel's serial day count, as
+/// `yyyy-MM-dd HH:mm:ss` wall-clock time — the channel's local time, as Excel shows it) and
+/// empty cells. Rows keep the sheet's own row numbers, so an error can name the cell.
+///
+/// ```swift
+/// let book = try Workbook(data: data, source: "orders.xlsx")
+/// let sheet = try book.sheet(named: nil)        // the first sheet
+/// for row in sheet.rows { print(row.number, row.cells) }
+/// ```
+public struct Workbook: Sendable {
+    /// The sheets' names, in the workbook's order.
+    public let sheetNames: [String]
+    let source: String
+    private let archive: ArchiveData
+    private let sheetPaths: [String]
+    private let sharedStrings: [String]
+    /// For each cell style index: whether its number format shows a date.
+    private let dateStyles: [Bool]
+
+    /// One sheet's rows: `cells[i]` is column i (A = 0); missing cells are empty strings.
+    public struct Sheet: Sendable {
+        public var name: String
+        public var rows: [(number: Int, cells: [String])]
+    }
+
+    /// Opens a workbook. A file that is not one is refused with what it seems to be instead.
+    public init(data: Data, source: String) throws(FulfillmentError) {
+        self.source = source
+        if data.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+            throw FulfillmentError(code: .spreadsheet, message: "\(source) is an OLE compound file: an encrypted (password-protected) workbook or an old .xls one. "
+                                   + "labeld reads .xlsx without a password: open it in Excel and save it as .xlsx without a password")
+        }
+        guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
+            let text = String(decoding: data.prefix(200), as: UTF8.self)
+            let looksCSV = text.contains(",") && !text.contains("\u{0}")
+            throw FulfillmentError(code: .spreadsheet, message: "\(source) is not an .xlsx workbook (no ZIP container)"
+                                   + (looksCSV ? "; it looks like CSV text: give it a .csv name" : ""))
+        }
+        do {
+            archive = ArchiveData(archive: try Archive(data: data, accessMode: .read))
+        } catch {
+            throw FulfillmentError(code: .spreadsheet, message: "\(source) is not a readable .xlsx workbook (a truncated or damaged ZIP container: \(error))")
+        }
+        let book = try Self.parse(archive, "xl/workbook.xml", source: source, WorkbookParser())
+        let rels = try Self.parse(archive, "xl/_rels/workbook.xml.rels", source: source, RelationshipsParser())
+        sheetNames = book.sheets.map(\.name)
+        sheetPaths = try book.sheets.map { sheet throws(FulfillmentError) in
+            guard let target = rels.targets[sheet.relationship] else {
+                throw FulfillmentError(code: .spreadsheet, message: "\(source): sheet '\(sheet.name)' has no part in the workbook")
+            }
+            return target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
+        }
+        sharedStrings = archive.has("xl/sharedStrings.xml") ? try Self.parse(archive, "xl/sharedStrings.xml", source: source, SharedStringsParser()).strings : []
+        dateStyles = archive.has("xl/styles.xml") ? try Self.parse(archive, "xl/styles.xml", source: source, StylesParser()).dateStyles : []
+    }
+
+    /// The sheet called `name`, or the first sheet when `name` is nil.
+    public func sheet(named name: String?) throws(FulfillmentError) -> Sheet {
+        let index: Int
+        if let name {
+            guard let i = sheetNames.firstIndex(of: name) else {
+                throw FulfillmentError(code: .spreadsheet, message: "\(source) has no sheet '\(name)' (sheets: \(sheetNames.joined(separator: ", ")))")
+            }
+            index = i
+        } else {
+            guard !sheetNames.isEmpty else { throw FulfillmentError(code: .spreadsheet, message: "\(source) has no sheets") }
+            index = 0
+        }
+        let parsed = try Self.parse(archive, sheetPaths[index], source: source,
+                                    SheetParser(sharedStrings: sharedStrings, dateStyles: dateStyles, source: source))
+        if let problem = parsed.problem { throw FulfillmentError(code: .spreadsheet, message: problem) }
+        return Sheet(name: sheetNames[index], rows: parsed.rows)
+    }
+
+    /// The column letters of a 0-based column index (0 → A, 26 → AA).
+    public static func columnName(_ index: Int) -> String {
+        var n = index + 1, name = ""
+        while n > 0 {
+            let r = (n - 1) % 26
+            name = String(UnicodeScalar(UInt8(65 + r))) + name
+            n = (n - 1) / 26
+        }
+        return name
+    }
+
+    private static func parse<P: PartParser>(_ archive: ArchiveData, _ path: String, source: String, _ delegate: P) throws(FulfillmentError) -> P {
+        guard let data = try archive.data(path, source: source) else {
+            throw FulfillmentError(code: .spreadsheet, message: "\(source) is not a complete .xlsx workbook: it has no \(path)")
+        }
+        let parser = XMLParser(data: data)
+        parser.delegate = delegate
+        guard parser.parse() else {
+            throw FulfillmentError(code: .spreadsheet, message: "\(source): \(path) is not valid XML (line \(parser.lineNumber): \(parser.parserError.map { "\($0)" } ?? "unknown error"))")
+        }
+        return delegate
+    }
+}
+
+/// The ZIP container, read-only. Unchecked: ZIPFoundation's `Archive` is a class that is not
+/// Sendable; this one is never changed after it is opened, and each read is under `lock`.
+final class ArchiveData: @unchecked Sendable {
+    private let archive: Archive
+    private let lock = NSLock()
+    init(archive: Archive) { self.archive = archive }
+
+    /// The most one part may unpack to: a workbook of 100 000 order rows is far below it, and a
+    /// ZIP bomb stops here instead of filling the memory.
+    static let partLimit: UInt64 = 512 << 20
+
+    func has(_ path: String) -> Bool { lock.withLock { archive[path] != nil } }
+
+    /// A part's bytes; nil when the workbook has no such part.
+    func data(_ path: String, source: String) throws(FulfillmentError) -> Data? {
+        let result: Result<Data?, FulfillmentError> = lock.withLock {
+            guard let entry = archive[path] else { return .success(nil) }
+            guard entry.uncompressedSize <= Self.partLimit else {
+                return .failure(FulfillmentError(code: .spreadsheet, message: "\(source): \(path) unpacks to \(entry.uncompressedSize) bytes, more than the \(Self.partLimit >> 20) MB labeld reads"))
+            }
+            var out = Data()
+            do {
+                _ = try archive.extract(entry) { chunk in
+                    out.append(chunk)
+                    if UInt64(out.count) > Self.partLimit { throw CocoaError(.fileReadTooLarge) }
+                }
+            } catch {
+                return .failure(FulfillmentError(code: .spreadsheet, message: "\(source): \(path) cannot be unpacked (a damaged workbook: \(error))"))
+            }
+            return .success(out)
+        }
+        return try result.get()
+    }
+}
+
+// MARK: Part parsers (Foundation's SAX parser: a sheet is read element by element)
+
+protocol PartParser: XMLParserDelegate {}
+
+/// `xl/workbook.xml`: the sheets, in order, with their relationship ids.
+final class WorkbookParser: NSObject, PartParser {
+    var sheets: [(name: String, relationship: String)] = []
+    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        guard element == "sheet" || element.hasSuffix(":sheet") else { return }
+        let rid = attributes["r:id"] ?? attributes.first { $0.key.hasSuffix(":id") }?.value ?? ""
+        sheets.append((attributes["name"] ?? "", rid))
+    }
+}
+
+/// `xl/_rels/workbook.xml.rels`: relationship id → part path (relative to `xl/`).
+final class RelationshipsParser: NSObject, PartParser {
+    var targets: [String: String] = [:]
+    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        guard element == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
+        targets[id] = target
+    }
+}
+
+/// `xl/sharedStrings.xml`: each `<si>`'s text (the runs of rich text joined; phonetic hints left out).
+final class SharedStringsParser: NSObject, PartParser {
+    var strings: [String] = []
+    private var current = "", inText = false, inPhonetic = false
+    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        switch element {
+        case "si": current = ""
+        case "t": inText = !inPhonetic
+        case "rPh": inPhonetic = true
+        default: break
+        }
+    }
+    func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { current += string } }
+    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+        switch element {
+        case "si": strings.append(current)
+        case "t": inText = false
+        case "rPh": inPhonetic = false
+        default: break
+        }
+    }
+}
+
+/// `xl/styles.xml`: which cell styles (`cellXfs`, by index) show their number as a date.
+final class StylesParser: NSObject, PartParser {
+    var dateStyles: [Bool] = []
+    private var customDateFormats: Set<Int> = []
+    private var inCellXfs = false
+    /// Excel's built-in date and time formats (ECMA-376 §18.8.30), and the East Asian ones.
+    static let builtInDates: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
+
+    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        switch element {
+        case "numFmt":
+            if let id = attributes["numFmtId"].flatMap({ Int($0) }), let code = attributes["formatCode"], Self.isDateFormat(code) {
+                customDateFormats.insert(id)
+            }
+        case "cellXfs": inCellXfs = true
+        case "xf" where inCellXfs:
+            let id = attributes["numFmtId"].flatMap { Int($0) } ?? 0
+            dateStyles.append(Self.builtInDates.contains(id) || customDateFormats.contains(id))
+        default: break
+        }
+    }
+    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+        if element == "cellXfs" { inCellXfs = false }
+    }
+
+    /// A format code shows a date or time when, outside quoted text, brackets and escapes, it has
+    /// y, m, d, h or s (`yyyy-mm-dd hh:mm`, `[$-412]yyyy"년"`), not only digits (`0.00`, `#,##0`).
+    static func isDateFormat(_ code: String) -> Bool {
+        var inQuote = false, inBracket = false, escaped = false
+        for c in code.lowercased() {
+            if escaped { escaped = false; continue }
+            switch c {
+            case "\\": escaped = true
+            case "\"": inQuote.toggle()
+            case "[" where !inQuote: inBracket = true
+            case "]" where !inQuote: inBracket = false
+            case "y", "m", "d", "h", "s" where !inQuote && !inBracket: return true
+            default: break
+            }
+        }
+        return false
+    }
+}
+
+/// A worksheet part: rows of cells, each cell's text by its type and style.
+final class SheetParser: NSObject, PartParser {
+    var rows: [(number: Int, cells: [String])] = []
+    var problem: String?
+    private let sharedStrings: [String]
+    private let dateStyles: [Bool]
+    private let source: String
+    private var row: [String] = [], rowNumber = 0
+    private var cellColumn = 0, cellType = "n", cellStyle = 0, cellReference = ""
+    private var value = "", inValue = false, inInline = false
+
+    init(sharedStrings: [String], dateStyles: [Bool], source: String) {
+        self.sharedStrings = sharedStrings
+        self.dateStyles = dateStyles
+        self.source = source
+    }
+
+    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        switch element {
+        case "row":
+            rowNumber = attributes["r"].flatMap { Int($0) } ?? rowNumber + 1
+            row = []
+        case "c":
+            cellReference = attributes["r"] ?? ""
+            cellColumn = cellReference.isEmpty ? row.count : Self.column(of: cellReference)
+            cellType = attributes["t"] ?? "n"
+            cellStyle = attributes["s"].flatMap { Int($0) } ?? 0
+            value = ""
+        case "v": inValue = true
+        case "is": inInline = true
+        case "t" where inInline: inValue = true
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { if inValue { value += string } }
+
+    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+        switch element {
+        case "v", "t": inValue = false
+        case "is": inInline = false
+        case "c":
+            let text = self.text()
+            while row.count < cellColumn { row.append("") }
+            if row.count == cellColumn { row.append(text) } else { row[cellColumn] = text }
+        case "row":
+            // Trailing empty cells are dropped; a row with nothing in it is left out.
+            while let last = row.last, last.isEmpty { row.removeLast() }
+            if !row.isEmpty { rows.append((rowNumber, row)) }
+        default: break
+        }
+    }
+
+    /// The cell's value as text.
+    private func text() -> String {
+        switch cellType {
+        case "s":
+            guard let i = Int(value), sharedStrings.indices.contains(i) else {
+                problem = problem ?? "\(source): cell \(cellReference) names shared string \(value), which the workbook does not have"
+                return ""
+            }
+            return sharedStrings[i]
+        case "inlineStr", "str": return value
+        case "b": return value == "1" ? "TRUE" : "FALSE"
+        case "e": return value   // #N/A, #VALUE! …: shown as Excel shows it
+        default:
+            guard !value.isEmpty, let number = Double(value) else { return value }
+            if dateStyles.indices.contains(cellStyle) && dateStyles[cellStyle] { return Self.dateText(serial: number) }
+            return Self.numberText(number)
+        }
+    }
+
+    /// A whole number without a decimal point (`3`, not `3.0`); others as they are written.
+    static func numberText(_ number: Double) -> String {
+        if number == number.rounded(), abs(number) < 1e15 { return String(Int64(number)) }
+        return String(number)
+    }
+
+    /// Excel's serial day count (1900 date system: day 1 is 1900-01-01, counting the 1900 leap
+    /// day Excel invents, so serial 61 is 1900-03-01) as `yyyy-MM-dd HH:mm:ss`, rounded to the second.
+    static func dateText(serial: Double) -> String {
+        let seconds = Int64((serial * 86_400).rounded())
+        // 1899-12-30 is serial 0 for every date after February 1900.
+        var t = time_t(seconds - 2_209_161_600)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+    }
+
+    /// The 0-based column of a cell reference (`C12` → 2, `AA3` → 26).
+    static func column(of reference: String) -> Int {
+        var n = 0
+        for u in reference.utf8 {
+            guard u >= 65 && u <= 90 else { break }
+            n = n * 26 + Int(u - 64)
+        }
+        return max(0, n - 1)
+    }
+}
