@@ -37,6 +37,7 @@ let package = Package(
         .target(name: "Fulfillment", dependencies: [
             "LabeldSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "PrintSpool", dependencies: [
             "LabeldSupport", "LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),

@@ -27,6 +27,8 @@ public struct FulfillmentError: LabeldError, Hashable {
 extension ErrorCode where Owner == FulfillmentError {
     /// A workbook (.xlsx) that cannot be read: not one, damaged, encrypted, no such sheet.
     public static var spreadsheet: Self { Self("import.xlsx") }
+    /// A password-protected workbook without its password, or with a wrong one.
+    public static var workbookPassword: Self { Self("import.xlsx_password") }
     public static var unknownSetting: Self { Self("settings.unknown") }
     public static var invalidSetting: Self { Self("settings.invalid") }
     public static var notFound: Self { Self("core.not_found") }

@@ -266,10 +266,11 @@ extension FulfillmentStore {
     /// CSV export. The header is the first row with the mapping's order-number column, so notice
     /// rows above it (스마트스토어 puts one there) are passed over; a mistake names its cell
     /// (`Sheet1!F12`). Date cells are read as the wall-clock time Excel shows, at `utcOffsetSeconds`.
-    public static func ordersFromWorkbook(_ data: Data, source: String, sheet name: String? = nil, channel: String,
+    /// `password`: a password-protected workbook's (스마트스토어 gives one with each download).
+    public static func ordersFromWorkbook(_ data: Data, source: String, sheet name: String? = nil, password: String? = nil, channel: String,
                                           mapping: ColumnMapping = ColumnMapping(), utcOffsetSeconds: Int = OrderTime.seoulOffsetSeconds)
         throws -> (orders: [OrderInput], report: ImportReport) {
-        let book = try Workbook(data: data, source: source)
+        let book = try Workbook(data: data, source: source, password: password)
         let sheet = try book.sheet(named: name)
         guard let headerAt = sheet.rows.firstIndex(where: { row in row.cells.contains { $0.trimmingCharacters(in: .whitespaces) == mapping.orderNo } }) else {
             let first = sheet.rows.first.map { $0.cells.filter { !$0.isEmpty }.joined(separator: ", ") } ?? "nothing"

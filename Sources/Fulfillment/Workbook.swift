@@ -31,12 +31,14 @@ public struct Workbook: Sendable {
         public var rows: [(number: Int, cells: [String])]
     }
 
-    /// Opens a workbook. A file that is not one is refused with what it seems to be instead.
-    public init(data: Data, source: String) throws(FulfillmentError) {
+    /// Opens a workbook; a password-protected one (an OLE compound file with Agile Encryption) with
+    /// `password`, decrypted in memory. A file that is not a workbook is refused with what it
+    /// seems to be instead.
+    public init(data given: Data, source: String, password: String? = nil) throws(FulfillmentError) {
         self.source = source
+        var data = given
         if data.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
-            throw FulfillmentError(code: .spreadsheet, message: "\(source) is an OLE compound file: an encrypted (password-protected) workbook or an old .xls one. "
-                                   + "labeld reads .xlsx without a password: open it in Excel and save it as .xlsx without a password")
+            data = try EncryptedWorkbook.decrypt(data, password: password, source: source)
         }
         guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
             let text = String(decoding: data.prefix(200), as: UTF8.self)

@@ -23,6 +23,8 @@ struct OrderRoutes {
             let data = try await service.body(request, limit: config.maxUploadBytes)
             let channel = request.uri.queryParameters.get("channel").map { String($0) }
             let sheet = request.uri.queryParameters.get("sheet").map { String($0) }
+            // A header, not the query: a password must not land in access logs.
+            let password = request.headers[HTTPField.Name("X-Workbook-Password")!]
             let type = request.headers[.contentType] ?? "application/json"
             let report = try await service.blocking { () -> ImportReport in
                 if type.hasPrefix("text/csv") {
@@ -32,7 +34,8 @@ struct OrderRoutes {
                 }
                 if type.hasPrefix(Self.xlsxType) {
                     guard let channel else { throw Problem(.badRequest, code: "request.parameter", "a workbook upload needs ?channel=NAME") }
-                    let (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: "upload.xlsx", sheet: sheet, channel: channel)
+                    let (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: "upload.xlsx", sheet: sheet, password: password,
+                                                                                    channel: channel)
                     return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor, report: report)
                 }
                 let orders: [OrderInput]

@@ -265,6 +265,7 @@ struct Orders: ParsableCommand {
         @Option(name: .long, help: "Sales channel name.") var channel: String = "direct"
         @Option(name: .long, help: "Column mapping file (JSON: field → header).") var mapping: String?
         @Option(name: .long, help: "The sheet of an .xlsx workbook (default: the first).") var sheet: String?
+        @Option(name: .long, help: "A password-protected workbook's password (or LABELD_XLSX_PASSWORD).") var password: String?
         @Flag(name: .long, help: "Import nothing if any row has an error.") var strict = false
         @Flag(name: .long, help: "Print the report as JSON.") var json = false
 
@@ -282,7 +283,8 @@ struct Orders: ParsableCommand {
                     }
                 } else if file.lowercased().hasSuffix(".xlsx") {
                     let m = try mapping.map { try ColumnMapping.load(path: $0) } ?? ColumnMapping()
-                    (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: file, sheet: sheet, channel: channel, mapping: m)
+                    let secret = password ?? ProcessInfo.processInfo.environment["LABELD_XLSX_PASSWORD"]
+                    (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: file, sheet: sheet, password: secret, channel: channel, mapping: m)
                 } else {
                     if sheet != nil { throw CLIError(description: "--sheet is for .xlsx workbooks, not '\(file)'") }
                     let m = try mapping.map { try ColumnMapping.load(path: $0) } ?? ColumnMapping()

@@ -32,6 +32,16 @@ struct APITests {
             #expect(r.status == .created && r.object["collectedOrders"] as? Int == 3 && r.object["encoding"] as? String == "xlsx", "\(r.text)")
             let errors = r.object["errors"] as? [[String: Any]] ?? []
             #expect(errors.map { $0["detail"] as? String } == ["발주발송관리!I7: column '수량': expected a whole number above 0, got '두개'"])
+            // Password-protected (msoffcrypto-tool): the password rides in a header, never in the URL.
+            let sealed = path + ".encrypted.xlsx"
+            #expect(try runTool(Project.root + "/.build/pyfixtures/bin/msoffcrypto-tool", ["-e", "-p", "암호", path, sealed]).status == 0)
+            let encrypted = try #require(FileManager.default.contents(atPath: sealed))
+            r = try await client.execute(uri: "/v1/orders?channel=cafe24&sheet=%EB%B0%9C%EC%A3%BC%EB%B0%9C%EC%86%A1%EA%B4%80%EB%A6%AC", method: .post,
+                                         headers: [.authorization: "Bearer \(f.operatorToken)", .contentType: type, HTTPField.Name("X-Workbook-Password")!: "암호"],
+                                         body: ByteBuffer(bytes: encrypted))
+            #expect(r.status == .created && r.object["collectedOrders"] as? Int == 3, "\(r.text)")
+            r = try await upload("/v1/orders?channel=cafe24", encrypted)
+            #expect(r.status == .unprocessableContent && r.object["code"] as? String == "import.xlsx_password", "\(r.text)")
             r = try await upload("/v1/orders?channel=smartstore", Data("주문번호,수령자명\n".utf8))
             #expect(r.status == .unprocessableContent && r.object["code"] as? String == "import.xlsx", "\(r.text)")
             r = try await upload("/v1/orders", book)
