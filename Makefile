@@ -43,10 +43,11 @@ build: deps
 release: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS)
 
-bench: deps-test release
+bench: deps-test release $(FIXTURE_PYTHON)
 	.build/release/labeld bench render --labels 5000
 	Scripts/bench-rss.sh
 	.build/release/labeld bench import --lines 100000
+	Scripts/bench-xlsx.sh
 	Scripts/bench-spool.sh
 	Scripts/bench-http.sh
 

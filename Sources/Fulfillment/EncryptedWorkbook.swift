@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Crypto
 import _CryptoExtras
 
@@ -43,10 +40,8 @@ struct AgileInfo {
             throw FulfillmentError(code: .spreadsheet, message: "\(source) is encrypted with an older scheme (EncryptionInfo version \(version)) than Agile Encryption (4.4), which labeld reads: "
                                    + "save it again from a current Excel, or without a password")
         }
-        let parser = XMLParser(data: Data(stream[8...]))
         let delegate = AgileInfoParser()
-        parser.delegate = delegate
-        guard parser.parse(), let keyData = delegate.keyData, let password = delegate.password else {
+        guard (try? XMLScanner.scan(Array(stream[8...]), into: delegate)) != nil, let keyData = delegate.keyData, let password = delegate.password else {
             throw FulfillmentError(code: .spreadsheet, message: "\(source): its encryption header is not Agile Encryption XML with a password key")
         }
         self.keyData = keyData
@@ -128,11 +123,11 @@ struct AgileInfo {
 }
 
 /// Reads `<keyData>` and the password `<p:encryptedKey>` of an Agile `EncryptionInfo`.
-final class AgileInfoParser: NSObject, XMLParserDelegate {
+final class AgileInfoParser: XMLHandler {
     var keyData: AgileInfo.Parameters?
     var password: AgileInfo.Parameters?
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String] = [:]) {
+    func start(_ element: String, _ a: [String: String]) {
         let name = element.split(separator: ":").last.map(String.init) ?? element
         guard name == "keyData" || name == "encryptedKey" else { return }
         var p = AgileInfo.Parameters()

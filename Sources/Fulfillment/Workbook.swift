@@ -1,7 +1,4 @@
 public import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import ZIPFoundation
 
 /// An Office Open XML workbook (.xlsx, what every marketplace's order export is), read as tables
@@ -97,10 +94,8 @@ public struct Workbook: Sendable {
         guard let data = try archive.data(path, source: source) else {
             throw FulfillmentError(code: .spreadsheet, message: "\(source) is not a complete .xlsx workbook: it has no \(path)")
         }
-        let parser = XMLParser(data: data)
-        parser.delegate = delegate
-        guard parser.parse() else {
-            throw FulfillmentError(code: .spreadsheet, message: "\(source): \(path) is not valid XML (line \(parser.lineNumber): \(parser.parserError.map { "\($0)" } ?? "unknown error"))")
+        do { try XMLScanner.scan([UInt8](data), into: delegate) } catch {
+            throw FulfillmentError(code: .spreadsheet, message: "\(source): \(path) is not well-formed XML (at byte \(error.offset): \(error.reason))")
         }
         return delegate
     }
@@ -141,14 +136,20 @@ final class ArchiveData: @unchecked Sendable {
     }
 }
 
-// MARK: Part parsers (Foundation's SAX parser: a sheet is read element by element)
+// MARK: Part parsers (`XMLScanner` events: a sheet is read element by element)
 
-protocol PartParser: XMLParserDelegate {}
+protocol PartParser: XMLHandler {}
+
+extension XMLHandler {
+    func start(_ element: String, _ attributes: [String: String]) {}
+    func end(_ element: String) {}
+    func text(_ string: String) {}
+}
 
 /// `xl/workbook.xml`: the sheets, in order, with their relationship ids.
-final class WorkbookParser: NSObject, PartParser {
+final class WorkbookParser: PartParser {
     var sheets: [(name: String, relationship: String)] = []
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func start(_ element: String, _ attributes: [String: String]) {
         guard element == "sheet" || element.hasSuffix(":sheet") else { return }
         let rid = attributes["r:id"] ?? attributes.first { $0.key.hasSuffix(":id") }?.value ?? ""
         sheets.append((attributes["name"] ?? "", rid))
@@ -156,19 +157,19 @@ final class WorkbookParser: NSObject, PartParser {
 }
 
 /// `xl/_rels/workbook.xml.rels`: relationship id → part path (relative to `xl/`).
-final class RelationshipsParser: NSObject, PartParser {
+final class RelationshipsParser: PartParser {
     var targets: [String: String] = [:]
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func start(_ element: String, _ attributes: [String: String]) {
         guard element == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
         targets[id] = target
     }
 }
 
 /// `xl/sharedStrings.xml`: each `<si>`'s text (the runs of rich text joined; phonetic hints left out).
-final class SharedStringsParser: NSObject, PartParser {
+final class SharedStringsParser: PartParser {
     var strings: [String] = []
     private var current = "", inText = false, inPhonetic = false
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func start(_ element: String, _ attributes: [String: String]) {
         switch element {
         case "si": current = ""
         case "t": inText = !inPhonetic
@@ -176,8 +177,8 @@ final class SharedStringsParser: NSObject, PartParser {
         default: break
         }
     }
-    func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { current += string } }
-    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+    func text(_ string: String) { if inText { current += string } }
+    func end(_ element: String) {
         switch element {
         case "si": strings.append(current)
         case "t": inText = false
@@ -188,14 +189,14 @@ final class SharedStringsParser: NSObject, PartParser {
 }
 
 /// `xl/styles.xml`: which cell styles (`cellXfs`, by index) show their number as a date.
-final class StylesParser: NSObject, PartParser {
+final class StylesParser: PartParser {
     var dateStyles: [Bool] = []
     private var customDateFormats: Set<Int> = []
     private var inCellXfs = false
     /// Excel's built-in date and time formats (ECMA-376 §18.8.30), and the East Asian ones.
     static let builtInDates: Set<Int> = Set(14...22).union(27...36).union(45...47).union(50...58)
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func start(_ element: String, _ attributes: [String: String]) {
         switch element {
         case "numFmt":
             if let id = attributes["numFmtId"].flatMap({ Int($0) }), let code = attributes["formatCode"], Self.isDateFormat(code) {
@@ -208,7 +209,7 @@ final class StylesParser: NSObject, PartParser {
         default: break
         }
     }
-    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+    func end(_ element: String) {
         if element == "cellXfs" { inCellXfs = false }
     }
 
@@ -232,7 +233,7 @@ final class StylesParser: NSObject, PartParser {
 }
 
 /// A worksheet part: rows of cells, each cell's text by its type and style.
-final class SheetParser: NSObject, PartParser {
+final class SheetParser: PartParser {
     var rows: [(number: Int, cells: [String])] = []
     var problem: String?
     private let sharedStrings: [String]
@@ -248,7 +249,7 @@ final class SheetParser: NSObject, PartParser {
         self.source = source
     }
 
-    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func start(_ element: String, _ attributes: [String: String]) {
         switch element {
         case "row":
             rowNumber = attributes["r"].flatMap { Int($0) } ?? rowNumber + 1
@@ -266,9 +267,9 @@ final class SheetParser: NSObject, PartParser {
         }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) { if inValue { value += string } }
+    func text(_ string: String) { if inValue { value += string } }
 
-    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+    func end(_ element: String) {
         switch element {
         case "v", "t": inValue = false
         case "is": inInline = false

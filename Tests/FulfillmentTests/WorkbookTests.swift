@@ -88,6 +88,16 @@ struct WorkbookTests {
         }
     }
 
+    @Test("5000 rows on one line of XML (XlsxWriter's constant-memory mode), entities in the text: every row, in order")
+    func bigSheet() throws {
+        let (path, data) = try Self.fixture("big")
+        let (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: path, channel: "coupang")
+        #expect(report.errors.isEmpty && orders.count == 5000, "\(report.errors.prefix(3))")
+        #expect(orders.first?.orderNo == "B00001" && orders.last?.orderNo == "B05000")
+        #expect(orders.last?.lines.first?.productName == "러닝화 & 양말 <특가> \"5000\" '세트'" && orders.last?.lines.first?.quantity == 3)
+        #expect(orders.last?.orderedAt == "2026-12-04T11:20:00.000Z" && orders.last?.receiver.postalCode == "06000")
+    }
+
     @Test("files that are not what they claim: CSV named .xlsx, a truncated workbook, a damaged OLE container")
     func notWorkbooks() throws {
         let (path, data) = try Self.fixture("openpyxl")

@@ -2,7 +2,9 @@
 """Makes the .xlsx fixtures of labeld's import tests with the format's own tools (never labeld).
 
 usage: make_workbook.py WRITER OUT.xlsx
-  WRITER  openpyxl (cells as inline strings) or xlsxwriter (cells in the shared-string table)
+  WRITER  openpyxl (cells as inline strings) or xlsxwriter (cells in the shared-string table),
+          or big: 5000 order rows by XlsxWriter in constant-memory mode (one long line of
+          inline strings), product names with & < > " ' in them
 
 The same channel export either way: a cover sheet '안내', then '발주발송관리' with a notice row
 above labeld's Korean headers; date cells (yyyy-mm-dd hh:mm:ss), numbers, a 4-digit postal code
@@ -57,6 +59,20 @@ elif writer == "xlsxwriter":
             else:
                 ws.write(i + 2, j, v)
     ws.write_rich_string(3, 9, bold, "부재 시 ", "경비실")
+    wb.close()
+elif writer == "big":
+    import xlsxwriter
+    wb = xlsxwriter.Workbook(out, {"constant_memory": True})
+    ws = wb.add_worksheet("주문")
+    when = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    ws.write_row(0, 0, header)
+    for i in range(1, 5001):
+        ws.write_string(i, 0, "B%05d" % i)
+        ws.write_datetime(i, 1, datetime.datetime(2026, 12, 1, 9, 0, 0) + datetime.timedelta(minutes=i), when)
+        ws.write_row(i, 2, ["수령인%d" % i, "010-1234-5678", "%05d" % (1000 + i)])
+        ws.write_string(i, 5, "서울특별시 강남구 테헤란로 %d" % i)
+        ws.write_string(i, 6, "러닝화 & 양말 <특가> \"%d\" '세트'" % i)
+        ws.write_number(i, 8, 1 + i % 3)
     wb.close()
 else:
     sys.exit("unknown writer " + writer)
