@@ -102,7 +102,7 @@ struct AgileInfo {
         var size = 0
         for i in (0..<8).reversed() { size = size << 8 | Int(package[i]) }
         let body = package[8...]
-        guard size <= body.count, size <= Int(ArchiveData.partLimit) else {
+        guard size >= 0, size <= body.count, size <= Int(ArchiveData.partLimit) else {
             throw FulfillmentError(code: .spreadsheet, message: "\(source): its encrypted package says \(size) bytes but holds \(body.count)")
         }
         var out = Data()

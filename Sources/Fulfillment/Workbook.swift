@@ -299,7 +299,8 @@ final class SheetParser: PartParser {
         case "e": return value   // #N/A, #VALUE! …: shown as Excel shows it
         default:
             guard !value.isEmpty, let number = Double(value) else { return value }
-            if dateStyles.indices.contains(cellStyle) && dateStyles[cellStyle] { return Self.dateText(serial: number) }
+            // Excel's dates run from serial 0 to 2 958 465 (9999-12-31); anything else shows as a number.
+            if dateStyles.indices.contains(cellStyle) && dateStyles[cellStyle], number >= 0, number < 2_958_466 { return Self.dateText(serial: number) }
             return Self.numberText(number)
         }
     }
@@ -322,12 +323,13 @@ final class SheetParser: PartParser {
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 
-    /// The 0-based column of a cell reference (`C12` → 2, `AA3` → 26).
+    /// The 0-based column of a cell reference (`C12` → 2, `AA3` → 26), at most Excel's last
+    /// column (XFD, 16 384): a reference past it cannot make a row grow without bound.
     static func column(of reference: String) -> Int {
         var n = 0
         for u in reference.utf8 {
             guard u >= 65 && u <= 90 else { break }
-            n = n * 26 + Int(u - 64)
+            n = min(n * 26 + Int(u - 64), 16_384)
         }
         return max(0, n - 1)
     }

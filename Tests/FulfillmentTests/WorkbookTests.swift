@@ -98,6 +98,18 @@ struct WorkbookTests {
         #expect(orders.last?.orderedAt == "2026-12-04T11:20:00.000Z" && orders.last?.receiver.postalCode == "06000")
     }
 
+    @Test("hostile cell values cannot trap the reader: a date cell of 1e300, a column past XFD, a bad entity")
+    func hostileCells() throws {
+        let sheet = SheetParser(sharedStrings: [], dateStyles: [true], source: "x.xlsx")
+        let xml = #"<worksheet><sheetData><row r="1"><c r="A1" s="0"><v>1e300</v></c><c r="B1" s="0"><v>46023.5</v></c>"#
+            + #"<c r="ZZZZZZZZZZZZZZZZZZZZ1" t="inlineStr"><is><t>far &amp; away</t></is></c></row></sheetData></worksheet>"#
+        try XMLScanner.scan(Array(xml.utf8), into: sheet)
+        let cells = try #require(sheet.rows.first?.cells)
+        #expect(cells.count == 16_384 && cells[0] == "1e+300" && cells[1] == "2026-01-01 12:00:00" && cells[16_383] == "far & away")
+        #expect(throws: XMLScanner.Failure.self) { try XMLScanner.scan(Array("<a>&bogus;</a>".utf8), into: SheetParser(sharedStrings: [], dateStyles: [], source: "x")) }
+        #expect(throws: XMLScanner.Failure.self) { try XMLScanner.scan(Array(#"<!DOCTYPE x [<!ENTITY a "b">]><a/>"#.utf8), into: SheetParser(sharedStrings: [], dateStyles: [], source: "x")) }
+    }
+
     @Test("files that are not what they claim: CSV named .xlsx, a truncated workbook, a damaged OLE container")
     func notWorkbooks() throws {
         let (path, data) = try Self.fixture("openpyxl")

@@ -229,39 +229,26 @@ public final class PrintLab: @unchecked Sendable {
 
         /// Waits until at least `count` bytes arrived (in all connections).
         public func waitFor(bytes count: Int, timeout: Double = 20) -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if received().count >= count { return true }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            return false
+            eventually(timeout: timeout) { received().count >= count }
         }
 
         /// Waits until at least `count` complete labels arrived (see `completeLabelTags`).
         public func waitFor(labels count: Int, timeout: Double = 20) -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                if completeLabelTags().count >= count { return true }
-                Thread.sleep(forTimeInterval: 0.02)
-            }
-            return false
+            eventually(timeout: timeout) { completeLabelTags().count >= count }
         }
 
         /// Waits until every connection the sink took has been closed by its sender (sink.py
         /// marks each `conn-N.closed`): what came is all that will come from them.
         public func waitUntilClosed(timeout: Double = 20) -> Bool {
-            let deadline = Date().addingTimeInterval(timeout)
-            while Date() < deadline {
-                let fm = FileManager.default
-                var n = 1, open = false
+            let fm = FileManager.default
+            return eventually(timeout: timeout) {
+                var n = 1
                 while fm.fileExists(atPath: "\(directory)/conn-\(n).bin") {
-                    if !fm.fileExists(atPath: "\(directory)/conn-\(n).closed") { open = true; break }
+                    if !fm.fileExists(atPath: "\(directory)/conn-\(n).closed") { return false }
                     n += 1
                 }
-                if !open { return true }
-                Thread.sleep(forTimeInterval: 0.01)
+                return true
             }
-            return false
         }
 
         /// The `^FX labeld SOURCE SEQ/COUNT^FS` tags of complete labels (a format that reached `^XZ`).
