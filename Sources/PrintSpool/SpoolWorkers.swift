@@ -96,12 +96,12 @@ public final class SpoolWorkers: Sendable {
 
 /// A thread at low CPU priority that runs what a normal-priority thread hands it and waits for:
 /// CPU-heavy work (rendering) without holding locks a request could need.
-/// Unchecked: it hands the caller's closure (not Sendable) to its thread while the caller waits;
-/// `work` and `stopping` are touched only with `condition` locked.
-public final class BackgroundLane: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var work: (() -> Void)?
-    private var stopping = false
+public final class BackgroundLane: Sendable {
+    private struct State: Sendable {
+        var work: (@Sendable () -> Void)?
+        var stopping = false
+    }
+    private let state = Monitor(State())
 
     /// `idle`: `SCHED_IDLE` (runs only when no other thread wants the CPU); otherwise, or when
     /// that is refused, nice `niceness`.
@@ -109,38 +109,28 @@ public final class BackgroundLane: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             Thread.current.name = "spool-render"
             Self.lowerPriority(idle: idle, niceness: niceness)
-            condition.lock()
-            while true {
-                while work == nil && !stopping { condition.wait() }
-                guard let next = work else { break }
-                condition.unlock()
+            // The next work, or nil once stopped with nothing to do.
+            while let next = state.wait(for: { $0.work != nil || $0.stopping }, then: { $0.work }) {
                 next()
-                condition.lock()
-                work = nil
-                condition.broadcast()
+                state.withLock { $0.work = nil }
+                state.broadcast()
             }
-            condition.unlock()
         }
     }
 
     /// Runs `body` on the lane and returns its result (one caller at a time).
-    public func run<T>(_ body: () throws -> T) throws -> T {
-        try withoutActuallyEscaping(body) { body in
-            // Handed to the lane thread and read back after it signaled: one thread at a time.
-            nonisolated(unsafe) var result: Result<T, any Error>?
-            nonisolated(unsafe) let body = body
-            condition.lock()
-            work = { result = Result { try body() } }
-            condition.broadcast()
-            while work != nil { condition.wait() }
-            condition.unlock()
-            return try result!.get()
-        }
+    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
+        let result = Monitor<Result<T, any Error>?>(nil)
+        state.withLock { $0.work = { let r = Result { try body() }; result.withLock { $0 = r } } }
+        state.broadcast()
+        state.wait(for: { $0.work == nil }) { _ in }
+        return try result.withLock { $0 }!.get()
     }
 
     /// Ends the lane's thread (after the work it is doing).
     public func stop() {
-        condition.lock(); stopping = true; condition.broadcast(); condition.unlock()
+        state.withLock { $0.stopping = true }
+        state.broadcast()
     }
 
     /// Lowers the calling thread's CPU priority (on Linux both are per thread).

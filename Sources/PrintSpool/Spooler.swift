@@ -153,7 +153,8 @@ public final class Spooler: Sendable {
             case .render:
                 let t0 = DispatchTime.now()
                 do {
-                    let (bytes, offsets) = try renderLane?.run { try self.render(job) } ?? render(job)
+                    let rendering = job
+                    let (bytes, offsets) = try renderLane?.run { try self.render(rendering) } ?? render(job)
                     action = try m.handle(.rendered(labels: offsets.count))
                     if case .send(let from) = action, (try? currentTransport())?.announcesWrites == true {
                         // The first label's write announced in the document's commit: a scan costs no extra
