@@ -1,5 +1,6 @@
 public import Foundation
 import ZIPFoundation
+import Synchronization
 
 /// An Office Open XML workbook (.xlsx, what every marketplace's order export is), read as tables
 /// of text: shared and inline strings, numbers (whole numbers without a decimal point), booleans
@@ -101,22 +102,21 @@ public struct Workbook: Sendable {
     }
 }
 
-/// The ZIP container, read-only. Unchecked: ZIPFoundation's `Archive` is a class that is not
-/// Sendable; this one is never changed after it is opened, and each read is under `lock`.
-final class ArchiveData: @unchecked Sendable {
-    private let archive: Archive
-    private let lock = NSLock()
-    init(archive: Archive) { self.archive = archive }
+/// The ZIP container, read-only. ZIPFoundation's `Archive` is a class that is not Sendable: it
+/// lives in a `Mutex`, and each read of a part is one `withLock`.
+final class ArchiveData: Sendable {
+    private let archive: Mutex<Archive>
+    init(archive: sending Archive) { self.archive = Mutex(archive) }
 
     /// The most one part may unpack to: a workbook of 100 000 order rows is far below it, and a
     /// ZIP bomb stops here instead of filling the memory.
     static let partLimit: UInt64 = 512 << 20
 
-    func has(_ path: String) -> Bool { lock.withLock { archive[path] != nil } }
+    func has(_ path: String) -> Bool { archive.withLock { $0[path] != nil } }
 
     /// A part's bytes; nil when the workbook has no such part.
     func data(_ path: String, source: String) throws(FulfillmentError) -> Data? {
-        let result: Result<Data?, FulfillmentError> = lock.withLock {
+        let result: Result<Data?, FulfillmentError> = archive.withLock { archive in
             guard let entry = archive[path] else { return .success(nil) }
             guard entry.uncompressedSize <= Self.partLimit else {
                 return .failure(FulfillmentError(code: .spreadsheet, message: "\(source): \(path) unpacks to \(entry.uncompressedSize) bytes, more than the \(Self.partLimit >> 20) MB labeld reads"))

@@ -30,7 +30,7 @@ public struct LabeldJSON: RequestDecoder, ResponseEncoder, Sendable {
         }
     }
 
-    /// The body, at most `limit` bytes (413 beyond).
+    /// The body, at most `limit` bytes (413 beyond): JSON here, and the uploads (CSV, .xlsx).
     static func body(_ request: Request, limit: Int) async throws -> Data {
         do {
             var buffer = try await request.body.collect(upTo: limit)

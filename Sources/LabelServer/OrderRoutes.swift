@@ -20,7 +20,7 @@ struct OrderRoutes {
         let desk = service.desk, config = service.configuration
         r.on(.post, "/v1/orders") { request, context in
             let caller = try context.operatorOrOwner("order import")
-            let data = try await service.body(request, limit: config.maxUploadBytes)
+            let data = try await LabeldJSON.body(request, limit: config.maxUploadBytes)
             let channel = request.uri.queryParameters.get("channel").map { String($0) }
             let sheet = request.uri.queryParameters.get("sheet").map { String($0) }
             // A header, not the query: a password must not land in access logs.
@@ -107,7 +107,7 @@ struct OrderRoutes {
         }
         r.on(.post, "/v1/products") { request, context in
             let caller = try context.operatorOrOwner("products")
-            let data = try await service.body(request, limit: config.maxUploadBytes)
+            let data = try await LabeldJSON.body(request, limit: config.maxUploadBytes)
             let products: [ProductInput]
             do { products = try JSONDecoder().decode([ProductInput].self, from: data) } catch let e as DecodingError {
                 throw Problem(.badRequest, code: "request.json", "expected an array of products: \(Problem.describe(e))")

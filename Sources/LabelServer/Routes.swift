@@ -64,11 +64,6 @@ extension LabelService {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// An upload's body (CSV), at most `limit` bytes (413 beyond).
-    func body(_ request: Request, limit: Int) async throws -> Data {
-        try await LabeldJSON.body(request, limit: limit)
-    }
-
     func int(_ context: AppContext, _ name: String) throws -> Int64 {
         guard let text = context.parameters.get(name), let v = Int64(text), v > 0 else {
             throw Problem(.badRequest, code: "request.parameter", "'\(name)' must be a positive whole number")

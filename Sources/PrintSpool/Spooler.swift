@@ -489,13 +489,9 @@ final class DueSignal: Sendable {
         signaled.withLock { $0 = true }
         signaled.broadcast()
     }
-    /// Waits for a signal or `seconds`; true when signaled.
-    @discardableResult
-    func wait(upTo seconds: Double) -> Bool {
-        signaled.wait(until: Date().addingTimeInterval(seconds), for: { $0 }) { signaled, _ in
-            defer { signaled = false }
-            return signaled
-        }
+    /// Waits for a signal or `seconds`.
+    func wait(upTo seconds: Double) {
+        signaled.wait(until: Date().addingTimeInterval(seconds), for: { $0 }) { signaled, _ in signaled = false }
     }
 }
 
