@@ -134,6 +134,7 @@ public struct FulfillmentStore: Sendable {
         m.registerMigration("v7-catalog-price") { db in
             try db.execute(sql: "ALTER TABLE productOption ADD COLUMN price INTEGER")
         }
+        migrateDispatch(&m)
         return m
     }
 

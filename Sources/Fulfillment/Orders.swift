@@ -24,6 +24,11 @@ public struct OrderInput: Codable, Sendable, Hashable {
         public var gift: Bool?
         /// Where the line came from in a file (CSV row), for reports.
         public var sourceRow: Int?
+        /// The channel's own key of the line (스마트스토어 상품주문번호, 쿠팡 주문번호/옵션ID): duplicates are
+        /// told by it, and the dispatch file names the line by it.
+        public var lineKey: String?
+        /// What the dispatch file needs of the line's source row.
+        public var channelFields: ChannelFields?
         public init(productName: String, option: String? = nil, itemCode: String? = nil, quantity: Int, gift: Bool? = nil) {
             self.productName = productName; self.option = option; self.itemCode = itemCode; self.quantity = quantity; self.gift = gift
         }
@@ -42,6 +47,9 @@ public struct OrderInput: Codable, Sendable, Hashable {
     /// Stored as digits only, checked against the carrier's lengths (and Lotte's check digit).
     public var waybillNo: String?
     public var lines: [Line]
+    /// The marketplace preset the order was read with (`smartstore`, `coupang`, …): its dispatch
+    /// file takes the order's waybill number back.
+    public var preset: String?
 
     public init(channel: String? = nil, orderNo: String, receiver: Receiver, lines: [Line]) {
         self.channel = channel; self.orderNo = orderNo; self.receiver = receiver; self.lines = lines
@@ -66,10 +74,19 @@ public struct ImportReport: Codable, Sendable, Hashable {
     public var unmatched: [Note] = []
     public var errors: [Note] = []
     public var encoding: String?
+    /// The layout the rows were read with: a preset's name (`smartstore`, …, `labeld`) or `mapping`.
+    public var layout: String?
+    /// Whether `layout` was told from the header row (no --preset).
+    public var layoutDetected: Bool?
     /// With --strict and errors, nothing was imported.
     public var rolledBack = false
 
     public init() {}
+
+    /// `layout smartstore (detected from the header row)`, when the rows were read by a layout.
+    public var layoutLine: String? {
+        layout.map { "layout \($0)\(layoutDetected == true ? " (detected from the header row)" : "")" }
+    }
 
     public var summary: String {
         "collected \(collectedOrders) order(s) / \(collectedLines) line(s); duplicates \(duplicates.count), excluded \(excluded.count), unmatched \(unmatched.count), errors \(errors.count)"
@@ -179,6 +196,9 @@ enum OrderFieldCheck {
         check("receiver.postalCode") { () throws(Problem) in o.receiver.postalCode = try postalCode(o.receiver.postalCode) }
         check("receiver.address") { () throws(Problem) in try length(o.receiver.address, OrderFieldLimits.address) }
         check("message") { () throws(Problem) in try length(o.message, OrderFieldLimits.message) }
+        if let p = o.preset, !Marketplaces.presets.contains(where: { $0.name == p && $0.dispatch != nil }) {
+            problems.append((firstRow, "field 'preset': unknown marketplace \(quoted(p)), expected one of \(Marketplaces.presets.filter { $0.dispatch != nil }.map(\.name).joined(separator: ", "))"))
+        }
         o.carrier = blankIsNil(o.carrier)
         var carrierKnown = true
         if let c = o.carrier {
@@ -195,6 +215,7 @@ enum OrderFieldCheck {
             check("lines[\(i)].productName", row: row) { () throws(Problem) in try length(o.lines[i].productName, OrderFieldLimits.productName) }
             check("lines[\(i)].option", row: row) { () throws(Problem) in try length(o.lines[i].option, OrderFieldLimits.option) }
             check("lines[\(i)].itemCode", row: row) { () throws(Problem) in try length(o.lines[i].itemCode, OrderFieldLimits.itemCode) }
+            check("lines[\(i)].lineKey", row: row) { () throws(Problem) in try length(o.lines[i].lineKey, OrderFieldLimits.orderNo * 2) }
         }
         return problems
     }
@@ -249,125 +270,153 @@ public struct ColumnMapping: Codable, Sendable, Hashable {
 
 extension FulfillmentStore {
     /// Parses a channel's CSV export (UTF-8, UTF-8 with BOM or CP949) into orders, one row per
-    /// line, rows with the same order number forming one order. Rows with mistakes are reported
+    /// line, rows with the same order key forming one order. Rows with mistakes are reported
     /// (row, column, what was expected) and their whole order is left out.
+    /// `layout`: a preset or a mapping file's; nil: the layout is detected from the header row
+    /// (a marketplace preset, else labeld's own headers). `channel`: nil is the preset's name.
     /// Dates and times without an offset are read at `utcOffsetSeconds` (the channel's zone, KST by default).
-    public static func ordersFromCSV(_ data: Data, source: String, channel: String, mapping: ColumnMapping = ColumnMapping(),
+    public static func ordersFromCSV(_ data: Data, source: String, channel: String? = nil, layout: OrderLayout? = nil,
                                      utcOffsetSeconds: Int = OrderTime.seoulOffsetSeconds)
         throws -> (orders: [OrderInput], report: ImportReport) {
         let (text, encoding) = try TextDecoding.decode(data, source: source)
         let table = try CSVTable.parse(text, source: source)
         var report = ImportReport()
         report.encoding = encoding.rawValue
-        return try orders(from: table, source: source, sheet: nil, channel: channel, mapping: mapping, utcOffsetSeconds: utcOffsetSeconds, report: report)
-    }
-
-    /// Parses a sheet of an .xlsx workbook (the first, or `sheet`) as `ordersFromCSV` parses a
-    /// CSV export. The header is the first row with the mapping's order-number column, so notice
-    /// rows above it (스마트스토어 puts one there) are passed over; a mistake names its cell
-    /// (`Sheet1!F12`). Date cells are read as the wall-clock time Excel shows, at `utcOffsetSeconds`.
-    /// `password`: a password-protected workbook's (스마트스토어 gives one with each download).
-    public static func ordersFromWorkbook(_ data: Data, source: String, sheet name: String? = nil, password: String? = nil, channel: String,
-                                          mapping: ColumnMapping = ColumnMapping(), utcOffsetSeconds: Int = OrderTime.seoulOffsetSeconds)
-        throws -> (orders: [OrderInput], report: ImportReport) {
-        let book = try Workbook(data: data, source: source, password: password)
-        let sheet = try book.sheet(named: name)
-        guard let headerAt = sheet.rows.firstIndex(where: { row in row.cells.contains { $0.trimmingCharacters(in: .whitespaces) == mapping.orderNo } }) else {
-            let first = sheet.rows.first.map { $0.cells.filter { !$0.isEmpty }.joined(separator: ", ") } ?? "nothing"
-            let others = book.sheetNames.filter { $0 != sheet.name }
-            throw FulfillmentError(code: .mapping, message: "\(source): sheet '\(sheet.name)' has no row with the column '\(mapping.orderNo)' (its first row: \(first)); "
-                                   + (others.isEmpty ? "" : "choose another sheet (--sheet: \(others.joined(separator: ", "))) or ") + "name the columns in a mapping file")
-        }
-        let header = sheet.rows[headerAt].cells.map { $0.trimmingCharacters(in: .whitespaces) }
-        let rows = sheet.rows[(headerAt + 1)...].map { row in
-            (line: row.number, fields: row.cells.count < header.count ? row.cells + Array(repeating: "", count: header.count - row.cells.count) : row.cells)
-        }
-        var report = ImportReport()
-        report.encoding = "xlsx"
-        return try orders(from: CSVTable(header: header, rows: rows), source: source, sheet: sheet.name, channel: channel, mapping: mapping,
+        let rows = [(number: table.headerLine, cells: table.header)] + table.rows.map { (number: $0.line, cells: $0.fields) }
+        // No header row found: the first row is taken as the header, so the error names what it lacks.
+        let (at, chosen, detected) = headerRow(rows, layout: layout) ?? (0, layout ?? Marketplaces.labeld, false)
+        return try orders(fromRows: rows, header: at, layout: chosen, detected: detected, source: source, sheet: nil, channel: channel,
                           utcOffsetSeconds: utcOffsetSeconds, report: report)
     }
 
-    /// Orders from a table of rows under a header. `sheet`: the workbook sheet the rows come
-    /// from, so a mistake names its cell; nil for CSV (the row and column name it).
-    static func orders(from table: CSVTable, source: String, sheet: String?, channel: String, mapping: ColumnMapping, utcOffsetSeconds: Int,
-                       report initial: ImportReport) throws -> (orders: [OrderInput], report: ImportReport) {
-        var report = initial
-        func column(_ header: String?, required: Bool) throws(FulfillmentError) -> Int? {
-            guard let header else { return nil }
-            if let i = table.header.firstIndex(of: header) { return i }
-            if required {
-                throw FulfillmentError(code: .mapping, message: "\(source): no column '\(header)' in the header (\(table.header.joined(separator: ", "))); name it in a mapping file")
-            }
-            return nil
+    /// Parses a sheet of an .xlsx workbook (the first, or `sheet`) as `ordersFromCSV` parses a
+    /// CSV export. The header is the first row that is the layout's, so notice rows above it
+    /// (스마트스토어 puts one there) are passed over; a mistake names its cell (`Sheet1!F12`).
+    /// Date cells are read as the wall-clock time Excel shows, at `utcOffsetSeconds`.
+    /// `password`: a password-protected workbook's (스마트스토어 gives one with each download).
+    public static func ordersFromWorkbook(_ data: Data, source: String, sheet name: String? = nil, password: String? = nil, channel: String? = nil,
+                                          layout: OrderLayout? = nil, utcOffsetSeconds: Int = OrderTime.seoulOffsetSeconds)
+        throws -> (orders: [OrderInput], report: ImportReport) {
+        let book = try Workbook(data: data, source: source, password: password)
+        let sheet = try book.sheet(named: name)
+        guard let (at, chosen, detected) = headerRow(sheet.rows, layout: layout) else {
+            let first = sheet.rows.first.map { $0.cells.filter { !$0.isEmpty }.joined(separator: ", ") } ?? "nothing"
+            let others = book.sheetNames.filter { $0 != sheet.name }
+            let wanted = (layout ?? Marketplaces.labeld).signatures[0]
+            let what = wanted.count == 1 ? "the column '\(wanted[0])'" : "the columns \(wanted.map { "'\($0)'" }.joined(separator: ", "))"
+            let known = layout == nil ? ", nor a known export's header (\(Marketplaces.names))" : ""
+            throw FulfillmentError(code: .mapping, message: "\(source): sheet '\(sheet.name)' has no row with \(what)\(known) (its first row: \(first)); "
+                                   + (others.isEmpty ? "" : "choose another sheet (--sheet: \(others.joined(separator: ", "))) or ") + "name the columns in a mapping file")
         }
-        let c = (orderNo: try column(mapping.orderNo, required: true)!, name: try column(mapping.receiverName, required: true)!,
-                 phone: try column(mapping.receiverPhone, required: true)!, phone2: try column(mapping.receiverPhone2, required: false),
-                 postal: try column(mapping.postalCode, required: true)!, address: try column(mapping.address, required: true)!,
-                 product: try column(mapping.productName, required: true)!, option: try column(mapping.option, required: false),
-                 quantity: try column(mapping.quantity, required: true)!, message: try column(mapping.message, required: false),
-                 itemCode: try column(mapping.itemCode, required: false), orderedAt: try column(mapping.orderedAt, required: false),
-                 paidAt: try column(mapping.paidAt, required: false), carrier: try column(mapping.carrier, required: false),
-                 waybill: try column(mapping.waybillNo, required: false), gift: try column(mapping.gift, required: false))
+        var report = ImportReport()
+        report.encoding = "xlsx"
+        return try orders(fromRows: sheet.rows, header: at, layout: chosen, detected: detected, source: source, sheet: sheet.name, channel: channel,
+                          utcOffsetSeconds: utcOffsetSeconds, report: report)
+    }
+
+    /// Where the header row is, and whose it is. With a `layout`: the first row that has its
+    /// headers (a mapping's: its order-number column). Without: the first of the top 30 rows that
+    /// is a marketplace preset's header, else the first row with labeld's order-number column.
+    static func headerRow(_ rows: [(number: Int, cells: [String])], layout: OrderLayout?) -> (Int, OrderLayout, Bool)? {
+        func isHeader(_ i: Int, _ l: OrderLayout) -> Bool { l.isHeader(Set(rows[i].cells.map(OrderLayout.fold))) }
+        if let layout { return rows.indices.first { isHeader($0, layout) }.map { ($0, layout, false) } }
+        for i in rows.indices.prefix(30) {
+            let folded = Set(rows[i].cells.map(OrderLayout.fold))
+            if let p = Marketplaces.presets.first(where: { $0.dispatch != nil && $0.isHeader(folded) }) { return (i, p, true) }
+        }
+        return rows.indices.first { isHeader($0, Marketplaces.labeld) }.map { ($0, Marketplaces.labeld, false) }
+    }
+
+    /// Orders from the rows under `rows[header]`, read by `layout`. `sheet`: the workbook sheet the
+    /// rows come from, so a mistake names its cell; nil for CSV (the row and column name it).
+    static func orders(fromRows rows: [(number: Int, cells: [String])], header at: Int, layout: OrderLayout, detected: Bool, source: String, sheet: String?,
+                       channel given: String?, utcOffsetSeconds: Int, report initial: ImportReport) throws -> (orders: [OrderInput], report: ImportReport) {
+        var report = initial
+        report.layout = layout.name
+        report.layoutDetected = detected
+        let channel = given ?? (layout.dispatch == nil ? "direct" : layout.name)
+        let header = rows[at].cells.map { $0.trimmingCharacters(in: .whitespaces) }
+        let col = layout.resolve(header.map(OrderLayout.fold))
+        for f in layout.required where col[f.rawValue] == nil {
+            let names = layout.columns[f]!.map { "'\($0)'" }.joined(separator: " or ")
+            let fix = layout.dispatch == nil ? "name it in a mapping file" : "is this \(layout.title)'s order export? (else name the columns in a mapping file)"
+            throw FulfillmentError(code: .mapping, message: "\(source): no column \(names) in the header (\(header.joined(separator: ", "))); \(fix)")
+        }
+        func c(_ f: OrderField) -> Int? { col[f.rawValue] }
+        let keptFields = Set(layout.lineKey + (layout.dispatch?.columns.compactMap { if case .field(let f) = $0.value { f } else { nil } } ?? []))
         var orders: [String: OrderInput] = [:]
         var order: [String] = []
         var badOrders: Set<String> = []
-        for (line, fields) in table.rows {
+        for (line, cells) in rows[(at + 1)...] {
+            let fields = sheet != nil && cells.count < header.count ? cells + Array(repeating: "", count: header.count - cells.count) : cells
+            if fields.allSatisfy(\.isEmpty) { continue }
             func field(_ i: Int?) -> String? {
                 guard let i, i < fields.count, !fields[i].isEmpty else { return nil }
                 return fields[i]
             }
-            let orderNo = field(c.orderNo) ?? ""
+            let keyField = layout.orderKey.first { field(c($0)) != nil }
+            let orderNo = keyField.flatMap { field(c($0)) } ?? ""
             func bad(_ columnIndex: Int, _ what: String) {
                 let cell = sheet.map { "\($0)!\(Workbook.columnName(columnIndex))\(line): " } ?? ""
-                report.errors.append(.init(row: line, orderNo: orderNo, detail: "\(cell)column '\(table.header[columnIndex])': \(what)"))
+                report.errors.append(.init(row: line, orderNo: orderNo, detail: "\(cell)column '\(header[columnIndex])': \(what)"))
                 badOrders.insert(orderNo)
             }
-            if fields.count != table.header.count {
-                report.errors.append(.init(row: line, orderNo: orderNo, detail: "\(fields.count) field(s), the header has \(table.header.count)"))
+            if fields.count != header.count {
+                report.errors.append(.init(row: line, orderNo: orderNo, detail: "\(fields.count) field(s), the header has \(header.count)"))
                 badOrders.insert(orderNo)
                 continue
             }
             var ok = true
-            for (i, what) in [(c.orderNo, "order number"), (c.name, "receiver name"), (c.phone, "receiver phone"), (c.postal, "postal code"), (c.address, "address"), (c.product, "product name")] where field(i) == nil {
-                bad(i, "\(what) is empty"); ok = false
+            for f in layout.required where f != .quantity && field(c(f)) == nil {
+                bad(c(f)!, "\(f.what) is empty"); ok = false
             }
-            let quantityText = field(c.quantity) ?? ""
+            let quantityText = field(c(.quantity)) ?? ""
             let quantity = Int(quantityText.contains(",") ? quantityText.replacingOccurrences(of: ",", with: "") : quantityText)
-            if quantity == nil || quantity! <= 0 { bad(c.quantity, "expected a whole number above 0, got '\(quantityText)'"); ok = false }
+            if quantity == nil || quantity! <= 0 { bad(c(.quantity)!, "expected a whole number above 0, got '\(quantityText)'"); ok = false }
             /// The checked value of an optional column, nil when empty; a mistake is reported.
-            func checked(_ i: Int?, _ body: (String) throws(OrderFieldCheck.Problem) -> String) -> String? {
-                guard let i, let text = field(i) else { return nil }
+            func checked(_ f: OrderField, _ body: (String) throws(OrderFieldCheck.Problem) -> String) -> String? {
+                guard let i = c(f), let text = field(i) else { return nil }
                 do { return try body(text) } catch { bad(i, error.detail); ok = false; return nil }
             }
-            let limits: [(Int?, Int)] = [(c.orderNo, OrderFieldLimits.orderNo), (c.name, OrderFieldLimits.receiverName), (c.phone, OrderFieldLimits.phone),
-                                         (c.phone2, OrderFieldLimits.phone), (c.address, OrderFieldLimits.address), (c.product, OrderFieldLimits.productName),
-                                         (c.option, OrderFieldLimits.option), (c.message, OrderFieldLimits.message), (c.itemCode, OrderFieldLimits.itemCode)]
-            for (i, limit) in limits {
-                _ = checked(i) { (text) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.length(text, limit); return text }
+            let limits: [(OrderField, Int)] = [(.orderId, OrderFieldLimits.orderNo), (.bundleId, OrderFieldLimits.orderNo), (.lineId, OrderFieldLimits.orderNo),
+                                               (.receiverName, OrderFieldLimits.receiverName), (.receiverPhone, OrderFieldLimits.phone),
+                                               (.receiverPhone2, OrderFieldLimits.phone), (.address, OrderFieldLimits.address),
+                                               (.addressDetail, OrderFieldLimits.address), (.productName, OrderFieldLimits.productName),
+                                               (.option, OrderFieldLimits.option), (.message, OrderFieldLimits.message), (.itemCode, OrderFieldLimits.itemCode)]
+            for (f, limit) in limits {
+                _ = checked(f) { (text) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.length(text, limit); return text }
             }
-            let postal = checked(c.postal, OrderFieldCheck.postalCode)
-            let orderedAt = checked(c.orderedAt) { (t) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.time(t, utcOffsetSeconds: utcOffsetSeconds) }
-            let paidAt = checked(c.paidAt) { (t) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.time(t, utcOffsetSeconds: utcOffsetSeconds) }
-            let carrier = checked(c.carrier, OrderFieldCheck.carrier)
-            let waybill = checked(c.waybill) { (w) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.waybill(w, carrier: carrier) }
+            let postal = checked(.postalCode, OrderFieldCheck.postalCode)
+            let orderedAt = checked(.orderedAt) { (t) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.time(t, utcOffsetSeconds: utcOffsetSeconds) }
+            let paidAt = checked(.paidAt) { (t) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.time(t, utcOffsetSeconds: utcOffsetSeconds) }
+            let carrier = checked(.carrier, OrderFieldCheck.carrier)
+            let waybill = checked(.waybillNo) { (w) throws(OrderFieldCheck.Problem) in try OrderFieldCheck.waybill(w, carrier: carrier) }
             guard ok else { continue }
-            var lineInput = OrderInput.Line(productName: field(c.product)!, option: field(c.option), itemCode: field(c.itemCode), quantity: quantity!)
-            if let g = field(c.gift) { lineInput.gift = ["y", "yes", "1", "true", "사은품", "o"].contains(g.lowercased()) }
+            var lineInput = OrderInput.Line(productName: field(c(.productName))!, option: field(c(.option)), itemCode: field(c(.itemCode)), quantity: quantity!)
+            if let g = field(c(.gift)) { lineInput.gift = ["y", "yes", "1", "true", "사은품", "o"].contains(g.lowercased()) }
             lineInput.sourceRow = line
+            if !layout.lineKey.isEmpty { lineInput.lineKey = layout.lineKey.map { field(c($0)) ?? "" }.joined(separator: "/") }
+            if layout.dispatch != nil {
+                var kept: [String: String] = [:]
+                for f in keptFields { if let v = field(c(f)) { kept[f.name] = v } }
+                lineInput.channelFields = ChannelFields(fields: kept, row: layout.keepsRow ? zip(header, fields).map { [$0, $1] } : nil)
+            }
             if var existing = orders[orderNo] {
                 existing.lines.append(lineInput)
                 orders[orderNo] = existing
             } else {
+                var address = field(c(.address))!
+                if let detail = field(c(.addressDetail)), !address.hasSuffix(detail) { address += " " + detail }
                 var o = OrderInput(channel: channel, orderNo: orderNo,
-                                   receiver: .init(name: field(c.name)!, phone: field(c.phone)!, postalCode: postal!, address: field(c.address)!),
+                                   receiver: .init(name: field(c(.receiverName))!, phone: field(c(.receiverPhone))!, postalCode: postal!, address: address),
                                    lines: [lineInput])
-                o.receiver.phone2 = field(c.phone2)
-                o.message = field(c.message)
+                o.receiver.phone2 = field(c(.receiverPhone2))
+                o.message = field(c(.message))
                 o.orderedAt = orderedAt
                 o.paidAt = paidAt
                 o.carrier = carrier
                 o.waybillNo = waybill
+                o.preset = layout.dispatch == nil ? nil : layout.name
                 orders[orderNo] = o
                 order.append(orderNo)
             }
@@ -377,7 +426,6 @@ extension FulfillmentStore {
         }
         return (order.filter { !badOrders.contains($0) }.compactMap { orders[$0] }, report)
     }
-
     /// 주문수집: collects orders (one transaction). Applies the duplicate policy (a shipped order is
     /// never overwritten), collection exclusions, matching (item code, then normalised name + option),
     /// island and disruption flags. With `strict`, any error in `report` imports nothing.
@@ -406,14 +454,20 @@ extension FulfillmentStore {
             }
             let insertOrder = try db.cachedStatement(sql: """
                 INSERT INTO salesOrder (channel, channelOrderNo, suffix, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
-                    postalCode, address, message, carrier, waybillNo, island, disruption, sourceRow)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    postalCode, address, message, carrier, waybillNo, island, disruption, sourceRow, preset)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertLine = try db.cachedStatement(sql: """
-                INSERT INTO orderLine (orderId, lineNo, productName, optionText, itemCode, quantity, isGift, optionId, sourceRow)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO orderLine (orderId, lineNo, productName, optionText, itemCode, quantity, isGift, optionId, sourceRow, lineKey, channelFields)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let fieldsEncoder = JSONEncoder()
+            fieldsEncoder.outputFormatting = .sortedKeys
             let findExisting = try db.cachedStatement(sql: "SELECT id, status, suffix FROM salesOrder WHERE channel = ? AND channelOrderNo = ? ORDER BY suffix DESC")
+            let nextSuffix = try db.cachedStatement(sql: "SELECT MAX(suffix) + 1 FROM salesOrder WHERE channel = ? AND channelOrderNo = ?")
+            let findByLineKey = try db.cachedStatement(sql: """
+                SELECT o.id, o.status, o.suffix FROM orderLine l JOIN salesOrder o ON o.id = l.orderId WHERE l.lineKey = ? AND o.channel = ? LIMIT 1
+                """)
             for (index, original) in orders.enumerated() {
                 let firstRow = original.lines.first?.sourceRow ?? (index + 1)
                 var input = original
@@ -440,12 +494,20 @@ extension FulfillmentStore {
                     report.errors.append(.init(row: bad.sourceRow ?? firstRow, orderNo: input.orderNo, detail: "quantity must be above 0"))
                     continue
                 }
-                // Duplicates.
-                var suffix = 0
-                if let existing = try Row.fetchOne(findExisting, arguments: [channelName, input.orderNo]) {
+                // Duplicates: told by the channel's line keys where it has them (a line collected
+                // before, whatever order it came in), else by the order number.
+                let keys = lines.compactMap(\.lineKey)
+                var existing: Row?
+                if keys.isEmpty {
+                    existing = try Row.fetchOne(findExisting, arguments: [channelName, input.orderNo])
+                } else {
+                    for key in keys where existing == nil { existing = try Row.fetchOne(findByLineKey, arguments: [key, channelName]) }
+                }
+                if let existing {
+                    let what = keys.isEmpty ? "already collected" : "line \(keys.count == 1 ? keys[0] : keys.joined(separator: ", ")) already collected"
                     switch settings.duplicateOrderNumber {
                     case .skip:
-                        report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "already collected: skipped"))
+                        report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "\(what): skipped"))
                         continue
                     case .overwrite:
                         let status: String = existing["status"]
@@ -454,12 +516,16 @@ extension FulfillmentStore {
                             continue
                         }
                         try db.execute(sql: "DELETE FROM salesOrder WHERE id = ?", arguments: [existing["id"] as Int64])
-                        suffix = existing["suffix"]
                         report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "overwrote the unshipped order"))
                     case .addAsNew:
-                        suffix = (existing["suffix"] as Int) + 1
-                        report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "added as a new order \(input.orderNo)-\(suffix)"))
+                        break
                     }
+                }
+                // The order number's first free suffix (0 unless it was collected before).
+                let suffix = try Int.fetchOne(nextSuffix, arguments: [channelName, input.orderNo]) ?? 0
+                if suffix > 0 && !(existing != nil && settings.duplicateOrderNumber == .overwrite) {
+                    report.duplicates.append(.init(row: firstRow, orderNo: input.orderNo, detail: "added as a new order \(input.orderNo)-\(suffix)"
+                                                   + (existing == nil ? " (its lines are new)" : "")))
                 }
                 let postal = input.receiver.postalCode
                 let island = settings.islandMarking && islands.region(of: postal, exceptions: settings.islandExceptions) != nil
@@ -468,7 +534,7 @@ extension FulfillmentStore {
                 }
                 try insertOrder.execute(arguments: [channelName, input.orderNo, suffix, input.orderedAt, input.paidAt, collectedAt,
                                                     input.receiver.name, input.receiver.phone, input.receiver.phone2, postal, input.receiver.address,
-                                                    input.message, input.carrier, input.waybillNo, island, disruption, firstRow])
+                                                    input.message, input.carrier, input.waybillNo, island, disruption, firstRow, input.preset])
                 let orderId = db.lastInsertedRowID
                 for (n, line) in lines.enumerated() {
                     var optionId: Int64?
@@ -483,7 +549,8 @@ extension FulfillmentStore {
                                                       detail: "'\(line.productName)\(line.option.map { " [\($0)]" } ?? "")' matches no product option (kept, unmatched)"))
                     }
                     try insertLine.execute(arguments: [orderId, n + 1, line.productName, line.option ?? "", line.itemCode, line.quantity,
-                                                       line.gift ?? false, optionId, line.sourceRow])
+                                                       line.gift ?? false, optionId, line.sourceRow, line.lineKey,
+                                                       try line.channelFields.map { String(decoding: try fieldsEncoder.encode($0), as: UTF8.self) }])
                     report.collectedLines += 1
                 }
                 report.collectedOrders += 1

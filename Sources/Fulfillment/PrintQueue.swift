@@ -121,9 +121,12 @@ extension FulfillmentStore {
     }
 
     /// Marks shipments printed (in the caller's transaction: the print job and this commit together).
-    /// A printed shipment is not taken by the next batch and cannot be combined any more.
+    /// A printed shipment is not taken by the next batch and cannot be combined any more; the
+    /// time it was first printed dates it for the dispatch file (`exportDispatch(since:)`).
     public static func markPrinted(_ db: Database, shipmentIds: [Int64]) throws {
-        let update = try db.cachedStatement(sql: "UPDATE shipment SET status = 'printed' WHERE id = ? AND status = 'open'")
+        let update = try db.cachedStatement(sql: """
+            UPDATE shipment SET status = 'printed', printedAt = COALESCE(printedAt, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ? AND status = 'open'
+            """)
         for id in shipmentIds { try update.execute(arguments: [id]) }
     }
 

@@ -208,6 +208,19 @@ extension FulfillmentStore {
         return key
     }
 
+    /// Gives every open shipment without a waybill number (of orders still to ship) the next
+    /// number of `carrier`'s range, in shipment order; stops with a clear error when the range runs
+    /// out (the numbers given so far stay given). Returns (shipment, number) pairs.
+    public func assignWaybills(carrier name: String, actor: String) throws -> [(Int64, String)] {
+        let ids = try writer.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT s.id FROM shipment s WHERE s.status = 'open' AND s.waybillNo IS NULL
+                  AND EXISTS (SELECT 1 FROM salesOrder o WHERE o.shipmentId = s.id AND o.status = 'collected') ORDER BY s.id
+                """)
+        }
+        return try ids.map { ($0, try assignWaybill(shipmentId: $0, carrier: name, actor: actor)) }
+    }
+
     /// Gives the shipment the next number of its carrier's range; a range never hands out a number
     /// twice, and an exhausted range is a clear error.
     @discardableResult

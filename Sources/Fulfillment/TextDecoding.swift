@@ -49,6 +49,8 @@ public enum TextDecoding {
 /// line number each record starts on.
 public struct CSVTable: Sendable {
     public var header: [String]
+    /// The line the header starts on.
+    public var headerLine = 1
     /// (line number of the record in the file, fields)
     public var rows: [(line: Int, fields: [String])]
 
@@ -105,6 +107,7 @@ public struct CSVTable: Sendable {
         if inQuotes { throw FulfillmentError(code: .csv, message: "\(source):\(recordLine): a quoted field is never closed") }
         if any || !field.isEmpty || !fields.isEmpty { endField(); records.append((recordLine, fields)) }
         guard let first = records.first else { throw FulfillmentError(code: .csv, message: "\(source): empty file, expected a header row") }
-        return CSVTable(header: first.1.map { $0.trimmingCharacters(in: .whitespaces) }, rows: Array(records.dropFirst()).map { (line: $0.0, fields: $0.1) })
+        return CSVTable(header: first.1.map { $0.trimmingCharacters(in: .whitespaces) }, headerLine: first.0,
+                        rows: Array(records.dropFirst()).map { (line: $0.0, fields: $0.1) })
     }
 }

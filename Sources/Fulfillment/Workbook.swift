@@ -29,6 +29,12 @@ public struct Workbook: Sendable {
         public var rows: [(number: Int, cells: [String])]
     }
 
+    /// Whether `data` is a workbook's container: a ZIP package, or an OLE compound file (an
+    /// encrypted .xlsx, or a legacy .xls that the reader then names).
+    public static func isContainer(_ data: Data) -> Bool {
+        data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || data.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
+    }
+
     /// Opens a workbook; a password-protected one (an OLE compound file with Agile Encryption) with
     /// `password`, decrypted in memory. A file that is not a workbook is refused with what it
     /// seems to be instead.

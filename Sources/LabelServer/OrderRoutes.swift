@@ -21,27 +21,29 @@ struct OrderRoutes {
         r.on(.post, "/v1/orders") { request, context in
             let caller = try context.operatorOrOwner("order import")
             let data = try await LabeldJSON.body(request, limit: config.maxUploadBytes)
-            let channel = request.uri.queryParameters.get("channel").map { String($0) }
-            let sheet = request.uri.queryParameters.get("sheet").map { String($0) }
+            let q = request.uri.queryParameters
+            let channel = q.get("channel").map { String($0) }
+            let sheet = q.get("sheet").map { String($0) }
+            let preset = q.get("preset").map { String($0) }
             // A header, not the query: a password must not land in access logs.
             let password = request.headers[HTTPField.Name("X-Workbook-Password")!]
             let type = request.headers[.contentType] ?? "application/json"
             let report = try await service.blocking { () -> ImportReport in
+                let layout = try preset.map { try Marketplaces.preset($0) }
                 if type.hasPrefix("text/csv") {
-                    guard let channel else { throw Problem(.badRequest, code: "request.parameter", "a CSV upload needs ?channel=NAME") }
-                    let (orders, report) = try FulfillmentStore.ordersFromCSV(data, source: "upload.csv", channel: channel)
+                    let (orders, report) = try FulfillmentStore.ordersFromCSV(data, source: "upload.csv", channel: channel, layout: layout)
                     return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor, report: report)
                 }
                 if type.hasPrefix(Self.xlsxType) {
-                    guard let channel else { throw Problem(.badRequest, code: "request.parameter", "a workbook upload needs ?channel=NAME") }
                     let (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: "upload.xlsx", sheet: sheet, password: password,
-                                                                                    channel: channel)
+                                                                                    channel: channel, layout: layout)
                     return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor, report: report)
                 }
-                let orders: [OrderInput]
+                var orders: [OrderInput]
                 do { orders = try JSONDecoder().decode([OrderInput].self, from: data) } catch let e as DecodingError {
                     throw Problem(.badRequest, code: "request.json", "expected an array of orders: \(Problem.describe(e))")
                 }
+                if let layout, layout.dispatch != nil { for i in orders.indices { orders[i].preset = layout.name } }
                 return try desk.fulfillment.collect(orders, channel: channel, actor: caller.actor)
             }
             return EditedResponse(status: .created, response: report)
@@ -55,6 +57,29 @@ struct OrderRoutes {
                                            unmatchedOnly: q.get("unmatched") == "true", limit: limit)
             }
             return orders
+        }
+        // 발송처리: the marketplace's bulk-dispatch workbook. Lines written are recorded (as the CLI
+        // does), so the next call has only new ones unless all=true.
+        r.on(.get, "/v1/orders/dispatch") { request, context in
+            let caller = try context.operatorOrOwner("dispatch files")
+            let q = request.uri.queryParameters
+            guard let preset = q.get("preset").map({ String($0) }) else {
+                throw Problem(.badRequest, code: "request.parameter", "name the marketplace: ?preset=smartstore|coupang|11st|esm|cafe24")
+            }
+            let since = q.get("since").map { String($0) }
+            let export = try await service.blocking {
+                try desk.fulfillment.exportDispatch(preset: preset, since: since, all: q.get("all") == "true", actor: caller.actor)
+            }
+            var headers: HTTPFields = [.contentType: Self.xlsxType,
+                                       .contentDisposition: "attachment; filename=\"dispatch-\(export.preset).xlsx\""]
+            headers[HTTPField.Name("X-Dispatch-Lines")!] = String(export.lines)
+            headers[HTTPField.Name("X-Dispatch-Waybills")!] = String(export.shipments)
+            if !export.leftOut.isEmpty {
+                // Header values are Latin-1 by convention: the notes are percent-encoded UTF-8.
+                headers[HTTPField.Name("X-Dispatch-Left-Out")!] = export.leftOut.joined(separator: "\n")
+                    .addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? ""
+            }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: export.workbook)))
         }
         r.on(.get, "/v1/orders/:id") { _, context in
             _ = try context.operatorOrOwner("orders")

@@ -158,7 +158,7 @@ struct Stock: ParsableCommand {
 }
 
 struct Orders: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, List.self, Show.self, Allocate.self, Hold.self, Release.self, Cancel.self, Exchange.self, Return.self])
+    static let configuration = CommandConfiguration(abstract: "Orders collected from sales channels (주문).", subcommands: [Import.self, ExportDispatch.self, List.self, Show.self, Allocate.self, Hold.self, Release.self, Cancel.self, Exchange.self, Return.self])
 
     /// LINE=QTY arguments.
     static func parts(_ parts: [String]) throws -> [Int64: Int] {
@@ -258,12 +258,17 @@ struct Orders: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "주문수집: import a channel's export (.xlsx, or CSV in UTF-8, UTF-8 BOM or CP949) or orders as JSON / JSON Lines.",
-            discussion: "Prints a report: collected, duplicates, excluded, unmatched, errors (with row numbers). Exit 1 when any row had an error.")
+            abstract: "주문수집: import a marketplace's export (.xlsx, or CSV in UTF-8, UTF-8 BOM or CP949) or orders as JSON / JSON Lines.",
+            discussion: """
+                The layout is told from the header row (\(Marketplaces.names)) unless --preset or --mapping names it; \
+                notice rows above the header are passed over. Prints a report: the layout, collected, duplicates, \
+                excluded, unmatched, errors (with rows and cells). Exit 1 when any row had an error.
+                """)
         @OptionGroup var core: CoreOptions
         @Argument var file: String
-        @Option(name: .long, help: "Sales channel name.") var channel: String = "direct"
-        @Option(name: .long, help: "Column mapping file (JSON: field → header).") var mapping: String?
+        @Option(name: .long, help: "Sales channel name (default: the preset's name, or 'direct').") var channel: String?
+        @Option(name: .long, help: "The export's layout: \(Marketplaces.names) (default: told from the header row).") var preset: String?
+        @Option(name: .long, help: "Column mapping file (JSON: field → header) for a layout no preset knows.") var mapping: String?
         @Option(name: .long, help: "The sheet of an .xlsx workbook (default: the first).") var sheet: String?
         @Option(name: .long, help: "A password-protected workbook's password (or LABELD_XLSX_PASSWORD).") var password: String?
         @Flag(name: .long, help: "Import nothing if any row has an error.") var strict = false
@@ -272,6 +277,7 @@ struct Orders: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard let data = FileManager.default.contents(atPath: file) else { throw CLIError(description: "cannot read '\(file)'") }
+                if preset != nil && mapping != nil { throw CLIError(description: "--preset and --mapping name the layout twice: give one") }
                 let store = try core.store()
                 var orders: [OrderInput]
                 var report = ImportReport()
@@ -281,24 +287,59 @@ struct Orders: ParsableCommand {
                     } catch {
                         throw CLIError(description: "\(file): not valid order JSON (\(error))")
                     }
-                } else if file.lowercased().hasSuffix(".xlsx") {
-                    let m = try mapping.map { try ColumnMapping.load(path: $0) } ?? ColumnMapping()
-                    let secret = password ?? ProcessInfo.processInfo.environment["LABELD_XLSX_PASSWORD"]
-                    (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: file, sheet: sheet, password: secret, channel: channel, mapping: m)
+                    // Orders as JSON name their marketplace with --preset, so its dispatch file has them.
+                    if let layout = try preset.map({ try Marketplaces.preset($0) }), layout.dispatch != nil {
+                        for i in orders.indices { orders[i].preset = layout.name }
+                    }
                 } else {
-                    if sheet != nil { throw CLIError(description: "--sheet is for .xlsx workbooks, not '\(file)'") }
-                    let m = try mapping.map { try ColumnMapping.load(path: $0) } ?? ColumnMapping()
-                    (orders, report) = try FulfillmentStore.ordersFromCSV(data, source: file, channel: channel, mapping: m)
+                    let layout = try preset.map { try Marketplaces.preset($0) } ?? mapping.map { .mapping(try ColumnMapping.load(path: $0)) }
+                    // A workbook is told by its bytes (a ZIP or an OLE container), whatever its name.
+                    if file.lowercased().hasSuffix(".xlsx") || Workbook.isContainer(data) {
+                        let secret = password ?? ProcessInfo.processInfo.environment["LABELD_XLSX_PASSWORD"]
+                        (orders, report) = try FulfillmentStore.ordersFromWorkbook(data, source: file, sheet: sheet, password: secret, channel: channel, layout: layout)
+                    } else {
+                        if sheet != nil { throw CLIError(description: "--sheet is for .xlsx workbooks, not '\(file)'") }
+                        (orders, report) = try FulfillmentStore.ordersFromCSV(data, source: file, channel: channel, layout: layout)
+                    }
                 }
                 report = try store.collect(orders, channel: channel, actor: core.actor, strict: strict, report: report)
                 if json { try printJSON(report) } else {
                     print(report.summary)
+                    if let layout = report.layoutLine { print(layout) }
                     for n in report.errors { print("error: \(n)") }
                     for n in report.duplicates { print("duplicate: \(n)") }
                     for n in report.excluded { print("excluded: \(n)") }
                     for n in report.unmatched { print("unmatched: \(n)") }
                 }
                 if !report.errors.isEmpty { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct ExportDispatch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export-dispatch",
+            abstract: "발송처리: write a marketplace's bulk-dispatch file with the waybill numbers of its printed orders.",
+            discussion: """
+                One row per order line of the marketplace's orders whose waybill is printed, named by the line key the \
+                marketplace sent, with the carrier in its own words. Lines written are recorded: the next file has only \
+                new ones unless --all.
+                """)
+        @OptionGroup var core: CoreOptions
+        @Option(name: .long, help: "The marketplace: \(Marketplaces.presets.filter { $0.dispatch != nil }.map(\.name).joined(separator: ", ")).") var preset: String
+        @Option(name: .long, help: "Only waybills printed at or after this time (KST), e.g. 2026-12-07 or '2026-12-07 09:00'.") var since: String?
+        @Flag(name: .long, help: "Every printed line again, not only the ones no file had yet.") var all = false
+        @Option(name: .shortAndLong, help: "The .xlsx file to write.") var output: String
+
+        func run() throws {
+            try reportingErrors {
+                let export = try core.store().exportDispatch(preset: preset, since: since, all: all, actor: core.actor)
+                guard FileManager.default.createFile(atPath: output, contents: export.workbook) else {
+                    throw CLIError(description: "cannot write '\(output)'")
+                }
+                for note in export.leftOut { printError("left out: \(note)") }
+                print("\(output): \(export.lines) line(s) of \(export.shipments) waybill(s) for \(export.preset)"
+                      + (export.lines == 0 ? " (nothing new since the last file; --all writes every printed line)" : ""))
             }
         }
     }
@@ -464,11 +505,31 @@ struct Shipments: ParsableCommand {
     }
 
     struct Assign: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Give a shipment the next waybill number of a carrier's range.")
+        static let configuration = CommandConfiguration(
+            abstract: "Give a shipment the next waybill number of a carrier's range.",
+            discussion: "labeld shipments assign SHIPMENT CARRIER, or labeld shipments assign --all CARRIER for every open shipment without one.")
         @OptionGroup var core: CoreOptions
-        @Argument var shipment: Int64
-        @Argument var carrier: String
-        func run() throws { try reportingErrors { print(try core.store().assignWaybill(shipmentId: shipment, carrier: carrier, actor: core.actor)) } }
+        @Flag(name: .long, help: "Every open shipment that has no waybill number yet.") var all = false
+        @Argument(help: "SHIPMENT CARRIER, or with --all just CARRIER.") var arguments: [String]
+
+        func validate() throws {
+            if all ? arguments.count != 1 : (arguments.count != 2 || Int64(arguments[0]) == nil) {
+                throw ValidationError(all ? "with --all, name just the carrier" : "expected SHIPMENT CARRIER (a shipment id, then a carrier)")
+            }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let store = try core.store()
+                if all {
+                    let given = try store.assignWaybills(carrier: arguments[0], actor: core.actor)
+                    for (id, number) in given { print("shipment \(id)\t\(number)") }
+                    print("\(given.count) waybill number(s) assigned")
+                } else {
+                    print(try store.assignWaybill(shipmentId: Int64(arguments[0])!, carrier: arguments[1], actor: core.actor))
+                }
+            }
+        }
     }
 }
 

@@ -209,7 +209,7 @@ struct OrderCollectionTests {
         var url = URL(fileURLWithPath: #filePath)
         url.deleteLastPathComponent()
         let m = try ColumnMapping.load(path: url.path + "/Fixtures/mapping-smartstore.json")
-        let (orders, parsed) = try FulfillmentStore.ordersFromCSV(fixture("orders-smartstore.csv"), source: "s.csv", channel: "smartstore", mapping: m)
+        let (orders, parsed) = try FulfillmentStore.ordersFromCSV(fixture("orders-smartstore.csv"), source: "s.csv", channel: "smartstore", layout: .mapping(m))
         #expect(parsed.errors.isEmpty && orders.count == 1 && orders[0].lines[0].quantity == 2)
         let store = try catalogStore()
         let r = try store.collect(orders, channel: "smartstore", actor: "t")

@@ -52,7 +52,7 @@ struct WorkbookTests {
         #expect(report.errors.map(\.row) == [7] && report.errors.map(\.orderNo) == ["X-4"])
 
         // The first sheet is a cover page: the error says which sheets there are.
-        #expect(throws: FulfillmentError(code: .mapping, message: "\(path): sheet '안내' has no row with the column '주문번호' (its first row: 이 파일은 주문 내보내기입니다); "
+        #expect(throws: FulfillmentError(code: .mapping, message: "\(path): sheet '안내' has no row with the column '주문번호', nor a known export's header (smartstore, coupang, 11st, esm, cafe24, labeld) (its first row: 이 파일은 주문 내보내기입니다); "
                                          + "choose another sheet (--sheet: 발주발송관리) or name the columns in a mapping file")) {
             try FulfillmentStore.ordersFromWorkbook(data, source: path, channel: "smartstore")
         }

@@ -44,8 +44,50 @@ struct APITests {
             #expect(r.status == .unprocessableContent && r.object["code"] as? String == "import.xlsx_password", "\(r.text)")
             r = try await upload("/v1/orders?channel=smartstore", Data("주문번호,수령자명\n".utf8))
             #expect(r.status == .unprocessableContent && r.object["code"] as? String == "import.xlsx", "\(r.text)")
+            // Without ?sheet= the first sheet is a cover page: neither labeld's headers nor a marketplace's.
             r = try await upload("/v1/orders", book)
-            #expect(r.status == .badRequest && r.object["code"] as? String == "request.parameter")
+            #expect(r.status == .unprocessableContent && r.object["code"] as? String == "import.mapping", "\(r.text)")
+        }
+    }
+
+    @Test("POST /v1/orders tells an 11번가 export by its header row (or takes ?preset=); GET /v1/orders/dispatch answers the marketplace's workbook")
+    func marketplaceUpload() async throws {
+        let f = try ServerFixture.make()
+        let dir = temporaryDirectory("xlsx")
+        let book = try #require(FileManager.default.contents(atPath: try Workbooks.marketplace("11st", in: dir)))
+        let type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        try await f.service.application().test(.router) { client in
+            func upload(_ uri: String) async throws -> TestResponse {
+                try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(f.operatorToken)", .contentType: type],
+                                         body: ByteBuffer(bytes: book))
+            }
+            var r = try await upload("/v1/orders?preset=coupang")
+            #expect(r.status == .unprocessableContent && r.object["code"] as? String == "import.mapping", "\(r.text)")
+            r = try await upload("/v1/orders?preset=amazon")
+            #expect(r.status == .unprocessableContent && (r.object["detail"] as? String)?.hasPrefix("unknown preset 'amazon'") == true, "\(r.text)")
+            r = try await upload("/v1/orders")
+            #expect(r.status == .created && r.object["collectedOrders"] as? Int == 3 && r.object["layout"] as? String == "11st"
+                    && r.object["layoutDetected"] as? Bool == true, "\(r.text)")
+            r = try await upload("/v1/orders?preset=11st")
+            #expect(r.status == .created && r.object["collectedOrders"] as? Int == 0 && (r.object["duplicates"] as? [Any])?.count == 3, "\(r.text)")
+            r = try await client.call(.get, "/v1/orders", token: f.operatorToken)
+            #expect(r.array.map { $0["channel"] as? String } == ["11st", "11st", "11st"], "\(r.text)")
+
+            // Nothing printed yet: the file has the header only. The route is not /v1/orders/:id.
+            r = try await client.call(.get, "/v1/orders/dispatch?preset=11st", token: f.operatorToken)
+            #expect(r.status == .ok && r.headers[.contentType] == type && r.headers[HTTPField.Name("X-Dispatch-Lines")!] == "0", "\(r.text)")
+            #expect(r.headers[.contentDisposition] == "attachment; filename=\"dispatch-11st.xlsx\"")
+            let path = dir + "/dispatch.xlsx"
+            try Data(r.body.readableBytesView).write(to: URL(fileURLWithPath: path))
+            #expect(try Workbooks.read(path).rows == [["주문번호", "배송번호", "배송방법", "택배사코드", "송장/등기번호", "상품번호"]])
+            r = try await client.call(.get, "/v1/orders/dispatch", token: f.operatorToken)
+            #expect(r.status == .badRequest && r.object["code"] as? String == "request.parameter", "\(r.text)")
+            r = try await client.call(.get, "/v1/orders/dispatch?preset=labeld", token: f.operatorToken)
+            #expect(r.status == .unprocessableContent && r.object["code"] as? String == "import.mapping", "\(r.text)")
+            r = try await client.call(.get, "/v1/orders/dispatch?preset=11st&since=어제", token: f.operatorToken)
+            #expect(r.status == .unprocessableContent && (r.object["detail"] as? String)?.hasPrefix("--since '어제'") == true, "\(r.text)")
+            r = try await client.call(.get, "/v1/orders/dispatch?preset=11st", token: f.station)
+            #expect(r.status == .forbidden, "\(r.text)")
         }
     }
 
@@ -86,6 +128,7 @@ struct APITests {
         Boundary(method: .get, path: "/v1/templates/waybills/generic-4x6", allowed: "operator", refused: "station"),
         Boundary(method: .post, path: "/v1/preview", body: #"{"template":"barcodes/product-50x30","data":{"name":"현미","sku":"R-1","gtin":"880123456789"}}"#, allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/orders", allowed: "operator", refused: "station"),
+        Boundary(method: .get, path: "/v1/orders/dispatch?preset=smartstore", allowed: "operator", refused: "station"),
         Boundary(method: .post, path: "/v1/orders/allocate", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/products", allowed: "operator", refused: "station"),
         Boundary(method: .post, path: "/v1/products", body: #"[{"code":"P1","name":"현미 4kg","sku":"RICE-4","barcode":"8801234567893"}]"#, allowed: "operator", refused: "station"),
