@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Barcode", dependencies: ["LabeldSupport", "LabelModel", "CZint"]),
         .target(name: "Rendering", dependencies: ["LabeldSupport", "LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
         .target(name: "Fulfillment", dependencies: [
-            "LabeldSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            "LabeldSupport", "CDeflate", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),

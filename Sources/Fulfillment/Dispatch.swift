@@ -18,13 +18,17 @@ public struct DispatchExport: Sendable {
 extension FulfillmentStore {
     static func migrateDispatch(_ m: inout DatabaseMigrator) {
         // Marketplace presets: an order remembers its preset, a line its channel key and what the
-        // dispatch file needs of its row; a shipment when it was printed; which lines went out in
+        // dispatch file needs of its row (fields as a JSON object; 쿠팡's whole row as a JSON array
+        // under a header stored once); a shipment when it was printed; which lines went out in
         // a dispatch file, with which waybill number.
         m.registerMigration("v8-marketplaces") { db in
             try db.execute(sql: """
                 ALTER TABLE salesOrder ADD COLUMN preset TEXT;
                 ALTER TABLE orderLine ADD COLUMN lineKey TEXT;
                 ALTER TABLE orderLine ADD COLUMN channelFields TEXT;
+                CREATE TABLE channelHeader (id INTEGER PRIMARY KEY, header TEXT NOT NULL UNIQUE);
+                ALTER TABLE orderLine ADD COLUMN channelHeaderId INTEGER REFERENCES channelHeader(id);
+                ALTER TABLE orderLine ADD COLUMN channelRow TEXT;
                 CREATE INDEX orderLine_lineKey ON orderLine(lineKey) WHERE lineKey IS NOT NULL;
                 ALTER TABLE shipment ADD COLUMN printedAt TEXT;
                 CREATE TABLE dispatchExport (orderLineId INTEGER NOT NULL REFERENCES orderLine(id) ON DELETE CASCADE,
@@ -53,14 +57,15 @@ extension FulfillmentStore {
         let exportedAt = stamp()
         return try writer.write { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT l.id, l.lineKey, l.channelFields, o.channelOrderNo, s.id, s.carrier, s.waybillNo
-                FROM orderLine l JOIN salesOrder o ON o.id = l.orderId JOIN shipment s ON s.id = o.shipmentId
+                SELECT l.id, l.lineKey, l.channelFields, o.channelOrderNo, s.id, s.carrier, s.waybillNo, h.header, l.channelRow
+                FROM orderLine l LEFT JOIN channelHeader h ON h.id = l.channelHeaderId JOIN salesOrder o ON o.id = l.orderId JOIN shipment s ON s.id = o.shipmentId
                 WHERE o.preset = ? AND s.status IN ('printed', 'shipped') AND s.waybillNo IS NOT NULL AND o.status != 'canceled'
                   AND (? IS NULL OR s.printedAt >= ?)
                   AND (? OR NOT EXISTS (SELECT 1 FROM dispatchExport d WHERE d.orderLineId = l.id AND d.waybillNo = s.waybillNo))
                 ORDER BY s.id, o.id, l.lineNo
                 """, arguments: [preset.name, from, from, all])
             let decoder = JSONDecoder()
+            var headers: [String: [String]] = [:]
             var leftOut: [String] = []
             var written: [(line: Int64, waybill: String, values: [String: String], row: [[String]]?, carrier: String)] = []
             var shipments: Set<Int64> = []
@@ -71,15 +76,19 @@ extension FulfillmentStore {
                     leftOut.append("order \(orderNo) (waybill \(waybill)): \(preset.title) has no name for carrier '\(carrierKey ?? "none")' (it takes \(layout.carrierNames.values.sorted().joined(separator: ", ")))")
                     continue
                 }
-                let kept = try (r[2] as String?).map { try decoder.decode(ChannelFields.self, from: Data($0.utf8)) }
-                var values = kept?.fields ?? [:]
+                var values = try (r[2] as String?).map { try decoder.decode([String: String].self, from: Data($0.utf8)) } ?? [:]
                 values[OrderField.orderId.name] = values[OrderField.orderId.name] ?? orderNo
                 if let k: String = r[1] { values[OrderField.lineId.name] = values[OrderField.lineId.name] ?? k }
-                if layout.sourceRow && kept?.row == nil {
-                    leftOut.append("order \(orderNo) (waybill \(waybill)): not imported from a \(preset.title) file, so there is no row to send back")
-                    continue
+                var row: [[String]]?
+                if layout.sourceRow {
+                    guard let headerText: String = r[7], let rowText: String = r[8] else {
+                        leftOut.append("order \(orderNo) (waybill \(waybill)): not imported from a \(preset.title) file, so there is no row to send back")
+                        continue
+                    }
+                    if headers[headerText] == nil { headers[headerText] = try decoder.decode([String].self, from: Data(headerText.utf8)) }
+                    row = zip(headers[headerText]!, try decoder.decode([String].self, from: Data(rowText.utf8))).map { [$0, $1] }
                 }
-                written.append((lineId, waybill, values, kept?.row, carrier))
+                written.append((lineId, waybill, values, row, carrier))
                 shipments.insert(r[4])
             }
             var table: [[WorkbookWriter.Cell]] = []

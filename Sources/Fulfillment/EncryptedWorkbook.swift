@@ -127,7 +127,7 @@ final class AgileInfoParser: XMLHandler {
     var keyData: AgileInfo.Parameters?
     var password: AgileInfo.Parameters?
 
-    func start(_ element: String, _ a: [String: String]) {
+    func start(_ element: String, _ a: XMLAttributes) {
         let name = element.split(separator: ":").last.map(String.init) ?? element
         guard name == "keyData" || name == "encryptedKey" else { return }
         var p = AgileInfo.Parameters()

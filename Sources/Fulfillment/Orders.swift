@@ -27,8 +27,11 @@ public struct OrderInput: Codable, Sendable, Hashable {
         /// The channel's own key of the line (스마트스토어 상품주문번호, 쿠팡 주문번호/옵션ID): duplicates are
         /// told by it, and the dispatch file names the line by it.
         public var lineKey: String?
-        /// What the dispatch file needs of the line's source row.
+        /// What the dispatch file needs of the line's source row (set by a preset's import; not
+        /// part of the JSON API).
         public var channelFields: ChannelFields?
+
+        enum CodingKeys: String, CodingKey { case productName, option, itemCode, quantity, gift, sourceRow, lineKey }
         public init(productName: String, option: String? = nil, itemCode: String? = nil, quantity: Int, gift: Bool? = nil) {
             self.productName = productName; self.option = option; self.itemCode = itemCode; self.quantity = quantity; self.gift = gift
         }
@@ -399,7 +402,7 @@ extension FulfillmentStore {
             if layout.dispatch != nil {
                 var kept: [String: String] = [:]
                 for f in keptFields { if let v = field(c(f)) { kept[f.name] = v } }
-                lineInput.channelFields = ChannelFields(fields: kept, row: layout.keepsRow ? zip(header, fields).map { [$0, $1] } : nil)
+                lineInput.channelFields = layout.keepsRow ? ChannelFields(fields: kept, header: header, row: fields) : ChannelFields(fields: kept)
             }
             if var existing = orders[orderNo] {
                 existing.lines.append(lineInput)
@@ -458,11 +461,24 @@ extension FulfillmentStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertLine = try db.cachedStatement(sql: """
-                INSERT INTO orderLine (orderId, lineNo, productName, optionText, itemCode, quantity, isGift, optionId, sourceRow, lineKey, channelFields)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO orderLine (orderId, lineNo, productName, optionText, itemCode, quantity, isGift, optionId, sourceRow, lineKey,
+                    channelFields, channelHeaderId, channelRow)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            let fieldsEncoder = JSONEncoder()
-            fieldsEncoder.outputFormatting = .sortedKeys
+            // Source headers kept with rows (쿠팡's), stored once each.
+            var headerIds: [[String]: Int64] = [:]
+            var lastHeader: (header: [String], id: Int64)?
+            func headerId(_ header: [String]) throws -> Int64 {
+                // Every line of a file shares its header's storage: compared by identity first, not hashed.
+                if let last = lastHeader, last.header == header { return last.id }
+                if let id = headerIds[header] { lastHeader = (header, id); return id }
+                let text = JSONText.array(header)
+                try db.execute(sql: "INSERT OR IGNORE INTO channelHeader (header) VALUES (?)", arguments: [text])
+                let id = try Int64.fetchOne(db, sql: "SELECT id FROM channelHeader WHERE header = ?", arguments: [text])!
+                headerIds[header] = id
+                lastHeader = (header, id)
+                return id
+            }
             let findExisting = try db.cachedStatement(sql: "SELECT id, status, suffix FROM salesOrder WHERE channel = ? AND channelOrderNo = ? ORDER BY suffix DESC")
             let nextSuffix = try db.cachedStatement(sql: "SELECT MAX(suffix) + 1 FROM salesOrder WHERE channel = ? AND channelOrderNo = ?")
             let findByLineKey = try db.cachedStatement(sql: """
@@ -550,7 +566,8 @@ extension FulfillmentStore {
                     }
                     try insertLine.execute(arguments: [orderId, n + 1, line.productName, line.option ?? "", line.itemCode, line.quantity,
                                                        line.gift ?? false, optionId, line.sourceRow, line.lineKey,
-                                                       try line.channelFields.map { String(decoding: try fieldsEncoder.encode($0), as: UTF8.self) }])
+                                                       line.channelFields.map { JSONText.object($0.fields) },
+                                                       try line.channelFields?.header.map { try headerId($0) }, line.channelFields?.row.map(JSONText.array)])
                     report.collectedLines += 1
                 }
                 report.collectedOrders += 1

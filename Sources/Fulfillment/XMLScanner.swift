@@ -4,9 +4,16 @@
 /// Foundation's XMLParser on Linux refused valid sheets of a few thousand Korean rows
 /// (NSXMLParserErrorDomain 1 on XlsxWriter's output) and paid for a delegate call per event.
 protocol XMLHandler: AnyObject {
-    func start(_ element: String, _ attributes: [String: String])
+    func start(_ element: String, _ attributes: XMLAttributes)
     func end(_ element: String)
     func text(_ text: String)
+}
+
+/// A start tag's attributes in document order, looked up by name. A list, not a dictionary: a sheet
+/// cell has two or three, and hashing them was a twentieth of a large import.
+struct XMLAttributes {
+    var pairs: [(key: String, value: String)] = []
+    subscript(name: String) -> String? { pairs.first { $0.key == name }?.value }
 }
 
 enum XMLScanner {
@@ -48,7 +55,7 @@ enum XMLScanner {
                 var j = i + 1
                 while j < n && !isSpace(b[j]) && b[j] != UInt8(ascii: ">") && b[j] != UInt8(ascii: "/") { j += 1 }
                 let name = localName(b, i + 1, j)
-                var attributes: [String: String] = [:]
+                var attributes = XMLAttributes()
                 var selfClosing = false
                 while true {
                     while j < n && isSpace(b[j]) { j += 1 }
@@ -71,7 +78,7 @@ enum XMLScanner {
                     j = valueStart
                     while j < n && b[j] != quote { j += 1 }
                     guard j < n else { throw Failure(offset: valueStart, reason: "an unclosed attribute value") }
-                    attributes[key] = try decode(b, valueStart, j)
+                    attributes.pairs.append((key, try decode(b, valueStart, j)))
                     j += 1
                 }
                 handler.start(name, attributes)

@@ -124,7 +124,7 @@ struct MarketplaceTests {
         (layouts[0], "cj"), (layouts[2], "cj"), (layouts[3], "epost"), (layouts[4], "hanjin"), (layouts[5], "cj"), (layouts[6], "logen"),
     ]
 
-    @Test("the dispatch file, read by openpyxl, names every printed line by its key with the marketplace's carrier name and the waybill number; next time only new lines",
+    @Test("the dispatch file, read by openpyxl and LibreOffice, names every printed line by its key with the marketplace's carrier name and the waybill number; next time only new lines",
           arguments: dispatchCases)
     func dispatch(_ e: Expected, carrier: String) throws {
         let dir = temporaryDirectory("market")
@@ -180,6 +180,8 @@ struct MarketplaceTests {
         // Waybill numbers and keys are text cells (Excel would show 6.0E+11 otherwise); the header is bold.
         #expect(back.types.dropFirst().allSatisfy { $0.allSatisfy { $0 == "s" || $0 == "n" } } && back.types.dropFirst().flatMap { $0 }.contains("s"))
         #expect(back.bold.first == true)
+        // LibreOffice Calc opens it too, and sees the same cells (keys and waybill numbers keep their leading zeros).
+        #expect(try Workbooks.libreOffice(file) == back.rows.map { $0.map { $0 ?? "" } })
 
         // The third prints: the next file has only its lines; --all has every one.
         try store.writer.write { db in try FulfillmentStore.markPrinted(db, shipmentIds: [shipments[2]]) }
@@ -194,6 +196,15 @@ struct MarketplaceTests {
         #expect(try Workbooks.read(file).rows == all)
         // Another marketplace's file has none of these orders.
         #expect(try store.exportDispatch(preset: e.preset == "esm" ? "cafe24" : "esm", all: true, actor: "t").lines == 0)
+    }
+
+    @Test("what an import keeps per line is JSON that JSONDecoder reads back exactly: quotes, backslashes, control characters, Korean")
+    func keptText() throws {
+        let values = ["", "따옴표 \" 와 \\ 역슬래시", "탭\t줄\n\r", "\u{1}\u{1F}\u{7F}", "이모지 📦", "/"]
+        #expect(try JSONDecoder().decode([String].self, from: Data(JSONText.array(values).utf8)) == values)
+        let object = ["b": "\u{0}", "a": "값 \"1\""]
+        #expect(JSONText.object(object) == #"{"a":"값 \"1\"","b":"\u0000"}"#)
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(JSONText.object(object).utf8)) == object)
     }
 
     @Test("the writer's cells: markup, control characters, leading spaces and long sheet names survive openpyxl")

@@ -110,6 +110,28 @@ struct WorkbookTests {
         #expect(throws: XMLScanner.Failure.self) { try XMLScanner.scan(Array(#"<!DOCTYPE x [<!ENTITY a "b">]><a/>"#.utf8), into: SheetParser(sharedStrings: [], dateStyles: [], source: "x")) }
     }
 
+    @Test("a part whose bytes changed after it was written (stored, so it still unpacks) fails its CRC-32 and says so")
+    func damagedPart() throws {
+        let (path, _) = try Self.fixture("openpyxl")
+        let damaged = path + ".damaged.xlsx"
+        // Repacked uncompressed by Python's zipfile, then one digit of a phone number changed in place.
+        let script = """
+            import sys, zipfile
+            src, out = sys.argv[1], sys.argv[2]
+            with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as w:
+                for i in z.infolist(): w.writestr(i.filename, z.read(i.filename))
+            data = open(out, "rb").read()
+            assert data.count(b"010-1111-2222") == 1
+            open(out, "wb").write(data.replace(b"010-1111-2222", b"010-1111-2229"))
+            """
+        let r = try runTool(Self.python, ["-c", script, path, damaged])
+        #expect(r.status == 0, "\(r.stderr)")
+        let book = try Workbook(data: try #require(FileManager.default.contents(atPath: damaged)), source: "d.xlsx")
+        #expect(throws: FulfillmentError(code: .spreadsheet, message: "d.xlsx: xl/worksheets/sheet2.xml is damaged (its CRC-32 does not match): download the file again")) {
+            try book.sheet(named: "발주발송관리")
+        }
+    }
+
     @Test("files that are not what they claim: CSV named .xlsx, a truncated workbook, a damaged OLE container")
     func notWorkbooks() throws {
         let (path, data) = try Self.fixture("openpyxl")

@@ -55,4 +55,21 @@ public enum Workbooks {
         guard r.status == 0 else { throw ToolFailed(description: "openpyxl cannot read \(path): \(r.stderr)") }
         return try JSONDecoder().decode(ReadBack.self, from: Data(r.stdout.utf8))
     }
+
+    /// The first sheet of `path` as LibreOffice Calc reads it (headless, converted to CSV; its own
+    /// profile, so runs in parallel do not share one): the cells as text, rows as Calc has them.
+    public static func libreOffice(_ path: String) throws -> [[String]] {
+        let dir = temporaryDirectory("calc")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try runTool("soffice", ["-env:UserInstallation=file://\(dir)/profile", "--headless", "--convert-to",
+                                        "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", dir, path])
+        let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        guard r.status == 0, FileManager.default.fileExists(atPath: dir + "/\(base).csv") else {
+            throw ToolFailed(description: "LibreOffice cannot read \(path): \(r.stdout)\(r.stderr)")
+        }
+        let rows = try runTool(python, ["-c", "import csv, json, sys; print(json.dumps(list(csv.reader(open(sys.argv[1], encoding='utf-8', newline='')))))",
+                                        dir + "/\(base).csv"])
+        guard rows.status == 0 else { throw ToolFailed(description: rows.stderr) }
+        return try JSONDecoder().decode([[String]].self, from: Data(rows.stdout.utf8))
+    }
 }
