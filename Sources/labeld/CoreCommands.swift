@@ -431,8 +431,10 @@ struct Shipments: ParsableCommand {
                 let made = try core.store().createShipments(actor: core.actor)
                 if json { try printJSON(made) } else {
                     print("\(made.created) shipment(s) created")
-                    for o in made.heldBack { print("held back: order \(o.orderNo): \(o.reason)") }
-                    for o in made.refused { FileHandle.standardError.write(Data("refused: order \(o.orderNo): \(o.reason)\n".utf8)) }
+                    // A reason that names its order already is not prefixed twice.
+                    func line(_ o: ShipmentCreation.Skipped) -> String { o.reason.hasPrefix("order \(o.orderNo): ") ? o.reason : "order \(o.orderNo): \(o.reason)" }
+                    for o in made.heldBack { print("held back: \(line(o))") }
+                    for o in made.refused { printError("refused: \(line(o))") }
                 }
                 if !made.refused.isEmpty { throw ExitCode(1) }
             }

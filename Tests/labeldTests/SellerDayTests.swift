@@ -47,8 +47,8 @@ struct SellerDayTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == """
             0 shipment(s) created
-            held back: order D-1: order D-1: '수제 딸기잼 500g' is not allocated (0 of 1): receive stock and allocate, or split the order
-            held back: order D-4: order D-4: '카탈로그에 없는 머그컵' matches no product option (add it to the catalog, then import or match again)
+            held back: order D-1: '수제 딸기잼 500g' is not allocated (0 of 1): receive stock and allocate, or split the order
+            held back: order D-4: '카탈로그에 없는 머그컵' matches no product option (add it to the catalog, then import or match again)
 
             """, "\(r.stdout)")
 
