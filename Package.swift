@@ -42,6 +42,10 @@ let package = Package(
         .target(name: "PrintSpool", dependencies: [
             "LabeldSupport", "LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
         ]),
+        // 택배연동: carrier APIs (CJ대한통운) for routing, waybill numbers and bookings; below the use cases.
+        .target(name: "CarrierLink", dependencies: [
+            "LabeldSupport", "Fulfillment", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The use cases of printing (a scan, a shipment, a batch, product labels, reprint, cancel,
         // confirm): what the HTTP service and the CLI both call. No HTTP here.
         .target(name: "Printing", dependencies: [
@@ -49,7 +53,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LabelServer", dependencies: [
-            "LabeldSupport", "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", .product(name: "GRDB", package: "GRDB.swift"),
+            "LabeldSupport", "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", "CarrierLink", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -60,7 +64,7 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
         .executableTarget(name: "labeld", dependencies: [
-            "LabeldSupport", "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", "LabelServer",
+            "LabeldSupport", "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", "LabelServer", "CarrierLink",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -77,6 +81,9 @@ let package = Package(
             "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "LabelModelTests", dependencies: ["LabelModel", "LabelTesting"]),
+        .testTarget(name: "CarrierLinkTests", dependencies: [
+            "CarrierLink", "Fulfillment", "Printing", "PrintSpool", "LabelTesting", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting", "Fulfillment"],
                     exclude: ["Golden", "Fixtures"]),

@@ -50,6 +50,7 @@ extension FulfillmentStore {
                     return "order \(no): cancel requested — on hold (보류), its stock released and nothing prints; cancel it again to cancel it for good (cancelExchange.holdBeforeShipping)"
                 } else {
                     try db.execute(sql: "UPDATE salesOrder SET status = 'canceled', allocationState = 'notAllocatable' WHERE id = ?", arguments: [orderId])
+                    try Self.cancelBooking(db, shipmentId: o["shipmentId"])
                     try audit(db, actor: actor, action: "orders.cancel", subject: "order \(no)", old: "collected", new: "canceled")
                     return "order \(no): canceled"
                 }
@@ -57,6 +58,15 @@ extension FulfillmentStore {
             case let status: throw FulfillmentError(code: .invalidInput, message: "order \(no) is \(status)")
             }
         }
+    }
+
+    /// A shipment whose orders are all canceled owes its carrier no booking: one not sent is
+    /// dropped, a sent one is to be canceled (택배연동).
+    static func cancelBooking(_ db: Database, shipmentId: Int64?) throws {
+        guard let shipmentId,
+              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM salesOrder WHERE shipmentId = ? AND status != 'canceled'", arguments: [shipmentId]) == 0 else { return }
+        try db.execute(sql: "DELETE FROM carrierBooking WHERE shipmentId = ? AND state = 'due'", arguments: [shipmentId])
+        try db.execute(sql: "UPDATE carrierBooking SET state = 'cancelDue' WHERE shipmentId = ? AND state = 'booked'", arguments: [shipmentId])
     }
 
     /// 반품: a pickup of shipped units (line id → quantity).

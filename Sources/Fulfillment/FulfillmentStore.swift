@@ -135,6 +135,7 @@ public struct FulfillmentStore: Sendable {
             try db.execute(sql: "ALTER TABLE productOption ADD COLUMN price INTEGER")
         }
         migrateDispatch(&m)
+        migrateCarrierLinks(&m)
         return m
     }
 

@@ -81,6 +81,7 @@ extension FulfillmentStore {
             case .lineCount: return .number(s.lines.count)
             case .receiverName: return .text(s.receiverName)
             case .postalCode: return .text(s.postalCode)
+            case .routing: return s.routing?.sortCode.map { .text($0 + "-" + (s.routing?.subSortCode ?? "")) } ?? .missing
             }
         }
         let keyed = shipments.map { s in (s, keys.map { value(s, $0.key) }) }
@@ -128,6 +129,7 @@ extension FulfillmentStore {
             UPDATE shipment SET status = 'printed', printedAt = COALESCE(printedAt, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ? AND status = 'open'
             """)
         for id in shipmentIds { try update.execute(arguments: [id]) }
+        try bookingsDue(db, shipmentIds: shipmentIds)
     }
 
     /// Puts printed shipments whose labels did not print (their job failed or was canceled) back
@@ -139,6 +141,8 @@ extension FulfillmentStore {
             try update.execute(arguments: [id])
             if db.changesCount > 0 { back.append(id) }
         }
+        // A booking not sent yet waits for the label that really prints.
+        for id in back { try db.execute(sql: "DELETE FROM carrierBooking WHERE shipmentId = ? AND state = 'due'", arguments: [id]) }
         if !back.isEmpty {
             logger.info("shipments back in the print queue", metadata: ["shipment.ids": "\(back)", "reason": "\(reason)"])
             try audit(db, actor: actor, action: "shipments.unprint", subject: back.map { "shipment \($0)" }.joined(separator: ", "), old: "printed", new: "open (\(reason))")

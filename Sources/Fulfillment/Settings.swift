@@ -9,7 +9,8 @@ public struct Settings: Codable, Sendable, Hashable {
     public enum DuplicatePolicy: String, Codable, Sendable, CaseIterable { case skip, overwrite, addAsNew }
     public enum MatchKey: String, Codable, Sendable, CaseIterable { case itemCode, productName }
     public enum PriorityKey: String, Codable, Sendable, CaseIterable { case orderedAt, paidAt, singleLineFirst, fewestLinesFirst, channelRank, manualPriority }
-    public enum PrintSortKey: String, Codable, Sendable, CaseIterable { case orderedAt, orderNo, firstProductName, sku, location, totalQuantity, lineCount, receiverName, postalCode }
+    /// `routing`: the connected carrier's 분류코드 (CJ sub-terminals want a batch in that order).
+    public enum PrintSortKey: String, Codable, Sendable, CaseIterable { case orderedAt, orderNo, firstProductName, sku, location, totalQuantity, lineCount, receiverName, postalCode, routing }
     public enum OverflowMode: String, Codable, Sendable, CaseIterable { case summary, continuation }
     /// Orders that cannot ship yet (미할당, 매칭 안 됨): held back from shipments and batches, or printed with a marker.
     public enum UnallocatedWaybills: String, Codable, Sendable, CaseIterable { case hold, mark }
@@ -130,6 +131,39 @@ public struct Settings: Codable, Sendable, Hashable {
     public var unallocated: UnallocatedWaybills { unallocatedWaybills ?? .hold }
     /// 보내는 분: the sender printed on every waybill (the seller's shipping address).
     public var sender: Sender?
+    /// 택배연동: the carriers labeld is connected to, by profile key (`cj`). Stored only once set.
+    public var carrierConnections: [String: CarrierConnection]?
+
+    /// A carrier connection's credentials, as the carrier gave them to the seller. `customerId`
+    /// and `businessNumber` identify the seller to the carrier: never shown whole (`settings get`,
+    /// the API and the audit log mask them).
+    public struct CarrierConnection: Codable, Sendable, Hashable {
+        /// CJ: 고객ID (CUST_ID).
+        public var customerId: String
+        /// 사업자등록번호 (10 digits).
+        public var businessNumber: String
+        /// CJ: 계약 품목/운임 구분 (the contract's codes the booking carries), when the contract names one.
+        public var contractCode: String?
+        /// The API's base address (CJ's production or development gateway, or a test stand-in).
+        public var baseURL: String
+        public init(customerId: String, businessNumber: String, contractCode: String? = nil, baseURL: String) {
+            self.customerId = customerId; self.businessNumber = businessNumber; self.contractCode = contractCode; self.baseURL = baseURL
+        }
+
+        /// The same, with the identifying values masked for display (`3*****78`).
+        public var masked: CarrierConnection {
+            func mask(_ s: String) -> String {
+                s.count <= 4 ? String(repeating: "*", count: s.count) : String(s.prefix(1)) + String(repeating: "*", count: s.count - 3) + String(s.suffix(2))
+            }
+            var m = self
+            m.customerId = mask(customerId)
+            m.businessNumber = mask(businessNumber)
+            return m
+        }
+    }
+
+    /// Carriers with a connection (택배연동), by profile key.
+    public var connections: [String: CarrierConnection] { carrierConnections ?? [:] }
 
     /// The sender on the waybill.
     public struct Sender: Codable, Sendable, Hashable {
@@ -151,7 +185,7 @@ public struct Settings: Codable, Sendable, Hashable {
         "optionTags", "stockMovementTypes", "showOverdueExpectedDate", "giftAllocation", "duplicateOrderNumber", "islandMarking",
         "islandText", "islandExceptions", "collectionExclusions", "orderMatching", "allocationPriority", "channelRanks", "deliveryDisruptionRegions",
         "waybillFormats", "waybillProductList", "printOrder", "splitNoCombine", "deliveryDelayDays", "cancelExchange", "pickupRestock",
-        "unallocatedWaybills", "sender",
+        "unallocatedWaybills", "sender", "carrierConnections",
     ]
 
     /// A setting as text (lists comma-separated; structured values as JSON).
@@ -190,6 +224,7 @@ public struct Settings: Codable, Sendable, Hashable {
         case "pickupRestock": return pickupRestock ? "on" : "off"
         case "unallocatedWaybills": return unallocated.rawValue
         case "sender": return json(sender)
+        case "carrierConnections": return json(connections.mapValues(\.masked))
         default: throw Self.unknown(key)
         }
     }
@@ -201,7 +236,8 @@ public struct Settings: Codable, Sendable, Hashable {
     /// Sets a setting from text, validating it; throws with what was expected.
     public mutating func set(_ key: String, to text: String) throws(FulfillmentError) {
         func invalid(_ expected: String) -> FulfillmentError {
-            FulfillmentError(code: .invalidSetting, message: "\(key): expected \(expected), got '\(text)'")
+            // Credentials are not echoed back (the message may reach a log).
+            FulfillmentError(code: .invalidSetting, message: "\(key): expected \(expected)" + (key == "carrierConnections" ? "" : ", got '\(text)'"))
         }
         func bool() throws(FulfillmentError) -> Bool {
             switch text.lowercased() {
@@ -297,6 +333,21 @@ public struct Settings: Codable, Sendable, Hashable {
             cancelExchange = v
         case "pickupRestock": pickupRestock = try bool()
         case "unallocatedWaybills": unallocatedWaybills = try choice(UnallocatedWaybills.self)
+        case "carrierConnections":
+            let v = try json([String: CarrierConnection].self, #"{"cj":{"customerId":"30123456","businessNumber":"1234567890","baseURL":"https://dxapi.cjlogistics.com:5052"}}"#)
+            for (carrier, c) in v {
+                guard carrier == "cj" else { throw invalid("connections for cj (the carriers labeld can connect to)") }
+                guard !c.customerId.trimmingCharacters(in: .whitespaces).isEmpty else { throw invalid("a customerId for \(carrier)") }
+                guard c.businessNumber.filter(\.isNumber).count == 10 else { throw invalid("a 10-digit businessNumber for \(carrier)") }
+                guard let url = URL(string: c.baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                    throw invalid("an http(s) baseURL for \(carrier)")
+                }
+            }
+            carrierConnections = v.isEmpty ? nil : v.mapValues { c in
+                var c = c
+                c.businessNumber = c.businessNumber.filter(\.isNumber)
+                return c
+            }
         default: throw Self.unknown(key)
         }
     }

@@ -354,6 +354,8 @@ public struct ShipmentDetail: Codable, Sendable, Hashable {
     public var orderedAt: String?
     /// The lowest order id: the print order's final tie-break.
     public var firstOrderId: Int64
+    /// What its connected carrier's refinement answered (nil: not connected, or not asked yet).
+    public var routing: CarrierRouting? = nil
 
     /// Why this shipment cannot ship now (a line without a product; in currentStock mode a line
     /// not wholly allocated), or nil: a waybill for it would go on a parcel that cannot be packed.
@@ -465,6 +467,9 @@ extension FulfillmentStore {
                                                                 matched: r[9], allocated: r[10], catalogName: r[11],
                                                                 catalogOption: (r[12] as String?).flatMap { $0.isEmpty ? nil : $0 }))
         }
+        var routings: [Int64: CarrierRouting] = [:]
+        let routingRows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM carrierRouting WHERE shipmentId \(match)"), arguments: arguments)
+        while let r = try routingRows.next() { routings[r["shipmentId"]] = routing(r) }
         return ids.compactMap { id -> ShipmentDetail? in
             guard let s = shipments[id], let orders = orders[id], let first = orders.first else { return nil }
             return ShipmentDetail(id: id, carrier: s.carrier, waybillNo: s.waybillNo, status: s.status, orderNumbers: orders.map(\.no),
@@ -472,7 +477,8 @@ extension FulfillmentStore {
                                   address: first.address, message: first.message,
                                   island: orders.contains { $0.island }, disruption: orders.contains { $0.disruption },
                                   combined: orders.count > 1, delayed: orders.contains { $0.delayed },
-                                  lines: lines[id] ?? [], orderedAt: orders.compactMap(\.orderedAt).min(), firstOrderId: first.id)
+                                  lines: lines[id] ?? [], orderedAt: orders.compactMap(\.orderedAt).min(), firstOrderId: first.id,
+                                  routing: routings[id])
         }
     }
 }

@@ -3,6 +3,7 @@ public import Logging
 import Foundation
 import HTTPTypes
 public import Fulfillment
+public import CarrierLink
 import LabelModel
 import NIOCore
 import NIOPosix
@@ -62,10 +63,12 @@ public struct LabelService: Sendable {
     /// `configuration.printerStatusSeconds`: an unauthenticated scrape must not open a connection
     /// to every printer.
     let printerUp = KeyedCache<String, (at: Date, printers: [(String, Bool)])>(limit: 1)
+    let logger: Logger
 
     /// `logger`: where the spool and the order core tell what they did (holds, retries, takeovers).
     public init(configuration: ServerConfiguration, islands: IslandRegions = .empty, logger: Logger = .disabled) throws {
         self.configuration = configuration
+        self.logger = logger
         desk = try PrintDesk.open(databasePath: configuration.databasePath, rendering: configuration.rendering, islands: islands, logger: logger)
         tokens = try TokenStore(fulfillment: desk.fulfillment, memorySeconds: configuration.tokenMemorySeconds, now: configuration.now)
         pool = NIOThreadPool(numberOfThreads: configuration.blockingThreads)
@@ -86,8 +89,14 @@ public struct LabelService: Sendable {
         return Application(router: router,
                            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
                            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "labeld"),
-                           services: [SpoolWorker(service: self, logger: logger)],
+                           services: [SpoolWorker(service: self, logger: logger), CarrierWorker(service: self, logger: logger)],
                            onServerRunning: onServerRunning, logger: logger)
+    }
+
+    /// The seller's carrier connections as they are set now (택배연동).
+    public func carrierDesk() throws -> CarrierDesk {
+        let store = desk.fulfillment
+        return CarrierDesk(store: store, connectors: CarrierDesk.connectors(for: try store.settings(), store: store), logger: logger)
     }
 
     /// Every route as `METHOD /path/{param}` (what `/openapi.yaml` must document).
@@ -168,6 +177,32 @@ struct SpoolWorker: Service {
         try? await gracefulShutdown()
         try await service.blocking { workers.stop() }
         logger.info("spool worker stopped")
+    }
+}
+
+/// 택배연동 in the background: at start and then every `carrierInterval`, the bookings printed
+/// waybills owe a connected carrier go out (and cancels), and routings left pending are asked again.
+/// The database holds what is due, so a kill between print and booking loses nothing.
+struct CarrierWorker: Service {
+    let service: LabelService
+    let logger: Logger
+    func run() async throws {
+        repeat {
+            do {
+                let carriers = try service.carrierDesk()
+                if carriers.isConnected {
+                    let refined = try await carriers.refine(actor: "labeld:carriers")
+                    if refined.total > 0 { logger.info("routings retried", metadata: ["summary": "\(refined.summary)"]) }
+                    let booked = try await carriers.book(actor: "labeld:carriers")
+                    if booked.booked + booked.canceled + booked.failed > 0 { logger.info("bookings sent", metadata: ["summary": "\(booked.summary)"]) }
+                }
+            } catch {
+                logger.warning("carrier worker step failed", metadata: ["error": "\(error)"])
+            }
+            // The pause ends at once when the server stops.
+            let interval = service.configuration.carrierInterval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        } while !Task.isCancelled && !Task.isShuttingDownGracefully
     }
 }
 

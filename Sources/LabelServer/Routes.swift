@@ -2,6 +2,7 @@ public import Hummingbird
 import Foundation
 import HTTPTypes
 import Fulfillment
+import CarrierLink
 import GRDB
 import LabelModel
 import NIOCore
@@ -44,6 +45,8 @@ struct BatchOutlineAnswer: ResponseEncodable { var plans: [BatchPlanAnswer]; var
 struct BatchAnswer: ResponseEncodable { var jobs: [JobAnswer]; var refused: [PrintDesk.Refusal] }
 struct ShipmentsCreatedAnswer: ResponseEncodable {
     var count: Int; var heldBack: [ShipmentCreation.Skipped]; var refused: [ShipmentCreation.Skipped]
+    /// A connected carrier's routing of the new shipments.
+    var routing: CarrierDesk.RefineReport?
 }
 struct Count: ResponseEncodable { var count: Int }
 struct Message: ResponseEncodable { var message: String }
@@ -56,6 +59,8 @@ extension PrintDesk.OrderView: ResponseEncodable {}
 extension ImportReport: ResponseEncodable {}
 extension ProductSyncReport: ResponseEncodable {}
 extension AllocationReport: ResponseEncodable {}
+extension CarrierDesk.RefineReport: ResponseEncodable {}
+extension CarrierDesk.BookingReport: ResponseEncodable {}
 
 extension LabelService {
     func bytes(_ data: [UInt8], type: String, headers extra: HTTPFields = [:]) -> Response {

@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable {
     public var maxUploadBytes = 32 << 20
     /// How often the spool worker looks for due jobs (held retries, followed jobs).
     public var workerInterval: Duration = .milliseconds(250)
+    /// How often the carrier worker sends due bookings and retries pending routings (택배연동); it
+    /// also runs once at start, so a booking left by a stopped labeld goes out.
+    public var carrierInterval: Duration = .seconds(30)
     /// Threads for blocking work of requests (SQLite, inline printing, previews, CUPS calls). A
     /// burst of scans needs none of them while it is acknowledged (`ScanIntake`), and one per
     /// printer at a time for what prints inline.

@@ -2,6 +2,7 @@ import Hummingbird
 import Foundation
 import HTTPTypes
 import Fulfillment
+import CarrierLink
 import GRDB
 import LabelModel
 import NIOCore
@@ -23,7 +24,23 @@ struct ShipmentRoutes {
         r.on(.post, "/v1/shipments") { _, context in
             let caller = try context.operatorOrOwner("shipments")
             let made = try await service.blocking { try desk.fulfillment.createShipments(actor: caller.actor) }
-            return EditedResponse(status: .created, response: ShipmentsCreatedAnswer(count: made.created, heldBack: made.heldBack, refused: made.refused))
+            // 택배연동: the new shipments of a connected carrier are routed (and numbered) before the answer.
+            let carriers = try service.carrierDesk()
+            let routing = carriers.isConnected && made.created > 0 ? try await carriers.refine(actor: caller.actor) : nil
+            return EditedResponse(status: .created, response: ShipmentsCreatedAnswer(count: made.created, heldBack: made.heldBack, refused: made.refused,
+                                                                                     routing: routing))
+        }
+        r.on(.post, "/v1/shipments/refine") { request, context in
+            let caller = try context.operatorOrOwner("shipments")
+            let carriers = try service.carrierDesk()
+            guard carriers.isConnected else {
+                throw Problem(.unprocessableContent, code: "carrier.not_connected", "no carrier is connected: set carrierConnections first")
+            }
+            return try await carriers.refine(again: request.uri.queryParameters.get("all") == "true", actor: caller.actor)
+        }
+        r.on(.post, "/v1/shipments/book") { _, context in
+            let caller = try context.operatorOrOwner("shipments")
+            return try await service.carrierDesk().book(actor: caller.actor)
         }
         r.on(.get, "/v1/shipments/:id") { _, context in
             _ = try context.operatorOrOwner("shipments")

@@ -133,9 +133,22 @@ public struct PrintDesk: Sendable {
         guard let sender = settings.sender else { throw Self.noSender }
         let rows = WaybillProductList.rows(s.waybillLines, settings: settings.waybillProductList)
         w.string("accepted_at", today)
+        // Parcels under this waybill (박스수량): one — a waybill per parcel. `quantity` is the units in it.
+        w.number("boxes", 1)
         if let carrier = s.carrier {
             w.string("carrier", carrier)
             w.string("carrier_name", Carriers.displayName(carrier))
+        }
+        // The connected carrier's routing, as the CJ template binds it (`cj.clsfcd` …).
+        if let r = s.routing, r.printBlock == nil, r.carrier == "cj" {
+            w.object("cj") { w in
+                w.string("branch", r.branch ?? "")
+                w.string("clsfaddr", r.addressShort ?? "")
+                w.string("clsfcd", r.sortCode ?? "")
+                w.string("emp_nick", r.employeeNick ?? "")
+                if let p2p = r.p2p { w.string("p2p", p2p) }
+                w.string("subclsfcd", r.subSortCode ?? "")
+            }
         }
         w.bool("combined", s.combined)
         w.bool("delayed", s.delayed)
@@ -331,7 +344,13 @@ public struct PrintDesk: Sendable {
 
     /// Why a shipment's waybill cannot print now, or nil: no waybill number yet, or — unless the
     /// seller prints those with a marker — orders that cannot ship (unmatched lines, no stock).
+    /// With a connected carrier (택배연동), also: its routing is pending or the address undeliverable —
+    /// a CJ waybill never prints half empty.
     func printBlock(_ s: ShipmentDetail, settings: Settings) -> String? {
+        if let routing = s.routing, let block = routing.printBlock { return block }
+        if s.routing == nil, let carrier = s.carrier, settings.connections[carrier] != nil, s.status == "open" {
+            return "routing pending: \(Carriers.displayName(carrier)) has not routed the address yet (labeld shipments refine)"
+        }
         if s.waybillNo == nil { return "no waybill number yet (labeld shipments assign \(s.id) CARRIER, or import the orders with one)" }
         if settings.unallocated == .hold, let block = s.shippingBlock(settings.allocationBasis) { return block }
         return nil

@@ -1,3 +1,4 @@
+import CarrierLink
 public import ArgumentParser
 import Foundation
 import Fulfillment
@@ -19,6 +20,11 @@ struct CoreOptions: ParsableArguments {
 
     /// `role:name`, as the audit log records every change.
     var actor: String { "\(role.rawValue):\(name)" }
+
+    /// The carrier connections of the seller's settings (택배연동).
+    func carrierDesk(_ store: FulfillmentStore) throws -> CarrierDesk {
+        CarrierDesk(store: store, connectors: CarrierDesk.connectors(for: try store.settings(), store: store))
+    }
 
     func store() throws -> FulfillmentStore {
         try FulfillmentStore.open(path: db, islands: try islands())
@@ -420,21 +426,29 @@ struct SettingsCommand: ParsableCommand {
 
 struct Shipments: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Shipments: one waybill each (합포 combines orders).",
-                                                    subcommands: [List.self, Create.self, Combine.self, Split.self, Ship.self, AddRange.self, Assign.self])
+                                                    subcommands: [List.self, Create.self, Combine.self, Split.self, Ship.self, AddRange.self, Assign.self,
+                                                                  Refine.self, Book.self, Bookings.self])
 
-    struct Create: ParsableCommand {
+    struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A shipment (one waybill) for every unshipped order without one.")
         @OptionGroup var core: CoreOptions
         @Flag(name: .long) var json = false
-        func run() throws {
-            try reportingErrors {
-                let made = try core.store().createShipments(actor: core.actor)
+        func run() async throws {
+            try await reportingErrors {
+                let store = try core.store()
+                let made = try store.createShipments(actor: core.actor)
                 if json { try printJSON(made) } else {
                     print("\(made.created) shipment(s) created")
                     // A reason that names its order already is not prefixed twice.
                     func line(_ o: ShipmentCreation.Skipped) -> String { o.reason.hasPrefix("order \(o.orderNo): ") ? o.reason : "order \(o.orderNo): \(o.reason)" }
                     for o in made.heldBack { print("held back: \(line(o))") }
                     for o in made.refused { printError("refused: \(line(o))") }
+                }
+                // 택배연동: the new shipments of a connected carrier are routed (and numbered) at once.
+                let carriers = try core.carrierDesk(store)
+                if carriers.isConnected && made.created > 0 {
+                    let report = try await carriers.refine(actor: core.actor)
+                    if !json { printRefinement(report) }
                 }
                 if !made.refused.isEmpty { throw ExitCode(1) }
             }
@@ -506,6 +520,52 @@ struct Shipments: ParsableCommand {
         }
     }
 
+    struct Refine: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "택배연동: ask the connected carrier (CJ대한통운) to route the open shipments' addresses and number them.",
+            discussion: "Shipments never routed and those left pending (the carrier could not be reached) are asked; --all asks again for every open one.")
+        @OptionGroup var core: CoreOptions
+        @Flag(name: .long, help: "Every open shipment, routed or not.") var all = false
+        @Flag(name: .long) var json = false
+        func run() async throws {
+            try await reportingErrors {
+                let carriers = try core.carrierDesk(try core.store())
+                guard carriers.isConnected else {
+                    throw CLIError(description: "no carrier is connected: labeld settings set carrierConnections '{\"cj\":{…}}' --role owner")
+                }
+                let report = try await carriers.refine(again: all, actor: core.actor)
+                if json { try printJSON(report) } else { printRefinement(report) }
+                if report.pending > 0 { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Book: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "택배연동: send the bookings (접수) printed shipments owe the connected carrier, and the cancels of canceled orders.",
+            discussion: "print batch and print scan do this after printing; this sends what is left (the carrier was unreachable, or labeld stopped in between).")
+        @OptionGroup var core: CoreOptions
+        func run() async throws {
+            try await reportingErrors {
+                let report = try await core.carrierDesk(try core.store()).book(actor: core.actor)
+                printBooking(report)
+                if report.failed > 0 { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct Bookings: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "택배연동: each printed shipment's booking with its carrier (due, booked, cancelDue, canceled).")
+        @OptionGroup var core: CoreOptions
+        func run() throws {
+            try reportingErrors {
+                for b in try core.store().bookings() {
+                    print("shipment \(b.shipmentId)\t\(b.carrier)\t\(b.waybillNo)\t\(b.state)\t\(b.attempts) attempt(s)\(b.detail.map { "\t\($0)" } ?? "")")
+                }
+            }
+        }
+    }
+
     struct Assign: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give a shipment the next waybill number of a carrier's range.",
@@ -562,4 +622,16 @@ struct Pickups: ParsableCommand {
         @Flag(name: .long) var defective = false
         func run() throws { try reportingErrors { try core.store().completePickup(id, defective: defective, actor: core.actor); print("pickup \(id) completed") } }
     }
+}
+
+/// A refinement's report: the counts, then each shipment that did not route, on stderr.
+func printRefinement(_ report: CarrierDesk.RefineReport) {
+    print(report.summary)
+    for note in report.notes { printError("  \(note)") }
+}
+
+/// A booking run's report.
+func printBooking(_ report: CarrierDesk.BookingReport) {
+    print(report.summary)
+    for note in report.notes { printError("  \(note)") }
 }

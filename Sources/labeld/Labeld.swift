@@ -37,16 +37,26 @@ func errorLine(_ error: any Error) -> String {
 extension ParsableCommand {
     /// Runs `body`, printing any labeld error as `error [code]: …` and exiting non-zero.
     func reportingErrors(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let error as CLIError {
-            printError("error: \(error.description)")
-            throw ExitCode(error.exitCode)
-        } catch let error as any LabeldError {
-            printError(errorLine(error))
-            throw ExitCode(1)
-        }
+        do { try body() } catch { throw reported(error) }
     }
+
+    /// `reportingErrors` for async work.
+    func reportingErrors(_ body: () async throws -> Void) async throws {
+        do { try await body() } catch { throw reported(error) }
+    }
+}
+
+/// A CLI or labeld error printed (`error [code]: …`) and turned into the exit code; others as they are.
+func reported(_ error: any Error) -> any Error {
+    if let error = error as? CLIError {
+        printError("error: \(error.description)")
+        return ExitCode(error.exitCode)
+    }
+    if let error = error as? any LabeldError {
+        printError(errorLine(error))
+        return ExitCode(1)
+    }
+    return error
 }
 
 /// Finds a template by path, or by name under the templates folder (`generic-4x6`,

@@ -1,3 +1,4 @@
+import CarrierLink
 import ArgumentParser
 import Foundation
 import Fulfillment
@@ -175,26 +176,27 @@ struct Print: ParsableCommand {
         }
     }
 
-    struct Scan: ParsableCommand {
+    struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the waybill of a scanned waybill or order number (what a packing station does).")
         @OptionGroup var core: CoreOptions
         @OptionGroup var waiting: WaitOption
         @Argument var code: String
         @Option(name: .long) var printer: String?
         @Option(name: .long) var key: String?
-        func run() throws {
-            try reportingErrors {
+        func run() async throws {
+            try await reportingErrors {
                 let desk = try core.desk()
                 let s = try desk.confirmingScan(try desk.printScan(code, printer: printer, idempotencyKey: key, actor: core.actor,
                                                                    fallbackDirectory: core.fallbackPrinterDirectory, goal: waiting.goal),
                                                 code: code, actor: core.actor)
                 print(describe(s.job, repeated: s.repeated))
+                try await bookPrinted(desk.fulfillment, core: core)
                 try exitFor(s.job)
             }
         }
     }
 
-    struct Batch: ParsableCommand {
+    struct Batch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "송장출력: print the selected shipments in the seller's printOrder, as one document and one job per template and printer.")
         @OptionGroup var core: CoreOptions
@@ -210,8 +212,8 @@ struct Print: ParsableCommand {
         @Option(name: .long) var key: String?
         @Flag(name: .long, help: "Print the order it would use, print nothing.") var dryRun = false
 
-        func run() throws {
-            try reportingErrors {
+        func run() async throws {
+            try await reportingErrors {
                 let desk = try core.desk()
                 var islandFilter: Bool?
                 if let island {
@@ -239,11 +241,21 @@ struct Print: ParsableCommand {
                 if result.submissions.isEmpty { print("nothing to print") }
                 for s in result.submissions { print(describe(s.job, repeated: s.repeated)) }
                 printRefused(result.refused)
+                try await bookPrinted(desk.fulfillment, core: core)
                 if result.submissions.contains(where: { $0.job.state == .failed }) || !result.refused.isEmpty { throw ExitCode(1) }
             }
         }
     }
 
+}
+
+/// 택배연동: after printing, the bookings the printed waybills owe a connected carrier go out
+/// (what cannot go now stays due for `labeld shipments book`).
+func bookPrinted(_ store: FulfillmentStore, core: CoreOptions) async throws {
+    let carriers = try core.carrierDesk(store)
+    guard carriers.isConnected else { return }
+    let report = try await carriers.book(actor: core.actor)
+    if report.booked + report.canceled + report.failed > 0 { printBooking(report) }
 }
 
 /// The shipments a batch left out, one line each, on stderr.

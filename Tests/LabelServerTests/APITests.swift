@@ -136,6 +136,7 @@ struct APITests {
         Boundary(method: .post, path: "/v1/stock/adjust", body: #"{"sku":"RICE-4","quantity":-1}"#, allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/market-stock", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/shipments", allowed: "operator", refused: "station"),
+        Boundary(method: .post, path: "/v1/shipments/book", allowed: "operator", refused: "station"),
         Boundary(method: .post, path: "/v1/shipments", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/shipments/1", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/settings", allowed: "operator", refused: "station"),

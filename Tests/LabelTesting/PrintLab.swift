@@ -342,3 +342,45 @@ public final class PrintLab: @unchecked Sendable {
         return ("ipp://localhost:\(port)/ipp/print", docs)
     }
 }
+
+// MARK: CJ대한통운 stand-in
+
+extension PrintLab {
+    /// Tests/tools/cj_standin.py on a loopback port: CJ's API as docs/carriers/cj-contract.json
+    /// documents it, with faults set through `control`.
+    public struct CJStandIn: Sendable {
+        public let port: Int
+        public let customerId: String
+        public let businessNumber: String
+        public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+        /// Sets faults (`{"latencyMs": 20}`, `{"drop": {"RegBook": 1}}` …; see the script).
+        public func control(_ json: String) throws {
+            let r = try runTool("curl", ["-sf", "-X", "POST", "--data-binary", json, baseURL + "/_control"])
+            guard r.status == 0 else { throw LabError("cj stand-in control failed: \(r.stderr)") }
+        }
+
+        /// What it was asked and what it holds: calls by operation, bookings by waybill number, tokens issued.
+        public func log() throws -> (calls: [String: Int], bookings: [String: [String: Any]], tokens: Int) {
+            let r = try runTool("curl", ["-sf", baseURL + "/_log"])
+            guard r.status == 0, let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
+                throw LabError("cj stand-in log failed: \(r.stderr)")
+            }
+            return (object["calls"] as? [String: Int] ?? [:], object["bookings"] as? [String: [String: Any]] ?? [:], object["tokens"] as? Int ?? 0)
+        }
+
+        /// The `carrierConnections` setting that points labeld at it.
+        public var connectionSetting: String {
+            #"{"cj":{"customerId":"\#(customerId)","businessNumber":"\#(businessNumber)","baseURL":"\#(baseURL)"}}"#
+        }
+    }
+
+    public func startCJStandIn(customerId: String = "30501859", businessNumber: String = "1158700619", latencyMs: Int = 0) throws -> CJStandIn {
+        let log = directory + "/cj-standin-\(UUID().uuidString.prefix(8)).log"
+        _ = try spawn("/usr/bin/python3", [Project.root + "/Tests/tools/cj_standin.py", "--contract", Project.root + "/docs/carriers/cj-contract.json",
+                                           "--customer", customerId, "--business", businessNumber, "--latency-ms", String(latencyMs)], log: log)
+        let port = try Self.reportedPort(log: log)
+        try Self.waitForPort(port)
+        return CJStandIn(port: port, customerId: customerId, businessNumber: businessNumber)
+    }
+}
