@@ -24,8 +24,9 @@ struct SettingsRoutes {
             return out
         }
         r.on(.put, "/v1/settings/:key") { request, context in
-            let caller = try context.operatorOrOwner("settings")
             let key = context.parameters.get("key") ?? ""
+            // Carrier credentials are the owner's to set.
+            let caller = key == "carrierConnections" ? try context.owner("carrierConnections") : try context.operatorOrOwner("settings")
             let b = try await request.decode(as: SettingBody.self, context: context)
             let change = try await service.blocking { try desk.fulfillment.updateSetting(key, to: b.value, actor: caller.actor) }
             return ["key": key, "old": change.old, "new": change.new]

@@ -407,6 +407,9 @@ struct SettingsCommand: ParsableCommand {
         @Argument var value: String
         func run() throws {
             try reportingErrors {
+                if key == "carrierConnections" && core.role != .owner {
+                    throw CLIError(description: "carrierConnections (carrier credentials) is the owner's to set: add --role owner")
+                }
                 let (old, new) = try core.store().updateSetting(key, to: value, actor: core.actor)
                 print("\(key): \(old) → \(new)")
             }

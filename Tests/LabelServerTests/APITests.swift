@@ -91,6 +91,24 @@ struct APITests {
         }
     }
 
+    @Test("carrier credentials over HTTP: the owner sets them, GET /v1/settings shows them masked, a bad value's error does not echo them")
+    func carrierCredentials() async throws {
+        let f = try ServerFixture.make()
+        try await f.service.application().test(.router) { client in
+            let value = #"{\"cj\":{\"customerId\":\"30501859\",\"businessNumber\":\"1158700619\",\"baseURL\":\"https://dxapi.cjlogistics.com:5052\"}}"#
+            var r = try await client.call(.put, "/v1/settings/carrierConnections", token: f.owner, json: #"{"value":"\#(value)"}"#)
+            #expect(r.status == .ok && !r.text.contains("30501859") && !r.text.contains("1158700619"), "\(r.text)")
+            r = try await client.call(.get, "/v1/settings", token: f.operatorToken)
+            #expect(r.object["carrierConnections"] as? String == #"{"cj":{"baseURL":"https://dxapi.cjlogistics.com:5052","businessNumber":"1*******19","customerId":"3*****59"}}"#,
+                    "\(r.text)")
+            let bad = #"{\"cj\":{\"customerId\":\"30501859\",\"businessNumber\":\"123\",\"baseURL\":\"https://x\"}}"#
+            r = try await client.call(.put, "/v1/settings/carrierConnections", token: f.owner, json: #"{"value":"\#(bad)"}"#)
+            #expect(r.status == .unprocessableContent && !r.text.contains("30501859"), "\(r.text)")
+            r = try await client.call(.post, "/v1/shipments/refine", token: f.operatorToken)
+            #expect(r.status == .ok, "connected: \(r.text)")
+        }
+    }
+
     @Test("401 without a token or with an unknown one, as problem+json with a stable code")
     func unauthorized() async throws {
         let f = try ServerFixture.make()
@@ -137,6 +155,7 @@ struct APITests {
         Boundary(method: .get, path: "/v1/market-stock", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/shipments", allowed: "operator", refused: "station"),
         Boundary(method: .post, path: "/v1/shipments/book", allowed: "operator", refused: "station"),
+        Boundary(method: .put, path: "/v1/settings/carrierConnections", body: #"{"value":"{}"}"#, allowed: "owner", refused: "operator"),
         Boundary(method: .post, path: "/v1/shipments", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/shipments/1", allowed: "operator", refused: "station"),
         Boundary(method: .get, path: "/v1/settings", allowed: "operator", refused: "station"),
