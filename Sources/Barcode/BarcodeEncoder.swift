@@ -146,7 +146,9 @@ public enum BarcodeEncoder {
             if let s = r.size { symbol.pointee.option_2 = Int32(s) }
         default: break
         }
-        var bytes = Array(r.data.utf8)
+        // zint adds ITF-14's check digit and refuses 14 digits (error 311): the digit was verified
+        // above, so zint gets the 13 it adds it to, and draws the same symbol.
+        var bytes = Array((r.symbology == .itf14 && r.data.count == 14 ? String(r.data.dropLast()) : r.data).utf8)
         let status = bytes.withUnsafeMutableBufferPointer { buf in
             ZBarcode_Encode_and_Buffer_Vector(symbol, buf.baseAddress, Int32(buf.count), 0)
         }

@@ -64,6 +64,8 @@ enum Payloads {
             cases.append(Case(symbology: .upce, data: upce(&g), zxing: nil, zbar: nil))
             let itf = digits(13, &g)
             cases.append(Case(symbology: .itf14, data: itf, zxing: check(itf), zbar: check(itf)))
+            // With its check digit (GS1 verified, then drawn the same).
+            cases.append(Case(symbology: .itf14, data: check(itf), zxing: check(itf), zbar: check(itf)))
             let c39 = pick("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.$/+%", Int.random(in: 1...12, using: &g), &g)
             cases.append(Case(symbology: .code39, data: c39, zxing: c39, zbar: c39))
             // Scanners (and zbar, ZXing) ignore Codabar with fewer than 4 data characters by default.
