@@ -130,8 +130,11 @@ final class RasterCanvas {
     /// hex boxes by Pango) goes through Cairo once as a whole-layout stamp.
     private func drawLayout(_ box: CairoPainter.LayoutBox, key: CairoPainter.LayoutKey, x: Int, y: Int, _ t: QuarterTransform, clear: Bool = false, _ page: inout Bitmap) {
         if t.rotation == .none, let placements = painter.glyphPlacements(box) {
+            // Through `t` like every other path: a barcode's digits are placed in the symbol's own
+            // coordinates, which `t` moves to where the symbol is on the page.
             for p in placements {
-                page.blit(p.image.bits, x: x + p.x + p.image.dx, y: y + p.y + p.image.dy, clear: clear)
+                let r = t.rect(x + p.x + p.image.dx, y + p.y + p.image.dy, p.image.bits.width, p.image.bits.height)
+                page.blit(p.image.bits, x: r.x, y: r.y, clear: clear)
             }
             return
         }

@@ -388,3 +388,40 @@ struct ImageTests {
         #expect(w.map(\.message) == ["image 'nope.png' could not be read as PNG from \(dir)"])
     }
 }
+
+@Suite("Human-readable text of barcodes in raster outputs")
+struct BarcodeTextPlacementTests {
+    /// The barcode's digits were drawn in the symbol's own coordinates on raster pages (the PDF was
+    /// right): a Code 128 given a height printed its text across the bars. Now every row of the
+    /// bars' band is the same row (nothing but bars there), and the text is inked below them.
+    @Test("a Code 128 and an EAN-13 given a height and width: their digits print under the bars, none over them", arguments: ["code128", "ean13"])
+    func digitsUnderBars(symbology: String) throws {
+        let data = symbology == "ean13" ? "880123456789" : "CJ-4W44-4g-12345"
+        let template = try TemplateParser.parse(yaml: """
+            name: hri
+            page: {width: 80mm, height: 30mm, dpi: 203}
+            elements:
+              - {type: barcode, name: b, symbology: \(symbology), data: "\(data)", x: 5mm, y: 5mm, width: 70mm, height: 15mm, align: center,
+                 font: {family: NanumGothicCoding, size: 8}}
+            """, file: "hri.yaml")
+        let dir = temporaryDirectory("hri")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (files, _, _) = try renderFiles(template, records: [.object([:])], format: .png, directory: dir)
+        let line = try #require(try pythonBits("png", files[0]).first)
+        let parts = line.split(separator: " ")
+        let width = Int(parts[0])!, height = Int(parts[1])!, hex = Array(parts[2].utf8)
+        let stride = (width + 7) / 8
+        func row(_ y: Int) -> ArraySlice<UInt8> { hex[(y * stride * 2)..<((y + 1) * stride * 2)] }
+        func inked(_ y: Int) -> Bool { row(y).contains { $0 != UInt8(ascii: "0") } }
+        // The bars: the inked rows from the element's top; their band is one row repeated.
+        let top = (0..<height).first(where: inked)!
+        #expect(top >= 38 && top <= 42, "the bars start at y = 5 mm (40 dots), not \(top)")
+        var bottom = top
+        while bottom + 1 < height && row(bottom + 1) == row(top) { bottom += 1 }
+        let barHeight = bottom - top + 1
+        #expect(barHeight >= 118, "\(symbology): the bars run \(barHeight) dots undisturbed, not the 15 mm (120 dots) given; text over them cuts the band short")
+        // Under the bars (and their guards), the digits.
+        #expect(((bottom + 1)..<height).contains(where: inked), "\(symbology): no text under the bars")
+        #expect(try Decoders.zbar(files[0]).map(\.text).contains(symbology == "ean13" ? "8801234567893" : data))
+    }
+}
