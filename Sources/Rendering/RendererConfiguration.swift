@@ -32,7 +32,12 @@ public struct RendererConfiguration: Sendable {
         var dir = fm.currentDirectoryPath
         for _ in 0..<4 { candidates.append(dir); dir = (dir as NSString).deletingLastPathComponent }
         var exe = (CommandLine.arguments.first.map { ($0 as NSString).resolvingSymlinksInPath } ?? "")
-        for _ in 0..<6 { exe = (exe as NSString).deletingLastPathComponent; candidates.append(exe) }
+        // Up from the executable; a relative path ("./.build/debug/labeld") runs out of components
+        // before six steps, and Foundation traps on removing one from an empty path.
+        for _ in 0..<6 where !exe.isEmpty && exe != "/" && exe != "." {
+            exe = (exe as NSString).deletingLastPathComponent
+            candidates.append(exe)
+        }
         var searched: [String] = []
         for c in candidates where !c.isEmpty && !searched.contains(c) { searched.append(c) }
         return (searched.first(where: hasFonts) ?? fm.currentDirectoryPath, searched)

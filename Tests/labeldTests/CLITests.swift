@@ -35,6 +35,13 @@ struct CLITests {
         #expect(zpl.hasPrefix("^XA\n^PW799\n^LL1199\n") && zpl.hasSuffix("^PQ1\n^XZ\n"))
     }
 
+    @Test("started by a relative path (./labeld, as a shell does from its folder), labeld finds its home instead of trapping")
+    func relativeStart() throws {
+        let folder = (Project.binary as NSString).deletingLastPathComponent
+        let r = try runTool("/bin/sh", ["-c", "cd '\(folder)' && ./labeld templates check"], environment: ["PATH": "/usr/bin:/bin"], cwd: folder)
+        #expect(r.status == 0 && r.stdout.contains("template(s), 0 with errors"), "\(r.stdout)\(r.stderr.prefix(400))")
+    }
+
     @Test("bad data: a clear error on stderr, exit 1, and no half-written output")
     func badData() throws {
         let dir = temporaryDirectory()
