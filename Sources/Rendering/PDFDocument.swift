@@ -15,6 +15,24 @@ struct PDFBytes {
     mutating func add(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
     /// A number with at most 3 decimals, no exponent, no trailing zeros, then a space.
+    /// A number with 9 decimals, trailing zeros dropped (the page's scale: 3 decimals are not enough).
+    mutating func precise(_ v: Double) {
+        let scaled = Int64((v * 1_000_000_000).rounded())
+        if scaled < 0 { bytes.append(UInt8(ascii: "-")) }
+        let magnitude = abs(scaled)
+        int(Int(magnitude / 1_000_000_000))
+        var frac = magnitude % 1_000_000_000
+        if frac != 0 {
+            bytes.append(UInt8(ascii: "."))
+            var digits = 9
+            while frac % 10 == 0 { frac /= 10; digits -= 1 }
+            var divisor: Int64 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            while divisor > 0 { bytes.append(UInt8(48 + frac / divisor % 10)); divisor /= 10 }
+        }
+        bytes.append(0x20)
+    }
+
     mutating func num(_ v: Double) {
         let scaled = Int((v * 1000).rounded())
         if scaled < 0 { bytes.append(UInt8(ascii: "-")) }
@@ -116,7 +134,9 @@ final class PDFPageBuilder {
         let swap = page.rotation.swapsAxes
         let mediaW = swap ? page.heightPoints : page.widthPoints, mediaH = swap ? page.widthPoints : page.heightPoints
         // Media dots, y down; then the design turned onto the medium.
-        c.num(s); c.add("0 0 "); c.num(-s); c.add("0 "); c.num(mediaH); c.add("cm\n")
+        // The scale exactly (72/203 = 0.354680…): rounded to 0.355 it widened every bar by a dot at
+        // the far end of a waybill when Ghostscript or poppler rasterized it at the printer's dpi.
+        c.precise(s); c.add("0 0 "); c.precise(-s); c.add("0 "); c.num(mediaH); c.add("cm\n")
         switch page.rotation {
         case .none: break
         case .quarter: c.add("0 1 -1 0 "); c.num(Double(page.height)); c.add("0 cm\n")
@@ -204,7 +224,13 @@ final class PDFPageBuilder {
         case .half: c.add("-1 0 0 -1 "); c.num(w); c.num(h); c.add("cm\n")
         case .threeQuarters: c.add("0 -1 1 0 0 "); c.num(w); c.add("cm\n")
         }
-        for bar in b.symbol.bars { rect(Double(bar.x), Double(bar.y), Double(bar.width), Double(bar.height), &c) }
+        // Each bar a quarter dot inside its whole dots: a rasterizer that inks every pixel a shape
+        // touches (Ghostscript's fill adjust, poppler's -mono) and one that inks by pixel centre
+        // both draw it exactly as many dots wide as the printer's own raster does.
+        let inset = 0.25
+        for bar in b.symbol.bars {
+            rect(Double(bar.x) + inset, Double(bar.y) + inset, Double(bar.width) - 2 * inset, Double(bar.height) - 2 * inset, &c)
+        }
         if !b.symbol.bars.isEmpty { c.add("f\n") }
         for t in b.symbol.texts {
             let placed = painter.barcodeText(t, font: b.humanReadableFont, dpi: dpi)

@@ -425,3 +425,32 @@ struct BarcodeTextPlacementTests {
         #expect(try Decoders.zbar(files[0]).map(\.text).contains(symbology == "ean13" ? "8801234567893" : data))
     }
 }
+
+@Suite("PDF rasterized by other programs at the printer's dpi")
+struct PDFRasterTests {
+    /// What a CUPS PDF queue does: Ghostscript or poppler turns the PDF into the printer's dots.
+    /// With the page's scale written as 0.355 instead of 72/203 and bars exactly on dot edges, both
+    /// widened bars by a dot and 2 of the waybills' barcodes stopped decoding.
+    @Test("every waybill's PDF, rasterized at 203 dpi by Ghostscript and by poppler (-mono), decodes (zbar) to what labeld's own raster does")
+    func rasterizedElsewhere() throws {
+        var own = 0, ghostscript = 0, poppler = 0
+        for (path, template, records) in try shippedWithSamples() where path.hasPrefix("waybills/") {
+            let dir = temporaryDirectory("pdfraster")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let pngs = try renderFiles(template, records: records, format: .png, dpi: 203, directory: dir, name: "own").files
+            let pdf = try renderFiles(template, records: records, format: .pdf, dpi: 203, directory: dir, name: "doc").files[0]
+            #expect(try runTool("gs", ["-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pngmono", "-r203", "-sOutputFile=\(dir)/gs-%d.png", pdf]).status == 0)
+            #expect(try runTool("pdftoppm", ["-png", "-mono", "-r", "203", pdf, dir + "/pp"]).status == 0)
+            func decoded(_ prefix: String) throws -> [String] {
+                try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(prefix) && $0.hasSuffix(".png") }.sorted()
+                    .flatMap { try Decoders.zbar(dir + "/" + $0).map { "\($0.format):\($0.text)" } }.sorted()
+            }
+            let expected = try decoded("own"), gs = try decoded("gs-"), pp = try decoded("pp")
+            #expect(!expected.isEmpty && pngs.count > 0)
+            #expect(gs == expected, "\(path): Ghostscript's raster decodes \(gs), labeld's \(expected)")
+            #expect(pp == expected, "\(path): poppler's raster decodes \(pp), labeld's \(expected)")
+            own += expected.count; ghostscript += gs.count; poppler += pp.count
+        }
+        #expect(own >= 15 && ghostscript == own && poppler == own, "own \(own), Ghostscript \(ghostscript), poppler \(poppler)")
+    }
+}
