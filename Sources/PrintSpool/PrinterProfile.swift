@@ -69,8 +69,13 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
         public var yOffsetMM: Double
         public var darkness: Int?
         public var speed: Int?
-        public init(xOffsetMM: Double = 0, yOffsetMM: Double = 0, darkness: Int? = nil, speed: Int? = nil) {
+        /// ZPL `^JZ`: whether the printer itself reprints a label after paper-out or head-open. A
+        /// Zebra does by default (Y), and labeld resends what was not confirmed, so together they
+        /// print twice: labeld sends `^JZN` unless this is true.
+        public var reprintAfterError: Bool?
+        public init(xOffsetMM: Double = 0, yOffsetMM: Double = 0, darkness: Int? = nil, speed: Int? = nil, reprintAfterError: Bool? = nil) {
             self.xOffsetMM = xOffsetMM; self.yOffsetMM = yOffsetMM; self.darkness = darkness; self.speed = speed
+            self.reprintAfterError = reprintAfterError
         }
         public var isNeutral: Bool { xOffsetMM == 0 && yOffsetMM == 0 && darkness == nil && speed == nil }
     }

@@ -544,7 +544,8 @@ public final class PrinterClaim: Sendable {
 
 /// ZPL stream edits done after rendering.
 public enum ZPLStream {
-    /// Inserts, after every `^XA` (Z64 graphics never contain `^`), the printer's calibration and, on
+    /// Inserts, after every `^XA` (Z64 graphics never contain `^`), the printer's calibration and
+    /// `^JZN` (no reprint of its own after paper-out: labeld resends what was not confirmed) and, on
     /// each label's first format, `^FX labeld SOURCE SEQ/COUNT^FS` — a comment a printer ignores and
     /// a log (or test) can count. Returns the new stream and label offsets.
     public static func tag(_ bytes: [UInt8], starts: [Int], sources: [String], calibration: PrinterProfile.Calibration, dpi: Int) -> ([UInt8], [Int]) {
@@ -553,6 +554,8 @@ public enum ZPLStream {
         if calibration.yOffsetMM != 0 { header += "^LT\(max(-120, min(120, Int((calibration.yOffsetMM * Double(dpi) / 25.4).rounded()))))" }
         if let d = calibration.darkness { header += "^MD\(d)" }
         if let s = calibration.speed { header += "^PR\(s)" }
+        // The printer's own reprint after an error would double what labeld resends (^JZ, default Y).
+        header += calibration.reprintAfterError == true ? "^JZY" : "^JZN"
         let headerBytes = Array(header.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + starts.count * (40 + headerBytes.count))

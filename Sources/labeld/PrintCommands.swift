@@ -96,6 +96,7 @@ struct Printers: ParsableCommand {
         @Option(name: .customLong("y-offset"), help: "mm, + moves the print down.") var yOffset: Double = 0
         @Option(name: .long, help: "ZPL ^MD, -30…30.") var darkness: Int?
         @Option(name: .long, help: "ZPL ^PR, inches/s 1…14.") var speed: Int?
+        @Flag(name: .customLong("printer-reprints"), help: "Let a ZPL printer reprint a label itself after paper-out or head-open (^JZY); by default labeld sends ^JZN, as it resends what was not confirmed.") var printerReprints = false
         @Option(name: .long, help: "A packing station that prints here (repeat).") var station: [String] = []
         @Flag(name: .customLong("host-status"), help: "The printer answers ~HS (socket): check it before each job and after each label.") var hostStatus = false
         @Flag(name: .customLong("no-label-counter"), help: "With --host-status: the printer does not report odometer.total_label_count.") var noLabelCounter = false
@@ -121,7 +122,8 @@ struct Printers: ParsableCommand {
                         m = .init(widthMM: parts[0], heightMM: parts[1])
                     }
                     profile = PrinterProfile(name: name, transport: transport, language: lang, dpi: dpi, media: m,
-                                             calibration: .init(xOffsetMM: xOffset, yOffsetMM: yOffset, darkness: darkness, speed: speed),
+                                             calibration: .init(xOffsetMM: xOffset, yOffsetMM: yOffset, darkness: darkness, speed: speed,
+                                                                reprintAfterError: printerReprints ? true : nil),
                                              stations: station, answersHostStatus: hostStatus, sendWindow: sendWindow,
                                              labelCounter: noLabelCounter ? false : nil)
                 }

@@ -79,9 +79,13 @@ struct ZPLStreamTests {
         let (out, starts) = ZPLStream.tag(stream, starts: [0, stream.count - 10], sources: ["shipment:1", "shipment:2"],
                                           calibration: .init(xOffsetMM: 1, yOffsetMM: -0.5, darkness: 4, speed: 3), dpi: 203)
         let text = String(decoding: out, as: UTF8.self)
-        #expect(text == "^XA^FXlabeld shipment:1 1/2^FS^LS-8^LT-4^MD4^PR3^FO0,0^GFA,1,1,1,:Z64:eJwDAAABAAE=:0A1B^XZ^XA^LS-8^LT-4^MD4^PR3^FDpage2^XZ"
-                + "^XA^FXlabeld shipment:2 2/2^FS^LS-8^LT-4^MD4^PR3^FDb^XZ")
+        // ^JZN on every format: the printer does not reprint on its own after paper-out (labeld resends).
+        #expect(text == "^XA^FXlabeld shipment:1 1/2^FS^LS-8^LT-4^MD4^PR3^JZN^FO0,0^GFA,1,1,1,:Z64:eJwDAAABAAE=:0A1B^XZ^XA^LS-8^LT-4^MD4^PR3^JZN^FDpage2^XZ"
+                + "^XA^FXlabeld shipment:2 2/2^FS^LS-8^LT-4^MD4^PR3^JZN^FDb^XZ")
         #expect(starts.count == 2 && String(decoding: out[starts[1]...], as: UTF8.self).hasPrefix("^XA^FXlabeld shipment:2"))
+        // A profile that lets the printer reprint says so.
+        let (own, _) = ZPLStream.tag(Array("^XA^FDa^XZ".utf8), starts: [0], sources: ["s"], calibration: .init(reprintAfterError: true), dpi: 203)
+        #expect(String(decoding: own, as: UTF8.self) == "^XA^FXlabeld s 1/1^FS^JZY^FDa^XZ")
     }
 }
 
