@@ -175,25 +175,14 @@ public actor CJConnector: CarrierConnector {
         CarrierLinkError(code: .refused, message: "CJ대한통운 \(operation) refused: \(body["RESULT_CD"] as? String ?? "?") \(body["RESULT_DETAIL"] as? String ?? "")")
     }
 
-    /// `ReqOneDayToken`'s DATA: TOKEN_NUM and TOKEN_EXPRTN_DTM (yyyyMMddHHmmss, Korean time).
+    /// `ReqOneDayToken`'s DATA: TOKEN_NUM and TOKEN_EXPRTN_DTM (yyyyMMddHHmmss, Korean time: one of
+    /// the forms `OrderTime` reads).
     static func token(from body: [String: Any]) throws(CarrierLinkError) -> (value: String, expires: Date) {
         guard let data = body["DATA"] as? [String: Any], let value = data["TOKEN_NUM"] as? String, !value.isEmpty,
-              let text = data["TOKEN_EXPRTN_DTM"] as? String, let expires = koreanTime(text) else {
+              let text = data["TOKEN_EXPRTN_DTM"] as? String, let expires = OrderTime.date(text) else {
             throw CarrierLinkError(code: .protocolError, message: "CJ대한통운 ReqOneDayToken: no TOKEN_NUM / TOKEN_EXPRTN_DTM in the answer")
         }
         return (value, expires)
-    }
-
-    /// `yyyyMMddHHmmss` in Korean time.
-    static func koreanTime(_ text: String) -> Date? {
-        let d = Array(text.utf8)
-        guard d.count == 14, d.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        func n(_ a: Int, _ b: Int) -> Int { Int(String(decoding: d[a..<b], as: UTF8.self))! }
-        var c = DateComponents()
-        c.year = n(0, 4); c.month = n(4, 6); c.day = n(6, 8); c.hour = n(8, 10); c.minute = n(10, 12); c.second = n(12, 14)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 9 * 3600)!
-        return calendar.date(from: c)
     }
 
     /// The meaning of ReqAddrRfnSm's negative RESULT_CD values (DeveloperGuide p.11).

@@ -97,8 +97,9 @@ public struct CarrierDesk: Sendable {
     }
 
     /// Sends the bookings printed shipments owe their carriers, and the cancels of canceled orders.
+    /// `today`: RegBook's RCPT_YMD (yyyyMMdd, KST).
     /// A booking the carrier does not take stays due (its attempts and reason recorded).
-    public func book(actor: String, today: String = CarrierDesk.koreanDay()) async throws -> BookingReport {
+    public func book(actor: String, today: String = OrderTime.day(separator: "")) async throws -> BookingReport {
         var report = BookingReport()
         let settings = try store.settings()
         for (carrier, connector) in connectors.sorted(by: { $0.key < $1.key }) {
@@ -170,13 +171,5 @@ public struct CarrierDesk: Sendable {
             }
             return results
         }
-    }
-
-    /// Today in Korea as `yyyyMMdd` (RegBook's RCPT_YMD).
-    public static func koreanDay(_ now: Date = Date()) -> String {
-        var t = time_t(now.timeIntervalSince1970) + 9 * 3600
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d%02d%02d", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday)
     }
 }

@@ -67,7 +67,8 @@ extension FulfillmentStore {
             let decoder = JSONDecoder()
             var headers: [String: [String]] = [:]
             var leftOut: [String] = []
-            var written: [(line: Int64, waybill: String, values: [String: String], row: [[String]]?, carrier: String)] = []
+            /// A line to write: the marketplace's values of it, and (쿠팡) its source row by header.
+            var written: [(line: Int64, waybill: String, values: [String: String], header: [String], row: [String: String], carrier: String)] = []
             var shipments: Set<Int64> = []
             for r in rows {
                 let lineId: Int64 = r[0], orderNo: String = r[3], waybill: String = r[6]
@@ -79,35 +80,33 @@ extension FulfillmentStore {
                 var values = try (r[2] as String?).map { try decoder.decode([String: String].self, from: Data($0.utf8)) } ?? [:]
                 values[OrderField.orderId.name] = values[OrderField.orderId.name] ?? orderNo
                 if let k: String = r[1] { values[OrderField.lineId.name] = values[OrderField.lineId.name] ?? k }
-                var row: [[String]]?
+                var header: [String] = [], row: [String: String] = [:]
                 if layout.sourceRow {
                     guard let headerText: String = r[7], let rowText: String = r[8] else {
                         leftOut.append("order \(orderNo) (waybill \(waybill)): not imported from a \(preset.title) file, so there is no row to send back")
                         continue
                     }
                     if headers[headerText] == nil { headers[headerText] = try decoder.decode([String].self, from: Data(headerText.utf8)) }
-                    row = zip(headers[headerText]!, try decoder.decode([String].self, from: Data(rowText.utf8))).map { [$0, $1] }
+                    header = headers[headerText]!
+                    row = Dictionary(zip(header, try decoder.decode([String].self, from: Data(rowText.utf8))), uniquingKeysWith: { first, _ in first })
                 }
-                written.append((lineId, waybill, values, row, carrier))
+                written.append((lineId, waybill, values, header, row, carrier))
                 shipments.insert(r[4])
             }
             var table: [[WorkbookWriter.Cell]] = []
             if layout.sourceRow {
-                // The marketplace's own rows, with the carrier and waybill columns filled.
+                // The marketplace's own rows (every header the lines came under, in file order),
+                // with the carrier and waybill columns filled.
                 var header: [String] = []
                 var seen: Set<String> = []
-                for w in written { for pair in w.row! where seen.insert(pair[0]).inserted { header.append(pair[0]) } }
+                for w in written { for h in w.header where seen.insert(h).inserted { header.append(h) } }
                 if header.isEmpty { header = layout.columns.map(\.header) }
                 table.append(header.map { .text($0) })
                 let folded = header.map(OrderLayout.fold)
+                let filled = layout.columns.compactMap { c in folded.firstIndex(of: OrderLayout.fold(c.header)).map { ($0, c.value) } }
                 for w in written {
-                    var byHeader: [String: String] = [:]
-                    for pair in w.row! { byHeader[pair[0]] = pair[1] }
-                    var cells = header.map { byHeader[$0] ?? "" }
-                    for (h, value) in layout.columns {
-                        guard let i = folded.firstIndex(of: OrderLayout.fold(h)) else { continue }
-                        cells[i] = Self.dispatchValue(value, values: w.values, carrier: w.carrier, waybill: w.waybill)
-                    }
+                    var cells = header.map { w.row[$0] ?? "" }
+                    for (i, value) in filled { cells[i] = Self.dispatchValue(value, values: w.values, carrier: w.carrier, waybill: w.waybill) }
                     table.append(cells.map { .text($0) })
                 }
             } else {

@@ -1,3 +1,4 @@
+import LabeldSupport
 import Foundation
 
 /// A field of an order line that a column of a channel's export holds.
@@ -115,16 +116,9 @@ public struct OrderLayout: Sendable {
     init(mapping m: ColumnMapping, name: String, title: String) {
         self.name = name
         self.title = title
-        var columns: [OrderField: [String]] = [
-            .orderId: [m.orderNo], .receiverName: [m.receiverName], .receiverPhone: [m.receiverPhone], .postalCode: [m.postalCode],
-            .address: [m.address], .productName: [m.productName], .quantity: [m.quantity],
-        ]
-        let optional: [(OrderField, String?)] = [(.receiverPhone2, m.receiverPhone2), (.option, m.option), (.message, m.message), (.itemCode, m.itemCode),
-                                                 (.orderedAt, m.orderedAt), (.paidAt, m.paidAt), (.carrier, m.carrier), (.waybillNo, m.waybillNo), (.gift, m.gift)]
-        for (f, h) in optional { if let h { columns[f] = [h] } }
-        self.columns = columns
+        columns = m.headers.mapValues { [$0] }
         required = [.orderId, .receiverName, .receiverPhone, .postalCode, .address, .productName, .quantity]
-        signatures = [[m.orderNo]]
+        signatures = [[m.headers[.orderId]!]]
         lineKey = []
         orderKey = [.orderId]
         keepsRow = false
@@ -180,51 +174,26 @@ public struct ChannelFields: Sendable, Hashable {
 /// JSON text written directly for what an import stores per line (JSONEncoder costs ~10 µs a
 /// line on Linux: a second per 100 000 lines); read back with JSONDecoder.
 enum JSONText {
-    static func append(_ s: String, to out: inout String) {
-        out.append("\"")
-        // Most values need no escape: appended whole.
-        guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else {
-            out.append(s)
-            out.append("\"")
-            return
-        }
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out.append(hex.count == 1 ? "\\u000" + hex : "\\u00" + hex)
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out.append("\"")
-    }
-
     static func array(_ values: [String]) -> String {
-        var out = "["
+        var out: [UInt8] = [UInt8(ascii: "[")]
         for (i, v) in values.enumerated() {
-            if i > 0 { out.append(",") }
-            append(v, to: &out)
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONString.write(v, into: &out)
         }
-        return out + "]"
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Keys sorted, so the same fields make the same text.
     static func object(_ values: [String: String]) -> String {
-        var out = "{"
+        var out: [UInt8] = [UInt8(ascii: "{")]
         for (i, key) in values.keys.sorted().enumerated() {
-            if i > 0 { out.append(",") }
-            append(key, to: &out)
-            out.append(":")
-            append(values[key]!, to: &out)
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONString.write(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONString.write(values[key]!, into: &out)
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

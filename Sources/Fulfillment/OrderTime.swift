@@ -16,6 +16,17 @@ public enum OrderTime {
         milliseconds(text, utcOffsetSeconds: utcOffsetSeconds).map(format)
     }
 
+    /// The calendar day of `date` at `utcOffsetSeconds` (Korea by default: UTC+9 all year, no
+    /// daylight saving) as `yyyy-MM-dd`, or `yyyyMMdd` with `separator: ""`. No formatter: a scan
+    /// asks it for every waybill.
+    public static func day(_ date: Date = Date(), separator: String = "-", utcOffsetSeconds: Int = seoulOffsetSeconds) -> String {
+        var t = time_t(date.timeIntervalSince1970) + time_t(utcOffsetSeconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(parts.tm_year + 1900)\(separator)\(two(parts.tm_mon + 1))\(separator)\(two(parts.tm_mday))"
+    }
+
     /// The instant `text` names (see `canonical`).
     public static func date(_ text: String, utcOffsetSeconds: Int = seoulOffsetSeconds) -> Date? {
         milliseconds(text, utcOffsetSeconds: utcOffsetSeconds).map { Date(timeIntervalSince1970: Double($0) / 1000) }

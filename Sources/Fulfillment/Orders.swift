@@ -224,24 +224,18 @@ enum OrderFieldCheck {
     }
 }
 
-/// Which columns of a channel's CSV export hold which field (Korean headers by default).
-public struct ColumnMapping: Codable, Sendable, Hashable {
-    public var orderNo = "주문번호"
-    public var receiverName = "수령자명"
-    public var receiverPhone = "수령자연락처"
-    public var receiverPhone2: String? = "수령자연락처2"
-    public var postalCode = "우편번호"
-    public var address = "주소"
-    public var productName = "상품명"
-    public var option: String? = "옵션"
-    public var quantity = "수량"
-    public var message: String? = "배송메세지"
-    public var itemCode: String? = "품목코드"
-    public var orderedAt: String? = "주문일시"
-    public var paidAt: String? = "결제일시"
-    public var carrier: String? = "택배사"
-    public var waybillNo: String? = "송장번호"
-    public var gift: String? = "사은품"
+/// Which columns of a channel's export hold which field: labeld's Korean headers by default, or
+/// those a mapping file names (`{"orderNo": "상품주문번호", …}`, keys as `OrderField.name`).
+public struct ColumnMapping: Sendable, Hashable {
+    /// Field → the file's header.
+    public var headers: [OrderField: String] = Self.defaults
+
+    /// labeld's own headers: every field a mapping file may name.
+    static let defaults: [OrderField: String] = [
+        .orderId: "주문번호", .receiverName: "수령자명", .receiverPhone: "수령자연락처", .receiverPhone2: "수령자연락처2",
+        .postalCode: "우편번호", .address: "주소", .productName: "상품명", .option: "옵션", .quantity: "수량", .message: "배송메세지",
+        .itemCode: "품목코드", .orderedAt: "주문일시", .paidAt: "결제일시", .carrier: "택배사", .waybillNo: "송장번호", .gift: "사은품",
+    ]
 
     public init() {}
 
@@ -254,18 +248,11 @@ public struct ColumnMapping: Codable, Sendable, Hashable {
             throw FulfillmentError(code: .mapping, message: "mapping file '\(path)': expected a JSON object of field → column header, e.g. {\"orderNo\": \"주문번호\"}")
         }
         var m = ColumnMapping()
-        let known: [String: WritableKeyPath<ColumnMapping, String>] = [
-            "orderNo": \.orderNo, "receiverName": \.receiverName, "receiverPhone": \.receiverPhone, "postalCode": \.postalCode,
-            "address": \.address, "productName": \.productName, "quantity": \.quantity,
-        ]
-        let optional: [String: WritableKeyPath<ColumnMapping, String?>] = [
-            "receiverPhone2": \.receiverPhone2, "option": \.option, "message": \.message, "itemCode": \.itemCode, "orderedAt": \.orderedAt,
-            "paidAt": \.paidAt, "carrier": \.carrier, "waybillNo": \.waybillNo, "gift": \.gift,
-        ]
-        for (field, header) in object {
-            if let k = known[field] { m[keyPath: k] = header } else if let k = optional[field] { m[keyPath: k] = header } else {
-                throw FulfillmentError(code: .mapping, message: "mapping file '\(path)': unknown field '\(field)', expected one of \((Array(known.keys) + Array(optional.keys)).sorted().joined(separator: ", "))")
+        for (name, header) in object {
+            guard let field = defaults.keys.first(where: { $0.name == name }) else {
+                throw FulfillmentError(code: .mapping, message: "mapping file '\(path)': unknown field '\(name)', expected one of \(defaults.keys.map(\.name).sorted().joined(separator: ", "))")
             }
+            m.headers[field] = header
         }
         return m
     }

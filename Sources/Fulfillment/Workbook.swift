@@ -31,9 +31,11 @@ public struct Workbook: Sendable {
 
     /// Whether `data` is a workbook's container: a ZIP package, or an OLE compound file (an
     /// encrypted .xlsx, or a legacy .xls that the reader then names).
-    public static func isContainer(_ data: Data) -> Bool {
-        data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || data.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
-    }
+    public static func isContainer(_ data: Data) -> Bool { data.starts(with: zipMagic) || data.starts(with: oleMagic) }
+
+    /// A ZIP local file header (an .xlsx); an OLE compound file (an encrypted .xlsx, or an .xls).
+    static let zipMagic: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+    static let oleMagic: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
 
     /// Opens a workbook; a password-protected one (an OLE compound file with Agile Encryption) with
     /// `password`, decrypted in memory. A file that is not a workbook is refused with what it
@@ -41,10 +43,10 @@ public struct Workbook: Sendable {
     public init(data given: Data, source: String, password: String? = nil) throws(FulfillmentError) {
         self.source = source
         var data = given
-        if data.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        if data.starts(with: Self.oleMagic) {
             data = try EncryptedWorkbook.decrypt(data, password: password, source: source)
         }
-        guard data.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
+        guard data.starts(with: Self.zipMagic) else {
             let text = String(decoding: data.prefix(200), as: UTF8.self)
             let looksCSV = text.contains(",") && !text.contains("\u{0}")
             throw FulfillmentError(code: .spreadsheet, message: "\(source) is not an .xlsx workbook (no ZIP container)"

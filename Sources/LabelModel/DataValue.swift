@@ -1,4 +1,5 @@
 public import Foundation
+import LabeldSupport
 
 /// One record of label data: a JSON value. Sendable, so records cross threads freely.
 public enum DataValue: Sendable, Hashable {
@@ -149,7 +150,7 @@ extension DataValue {
         case .null: out += "null".utf8
         case .bool(let b): out += (b ? "true" : "false").utf8
         case .number(let n): out += (n.isFinite ? DataValue.format(n) : "null").utf8
-        case .string(let s): DataValue.writeString(s, into: &out)
+        case .string(let s): JSONString.write(s, into: &out)
         case .array(let a):
             out.append(UInt8(ascii: "["))
             for (i, v) in a.enumerated() {
@@ -162,39 +163,11 @@ extension DataValue {
             // Pairs sorted once: no second hash lookup per key.
             for (i, (key, value)) in o.sorted(by: { $0.key < $1.key }).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                DataValue.writeString(key, into: &out)
+                JSONString.write(key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 value.write(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
-
-    static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { bytes in
-            // Runs that need no escaping (nearly all text) are copied whole.
-            var start = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                start = i + 1
-                out.append(UInt8(ascii: "\\"))
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(b)
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                default:
-                    out += "u00".utf8
-                    out.append(hexDigit(b >> 4))
-                    out.append(hexDigit(b & 15))
-                }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? UInt8(ascii: "0") + n : UInt8(ascii: "a") + n - 10 }
 }

@@ -1,3 +1,5 @@
+import LabeldSupport
+
 /// Where a record is written field by field: into a `DataValue` (`DataValueWriter`), or straight
 /// into compact JSON text (`JSONTextWriter`), so one function says what a record holds and each
 /// caller gets the form it needs. Write each object's keys in ascending order: the JSON writer
@@ -54,13 +56,13 @@ public struct JSONTextWriter: RecordWriter {
     private mutating func key(_ key: String) {
         if !first { out.append(UInt8(ascii: ",")) }
         first = false
-        DataValue.writeString(key, into: &out)
+        JSONString.write(key, into: &out)
         out.append(UInt8(ascii: ":"))
     }
 
     public mutating func string(_ key: String, _ value: String) {
         self.key(key)
-        DataValue.writeString(value, into: &out)
+        JSONString.write(value, into: &out)
     }
     public mutating func number(_ key: String, _ value: Double) {
         self.key(key)

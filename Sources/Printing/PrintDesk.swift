@@ -187,14 +187,8 @@ public struct PrintDesk: Sendable {
         ["products": RepeatLimitSpec(maxRows: settings.waybillProductList.maxLines, overflow: settings.waybillProductList.overflow.rawValue)]
     }
 
-    /// Today in Korea (UTC+9 all year, no daylight saving) as `yyyy-MM-dd`; a formatter per scan costs more than the rest of the record.
-    public static func today(_ now: Date = Date()) -> String {
-        var t = time_t(now.timeIntervalSince1970) + 9 * 3600
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))"
-    }
+    /// Today in Korea as `yyyy-MM-dd` (the waybill's 접수일자).
+    public static func today(_ now: Date = Date()) -> String { OrderTime.day(now) }
 
     /// Prints one shipment's waybill (a scan at a packing station). A repeat — the same idempotency
     /// key, or the same shipment at the same template revision while a job that printed it stands
