@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 SWIFT_FLAGS ?=
-BUILD_PACKAGES = libcairo2-dev libpango1.0-dev libzint-dev libdeflate-dev libcups2-dev libsqlite3-dev pkg-config
+BUILD_PACKAGES = libcairo2-dev libpango1.0-dev libzint-dev libdeflate-dev libcups2-dev libsqlite3-dev libzxing-dev pkg-config
 TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3 python3-venv cups cups-client cups-ipp-utils dbus-daemon chromium wrk libreoffice-calc-nogui curl
 BUILD_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) | md5sum | cut -c1-8)
 TEST_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) $(TEST_PACKAGES) | md5sum | cut -c1-8)

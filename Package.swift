@@ -28,12 +28,15 @@ let package = Package(
         .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCUPS", providers: [.apt(["libcups2-dev"])]),
+        // zxing-cpp (libzxing-dev) behind a C function: the decoder verification reads rasters with.
+        // Independent of zint, which draws them.
+        .target(name: "CZXing", linkerSettings: [.linkedLibrary("ZXing")]),
 
         // Shared by every module below the use cases: one keyed cache, one condition-guarded state.
         .target(name: "LabeldSupport", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "LabelModel", dependencies: ["LabeldSupport", .product(name: "Yams", package: "Yams")]),
         .target(name: "Barcode", dependencies: ["LabeldSupport", "LabelModel", "CZint"]),
-        .target(name: "Rendering", dependencies: ["LabeldSupport", "LabelModel", "Barcode", "CCairoPango", "CDeflate"]),
+        .target(name: "Rendering", dependencies: ["LabeldSupport", "LabelModel", "Barcode", "CCairoPango", "CDeflate", "CZXing"]),
         .target(name: "Fulfillment", dependencies: [
             "LabeldSupport", "CDeflate", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -104,10 +107,11 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CZXing" {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .enableUpcomingFeature("InternalImportsByDefault"),
         .enableUpcomingFeature("ExistentialAny"),

@@ -42,8 +42,12 @@ public struct BarcodeSymbol: Sendable, Hashable {
         let rects = bars.map { b in
             DotRect(x: r(b.x), y: r(b.y), width: max(1, r(b.x + b.width) - r(b.x)), height: max(1, r(b.y + b.height) - r(b.y)))
         }
+        // Human-readable text sits clear of the ordinary bars (EAN's guard bars reach down beside
+        // it; the median bar is an ordinary one) by at least one module, whatever its font size.
+        let bottoms = rects.map { $0.y + $0.height }.sorted()
+        let clear = bottoms.isEmpty ? 0 : Double(bottoms[bottoms.count / 2] + m)
         let texts = self.texts.map { t in
-            SnappedText(text: t.text, x: t.x * k, baseline: t.y * k, size: t.size * k, anchor: t.anchor)
+            SnappedText(text: t.text, x: t.x * k, baseline: t.y * k, size: t.size * k, anchor: t.anchor, topAtLeast: clear)
         }
         return SnappedSymbol(width: r(width), height: r(height), dotsPerModule: m, bars: rects, texts: texts)
     }
@@ -62,6 +66,8 @@ public struct SnappedText: Sendable, Hashable {
     /// Font size in dots (zint's suggestion, scaled).
     public var size: Double
     public var anchor: SymbolText.Anchor
+    /// The text's ink starts no higher than this (dots): one module below the bars above it.
+    public var topAtLeast: Double = 0
 }
 
 /// A symbol on the printer's dot grid.
@@ -71,4 +77,19 @@ public struct SnappedSymbol: Sendable, Hashable {
     public var dotsPerModule: Int
     public var bars: [DotRect]
     public var texts: [SnappedText]
+}
+
+extension SnappedSymbol {
+    /// Every bar (and run of 2D modules) `dots` narrower, centred on where it was (the odd dot
+    /// comes off the right), never below one dot: what a thermal head that grows bars by `dots`
+    /// prints at the designed widths. Spaces widen by as much; positions stay on whole dots.
+    public func narrowed(by dots: Int) -> SnappedSymbol {
+        guard dots > 0 else { return self }
+        var s = self
+        s.bars = bars.map { b in
+            let cut = min(dots, b.width - 1)
+            return DotRect(x: b.x + cut / 2, y: b.y, width: b.width - cut, height: b.height)
+        }
+        return s
+    }
 }

@@ -44,6 +44,12 @@ public struct FilterCall: Sendable, Hashable {
                 var arg = raw.trimmingCharacters(in: .whitespaces)
                 if arg.count >= 2, let first = arg.first, first == "\"" || first == "'", arg.last == first {
                     arg = String(arg.dropFirst().dropLast())
+                } else if ["default", "prefix", "suffix"].contains(nameText.trimmingCharacters(in: .whitespaces)),
+                          arg.contains(where: \.isLetter), arg.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) {
+                    // `default:sku` once printed the word "sku": text is quoted, a field starts with @.
+                    let name = nameText.trimmingCharacters(in: .whitespaces)
+                    throw LabelModelError(code: .invalidBinding, message: "filter '\(name)' argument \(arg) is neither quoted text nor a field: "
+                        + "write \(name):'\(arg)' for the text, or \(name):@\(arg) for the value of the field \(arg)", location: location)
                 }
                 arguments.append(arg)
             }

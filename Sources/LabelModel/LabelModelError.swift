@@ -42,15 +42,21 @@ public struct LabelWarning: Sendable, Hashable, CustomStringConvertible {
     public var element: String
     public var message: String
     public var page: Int?
+    /// A stable code for warnings a program acts on (`verify.decode`, `verify.quiet-zone`, …).
+    public var code: String?
 
-    public init(element: String, message: String, page: Int? = nil) {
+    public init(element: String, message: String, page: Int? = nil, code: String? = nil) {
         self.element = element
         self.message = message
         self.page = page
+        self.code = code
     }
 
+    /// A barcode verification failure (its code starts with `verify.`).
+    public var isVerification: Bool { code?.hasPrefix("verify.") == true }
+
     public var description: String {
-        "warning: element '\(element)'\(page.map { " (page \($0))" } ?? ""): \(message)"
+        "warning: element '\(element)'\(page.map { " (page \($0))" } ?? ""): \(code.map { "\($0): " } ?? "")\(message)"
     }
 }
 

@@ -17,6 +17,9 @@ public struct Template: Sendable, Hashable {
     public var waybillField: [String] = ["waybill_no"]
     /// Labels laid out on sheets (A4 label stock, 폼텍): the page above is one label.
     public var sheet: SheetLayout?
+    /// Text drawn smaller than this (pt) is warned about (`min_text_size`; 6 pt, what a 203 dpi
+    /// head still prints legibly, unless the template says otherwise).
+    public var minTextSize: Double = 6
 
     public init(name: String, file: String, description: String? = nil, page: PageSpec, elements: [Element], copies: TextTemplate? = nil) {
         self.name = name
@@ -300,5 +303,20 @@ public struct SheetLayout: Sendable, Hashable {
     public init(width: Distance, height: Distance, columns: Int, rows: Int, originX: Distance, originY: Distance, pitchX: Distance, pitchY: Distance) {
         self.width = width; self.height = height; self.columns = columns; self.rows = rows
         self.originX = originX; self.originY = originY; self.pitchX = pitchX; self.pitchY = pitchY
+    }
+}
+
+extension Template {
+    /// Where the element named `name` is defined (rows' elements included), for messages that
+    /// point at the template text.
+    public func location(ofElement name: String) -> SourceLocation? {
+        func find(_ elements: [Element]) -> SourceLocation? {
+            for e in elements {
+                if e.name == name { return e.location }
+                if case .rows(let r) = e.content, let l = find(r.elements) { return l }
+            }
+            return nil
+        }
+        return find(elements)
     }
 }

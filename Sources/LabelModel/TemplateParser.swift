@@ -223,7 +223,7 @@ private struct Parser {
     // MARK: Template
 
     mutating func template(_ root: Node) throws(LabelModelError) -> Template {
-        let m = try map(root, what: "the template", allowed: ["name", "description", "page", "defaults", "elements", "copies", "carrier", "waybill_field", "sheet"])
+        let m = try map(root, what: "the template", allowed: ["name", "description", "page", "defaults", "elements", "copies", "carrier", "waybill_field", "sheet", "min_text_size"])
         let pageNode = try required(m, "page", what: "the template", element: nil)
         let page = try self.page(pageNode)
         if let d = m["defaults"] {
@@ -240,6 +240,11 @@ private struct Parser {
         if let c = m["carrier"] { template.carrier = try string(c, what: "carrier", element: nil) }
         if let w = m["waybill_field"] { template.waybillField = try path(w, what: "waybill_field", element: nil) }
         if let sheetNode = m["sheet"] { template.sheet = try sheet(sheetNode, label: page) }
+        if let n = m["min_text_size"] {
+            let size = try number(n, what: "min_text_size (pt)", element: nil)
+            guard size > 0 && size <= 72 else { throw fail(n, "min_text_size must be more than 0 and at most 72 (pt)") }
+            template.minTextSize = size
+        }
         return template
     }
 

@@ -75,26 +75,45 @@ extension LabelService {
         var dpi = b.dpi ?? template.page.dpi
         if let p = b.printer { dpi = try desk.store.profile(p).dpi }
         guard (100...600).contains(dpi) else { throw Problem(.badRequest, code: "request.json", "dpi is from 100 to 600") }
-        let composer = LabelComposer(template: template, dpi: dpi, carriers: try configuration.rendering.carrierProfiles())
+        // The printer's own checks and print gain when one is named, as its jobs will get them.
+        let profile = try b.printer.map { try desk.store.profile($0) }
+        let policy = VerificationPolicy(minXDimMils: profile?.minXDimMils ?? VerificationPolicy.standard.minXDimMils,
+                                        printGain: profile?.barWidthReduction ?? 0)
+        let composer = LabelComposer(template: template, dpi: dpi, carriers: try configuration.rendering.carrierProfiles(),
+                                     barWidthReduction: profile?.barWidthReduction ?? 0)
         let pages = try composer.compose(b.data ?? .object([:]))
-        let (bytes, type, warnings) = try desk.spooler.renderers.with { renderer -> ([UInt8], String, [LabelWarning]) in
+        let (bytes, type, warnings, verdicts) = try desk.spooler.renderers.with { renderer -> ([UInt8], String, [LabelWarning], [(Int, BarcodeVerdict)]) in
             if format == "pdf" {
                 let sink = MemorySink()
                 let writer = renderer.documentWriter(format: .pdf, sink: sink, title: template.name)
                 var warnings: [LabelWarning] = []
-                for page in pages { warnings += try writer.add(page) }
+                var verdicts: [(Int, BarcodeVerdict)] = []
+                for page in pages {
+                    warnings += try writer.add(page)
+                    verdicts += renderer.verdicts(of: page, policy: policy).verdicts.map { (page.pageNumber, $0) }
+                }
                 try writer.finish()
-                return (sink.bytes, "application/pdf", warnings)
+                return (sink.bytes, "application/pdf", warnings, verdicts)
             }
             guard let first = pages.first else { throw Problem(.unprocessableContent, code: "render.empty", "the template made no page for this data") }
-            let (bitmap, warnings) = renderer.bitmap(of: first)
-            return (PNGEncoder.encode(bitmap, dpi: dpi), "image/png", warnings)
+            let checked = renderer.verdicts(of: first, policy: policy)
+            return (PNGEncoder.encode(checked.bitmap, dpi: dpi), "image/png", checked.warnings, checked.verdicts.map { (first.pageNumber, $0) })
         }
         let locations = Self.elementLocations(template.elements)
+        // A part of an element (a repeat's `products.summary`) stands where its element does.
+        func location(_ element: String) -> SourceLocation? {
+            locations[element] ?? element.lastIndex(of: ".").flatMap { locations[String(element[..<$0])] }
+        }
         return Preview(bytes: bytes, contentType: type, warnings: warnings.map { w in
-            // A part of an element (a repeat's `products.summary`) stands where its element does.
-            let location = locations[w.element] ?? w.element.lastIndex(of: ".").flatMap { locations[String(w.element[..<$0])] }
-            return PreviewWarning(element: w.element, line: location?.line, column: location?.column, message: w.message, page: w.page)
+            let at = location(w.element)
+            return PreviewWarning(element: w.element, line: at?.line, column: at?.column, message: w.message, page: w.page)
+        }, verification: verdicts.map { page, v in
+            let at = location(v.element)
+            return PreviewVerdict(element: v.element, line: at?.line, column: at?.column, page: page, symbology: v.symbology.rawValue,
+                                  passed: v.passed, expected: v.expected, decoded: v.decoded, xDimDots: v.xDimDots,
+                                  xDimMils: (v.xDimMils * 10).rounded() / 10,
+                                  box: [v.box.x, v.box.y, v.box.width, v.box.height],
+                                  checks: v.findings.map { PreviewVerdict.Check(check: $0.check.rawValue, message: $0.message) })
         })
     }
 
@@ -114,6 +133,13 @@ struct Preview: Sendable {
     var bytes: [UInt8]
     var contentType: String
     var warnings: [PreviewWarning]
+    /// Every barcode's verification on the page's raster (at the preview's dpi), passes included.
+    var verification: [PreviewVerdict] = []
+
+    /// `X-Labeld-Verification`: base64 of the UTF-8 JSON array of every barcode's result.
+    var verificationHeader: String {
+        ((try? LabeldJSON.encoder.encode(Array(verification.prefix(Self.listedWarnings)))) ?? Data("[]".utf8)).base64EncodedString()
+    }
 
     /// At most this many warnings go into `X-Labeld-Warning-List` (`X-Labeld-Warnings` counts all).
     static let listedWarnings = 50
@@ -134,4 +160,25 @@ struct PreviewWarning: Encodable, Sendable, Hashable {
     var column: Int?
     var message: String
     var page: Int?
+}
+
+/// One barcode of a preview as verification found it: decoded text, module width, where it is
+/// on the page (dots, after the page's rotation: `[x, y, width, height]`), and failed checks.
+struct PreviewVerdict: Encodable, Sendable, Hashable {
+    struct Check: Encodable, Sendable, Hashable {
+        var check: String
+        var message: String
+    }
+    var element: String
+    var line: Int?
+    var column: Int?
+    var page: Int
+    var symbology: String
+    var passed: Bool
+    var expected: String
+    var decoded: String?
+    var xDimDots: Int
+    var xDimMils: Double
+    var box: [Int]
+    var checks: [Check]
 }

@@ -226,7 +226,9 @@ final class ServerMetrics: Sendable {
     }
 
     /// The exposition text, with the job and printer gauges set from `counts` and `printers` first.
-    func emit(counts: [PrintJobState: Int], printers: [(String, Bool)]) -> [UInt8] {
+    func emit(counts: [PrintJobState: Int], printers: [(String, Bool)], unconfirmedLabels: Int = 0) -> [UInt8] {
+        registry.makeGauge(name: "labeld_labels_unconfirmed", help: "Waybill labels sent to a printer that no confirmation scan has seen")
+            .set(Double(unconfirmedLabels) as Double)
         for state in PrintJobState.allCases {
             registry.makeGauge(name: "labeld_jobs", labels: [("state", state.rawValue)], help: "Print jobs by state").set(Double(counts[state] ?? 0) as Double)
         }

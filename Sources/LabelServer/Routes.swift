@@ -53,6 +53,8 @@ struct Message: ResponseEncodable { var message: String }
 
 // What the modules return, answered as they are (JSON through the context's `LabeldJSON`).
 extension PrintJob: ResponseEncodable {}
+extension PrintedLabel: ResponseEncodable {}
+extension LabelConfirmation: ResponseEncodable {}
 extension PrinterProfile: ResponseEncodable {}
 extension ShipmentDetail: ResponseEncodable {}
 extension PrintDesk.OrderView: ResponseEncodable {}

@@ -27,7 +27,7 @@ struct ServiceRoutes {
                 let printers = try service.printerUp.value(for: "status", isCurrent: { now.timeIntervalSince($0.at) < maxAge }) {
                     (now, try desk.store.profiles().map { p in (p.name, p.currentStatus().ready) })
                 }.printers
-                return service.metrics.emit(counts: counts, printers: printers)
+                return service.metrics.emit(counts: counts, printers: printers, unconfirmedLabels: try desk.store.unconfirmedCount())
             }
             return service.bytes(text, type: "text/plain; version=0.0.4; charset=utf-8")
         }

@@ -45,6 +45,8 @@ struct TemplateRoutes {
             return service.bytes(preview.bytes, type: preview.contentType, headers: [
                 HTTPField.Name("X-Labeld-Warnings")!: String(preview.warnings.count),
                 HTTPField.Name("X-Labeld-Warning-List")!: preview.warningListHeader,
+                HTTPField.Name("X-Labeld-Verification")!: preview.verificationHeader,
+                HTTPField.Name("X-Labeld-Verification-Failed")!: String(preview.verification.filter { !$0.passed }.count),
             ])
         }
     }

@@ -31,6 +31,23 @@ public struct PrintJob: Codable, Sendable, Hashable {
     public var sources: [String]
     /// An `uncertain` job's labels that may or may not have printed (numbered from 1).
     public var uncertainLabels: LabelSpan?
+    /// Barcodes that failed verification before send: why a job is held (`verify: block`), or
+    /// what was sent anyway (`verify: warn`).
+    public var verification: [VerificationNote]?
+    /// The printer's label counter before and after the job (socket printers that report it).
+    public var printerCount: PrinterCount?
+}
+
+/// One failed barcode check of a job: the label, the element and the check (`verify.decode` …).
+public struct VerificationNote: Codable, Sendable, Hashable {
+    public var label: Int?
+    public var element: String
+    public var check: String
+    public var message: String
+    public init(label: Int?, element: String, check: String, message: String) {
+        self.label = label; self.element = element; self.check = check; self.message = message
+    }
+    public var description: String { "\(check): \(label.map { "label \($0), " } ?? "")element '\(element)': \(message)" }
 }
 
 /// Labels `first…last` of a job, numbered from 1.
@@ -59,6 +76,17 @@ extension PrintJob {
         if let idempotencyKey { o["idempotencyKey"] = .string(idempotencyKey) }
         if let reprintOf { o["reprintOf"] = .number(Double(reprintOf)) }
         if let reprintReason { o["reprintReason"] = .string(reprintReason) }
+        if let verification {
+            o["verification"] = .array(verification.map { n in
+                var e: [String: DataValue] = ["element": .string(n.element), "check": .string(n.check), "message": .string(n.message)]
+                if let l = n.label { e["label"] = .number(Double(l)) }
+                return .object(e)
+            })
+        }
+        if let c = printerCount {
+            o["printerCount"] = .object(["before": .number(Double(c.before)), "after": .number(Double(c.after)), "sent": .number(Double(c.sent)),
+                                         "counted": .number(Double(c.counted)), "matches": .bool(c.matches)])
+        }
         if let uncertainLabels { o["uncertainLabels"] = .object(["first": .number(Double(uncertainLabels.first)), "last": .number(Double(uncertainLabels.last))]) }
         return .object(o)
     }
@@ -127,4 +155,25 @@ public struct Submission: Sendable, Hashable {
     public init(job: PrintJob, repeated: Bool, leftToWorker: Bool = false) {
         self.job = job; self.repeated = repeated; self.leftToWorker = leftToWorker
     }
+}
+
+/// One label of a job as printed: whether it reached the printer, and whether a scan of the
+/// printed barcode confirmed it.
+public struct PrintedLabel: Codable, Sendable, Hashable {
+    public var jobId: Int64
+    /// 1-based position in its job.
+    public var seq: Int
+    public var source: String
+    public var confirmedAt: String?
+    public var confirmedBy: String?
+    public var jobState: PrintJobState
+    /// The printer or print server has it (it is among the job's labels sent).
+    public var reached: Bool
+    /// It may or may not have printed (the job is `uncertain` about it).
+    public var inDoubt: Bool
+    /// Its job is a 재출력.
+    public var reprint: Bool
+    public var printer: String
+    /// When its job last changed (sent or completed, for a sent label).
+    public var sentAt: String
 }

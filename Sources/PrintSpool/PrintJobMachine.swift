@@ -77,6 +77,11 @@ public struct PrintJobMachine: Sendable, Hashable {
         case run
         case rendered(labels: Int)
         case renderFailed(String)
+        /// A barcode failed verification on the rendered raster (printer profile `verify: block`):
+        /// nothing is sent; the job waits for `release` (after the template is fixed).
+        case verificationFailed(String)
+        /// An operator releases a held job: it is rendered again (if it has no document) and sent.
+        case release
         case remoteJobCreated(Int)
         /// This many labels (from the document's start) are confirmed at the printer.
         case labelsDelivered(Int)
@@ -162,6 +167,16 @@ public struct PrintJobMachine: Sendable, Hashable {
             state = .failed
             reason = message
             return .none
+        case (.verificationFailed(let message), .rendering):
+            state = .held
+            hasDocument = false
+            reason = message
+            return .none
+        case (.release, .held):
+            attempts = 0
+            return .retry(afterSeconds: 0)
+        case (.release, let s):
+            throw PrintError(code: .conflict, message: "the job is \(s.rawValue), not held: there is nothing to release")
 
         case (.remoteJobCreated(let id), .sending):
             remoteJobId = id

@@ -125,6 +125,32 @@ public enum DeliveryEvent: Sendable {
     case counterRead(CounterReading)
     /// The printer's counter says exactly how far an earlier, broken stream printed.
     case printedThrough(Int)
+    /// The printer's label counter before and after this delivery, against what was sent.
+    case counted(PrinterCount)
+}
+
+/// A printer's own count of a job's labels (Zebra SGD `odometer.total_label_count`, read with
+/// nothing left to print before the first label and after the last): `counted` differing from
+/// `sent` is a label the printer printed that labeld did not send (a reprint, a feed) or one lost.
+public struct PrinterCount: Codable, Sendable, Hashable {
+    public var before: Int
+    public var after: Int
+    /// Physical labels sent in this delivery (formats × `^PQ` copies).
+    public var sent: Int
+    public var counted: Int { after - before }
+    public var matches: Bool { counted == sent }
+    public init(before: Int, after: Int, sent: Int) { self.before = before; self.after = after; self.sent = sent }
+
+    enum CodingKeys: String, CodingKey { case before, after, sent, counted, matches }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(before, forKey: .before); try c.encode(after, forKey: .after); try c.encode(sent, forKey: .sent)
+        try c.encode(counted, forKey: .counted); try c.encode(matches, forKey: .matches)
+    }
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        before = try c.decode(Int.self, forKey: .before); after = try c.decode(Int.self, forKey: .after); sent = try c.decode(Int.self, forKey: .sent)
+    }
 }
 
 /// How a delivery ended.

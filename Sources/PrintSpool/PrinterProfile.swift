@@ -30,6 +30,21 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
     /// `answersHostStatus`; set false for a printer that does not know the variable.
     public var labelCounter: Bool?
 
+    /// Barcode verification before send (default `block`): every barcode of every label is decoded
+    /// from the final raster and checked (quiet zones, module width, bar height, printable area).
+    /// `block` holds a job with a failure and sends none of it; `warn` sends and records; `off` skips.
+    public var verify: VerifyMode?
+    /// Print gain: every bar (and 2D module run) is drawn this many dots narrower, spaces wider,
+    /// still on whole dots, for a head that grows bars (0–3, default 0).
+    public var barWidthReduction: Int?
+    /// The narrowest module verification accepts, in mils (default 5) — a carrier's minimum, say.
+    public var minXDimMils: Double?
+
+    public enum VerifyMode: String, Codable, Sendable, CaseIterable { case block, warn, off }
+
+    /// `verify` with its default.
+    public var verifyMode: VerifyMode { verify ?? .block }
+
     /// `sendWindow` with its default.
     public var window: Int { sendWindow ?? 4 }
     /// Whether the printer's label counter is read (`labelCounter` with its default).
@@ -88,7 +103,10 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
         self.sendWindow = sendWindow; self.labelCounter = labelCounter
     }
 
-    enum CodingKeys: String, CodingKey { case name, transport, language, dpi, media, calibration, stations, answersHostStatus, sendWindow, labelCounter }
+    enum CodingKeys: String, CodingKey {
+        case name, transport, language, dpi, media, calibration, stations, answersHostStatus, sendWindow, labelCounter
+        case verify, barWidthReduction, minXDimMils
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -102,6 +120,9 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
         answersHostStatus = try c.decodeIfPresent(Bool.self, forKey: .answersHostStatus) ?? false
         sendWindow = try c.decodeIfPresent(Int.self, forKey: .sendWindow)
         labelCounter = try c.decodeIfPresent(Bool.self, forKey: .labelCounter)
+        verify = try c.decodeIfPresent(VerifyMode.self, forKey: .verify)
+        barWidthReduction = try c.decodeIfPresent(Int.self, forKey: .barWidthReduction)
+        minXDimMils = try c.decodeIfPresent(Double.self, forKey: .minXDimMils)
     }
 
     /// The transport, parsed and checked.
@@ -128,6 +149,8 @@ public struct PrinterProfile: Codable, Sendable, Hashable {
             throw bad("answersHostStatus needs a socket: transport")
         }
         if let w = sendWindow, !(1...64).contains(w) { throw bad("sendWindow must be from 1 to 64 labels, not \(w)") }
+        if let r = barWidthReduction, !(0...3).contains(r) { throw bad("barWidthReduction must be from 0 to 3 dots, not \(r)") }
+        if let m = minXDimMils, !(1...100).contains(m) { throw bad("minXDimMils must be from 1 to 100, not \(m)") }
         if labelCounter == true && !answersHostStatus { throw bad("labelCounter needs answersHostStatus (a printer that answers ~HS)") }
     }
 }

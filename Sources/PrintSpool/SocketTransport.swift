@@ -164,6 +164,8 @@ public struct SocketTransport: PrintTransport {
                 try event(.printedThrough(printed))
                 throw PrintError(code: .unavailable, message: "printer at \(host):\(port) printed \(printed) of \(count) labels; the rest goes out again")
             }
+            let sent = physical.isEmpty ? count - baseline.atLabel : physical[baseline.atLabel..<count].reduce(0, +)
+            try event(.counted(PrinterCount(before: baseline.count, after: end, sent: sent)))
         }
         try socket.finish()
         return .written

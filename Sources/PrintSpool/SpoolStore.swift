@@ -62,6 +62,17 @@ public struct SpoolStore: Sendable {
                 ALTER TABLE printJob ADD COLUMN counterLabel INTEGER;
                 """)
         }
+        m.registerMigration("spool-v5") { db in
+            // Barcode verification before send: the failures a job was held for (or sent with);
+            // and each label's confirmation, a station scanning the printed barcode.
+            try db.execute(sql: """
+                ALTER TABLE printJob ADD COLUMN verification TEXT;
+                ALTER TABLE printLabel ADD COLUMN confirmedAt TEXT;
+                ALTER TABLE printLabel ADD COLUMN confirmedBy TEXT;
+                ALTER TABLE printLabel ADD COLUMN scans INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE printJob ADD COLUMN printerCount TEXT;
+                """)
+        }
         return m
     }
 
@@ -440,9 +451,111 @@ public struct SpoolStore: Sendable {
         try db.execute(sql: "UPDATE printJob SET timings = ? WHERE id = ?", arguments: [String(decoding: try JSONEncoder.sorted.encode(t), as: UTF8.self), id])
     }
 
-    /// Stores the rendered document and where each label starts, with the machine's new state.
-    func storeDocument(_ id: Int64, bytes: [UInt8], offsets: [Int], machine m: PrintJobMachine, renderMS: Double) throws {
+    /// Records why verification held the job (or what was sent anyway); nil clears it.
+    func setVerification(_ db: Database, _ id: Int64, _ notes: [VerificationNote]?) throws {
+        let json = try notes.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
+        try db.execute(sql: "UPDATE printJob SET verification = ? WHERE id = ?", arguments: [json, id])
+    }
+
+    /// Holds a job whose barcodes failed verification: not due again until released.
+    func holdForVerification(_ id: Int64, _ m: PrintJobMachine, notes: [VerificationNote]) throws {
         try writer.write { db in
+            try update(db, id, m)
+            try db.execute(sql: "UPDATE printJob SET nextAttemptAt = ? WHERE id = ?", arguments: [Self.neverDue, id])
+            try db.execute(sql: "DELETE FROM printDocument WHERE jobId = ?", arguments: [id])
+            try db.execute(sql: "UPDATE printJob SET hasDocument = 0 WHERE id = ?", arguments: [id])
+            try setVerification(db, id, notes)
+        }
+    }
+
+    // MARK: Label confirmation (a station scanning the printed barcode)
+
+    /// Every label of `source` (`shipment:12`) in a job that sent it (or is sending it), oldest first.
+    public func printedLabels(source: String) throws -> [PrintedLabel] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT l.jobId, l.seq, l.confirmedAt, l.confirmedBy, j.state, j.labelsSent, j.labelsWritten, j.reprintOf, j.printer, j.updatedAt
+                FROM printLabel l JOIN printJob j ON j.id = l.jobId WHERE l.source = ? ORDER BY l.jobId, l.seq
+                """, arguments: [source]).map { r in
+                let seq: Int = r[1], sent: Int = r[5], written: Int = r[6]
+                let reprintOf: Int64? = r[7]
+                return PrintedLabel(jobId: r[0], seq: seq, source: source, confirmedAt: r[2], confirmedBy: r[3],
+                                    jobState: PrintJobState(rawValue: r[4]) ?? .queued, reached: seq <= sent,
+                                    inDoubt: seq > sent && seq <= written, reprint: reprintOf != nil, printer: r[8], sentAt: r[9])
+            }
+        }
+    }
+
+    /// Marks a label confirmed (seen on the parcel) by `actor`; false when it already was.
+    public func confirmLabel(jobId: Int64, seq: Int, actor: String) throws -> Bool {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE printLabel SET scans = scans + 1 WHERE jobId = ? AND seq = ?", arguments: [jobId, seq])
+            try db.execute(sql: "UPDATE printLabel SET confirmedAt = ?, confirmedBy = ? WHERE jobId = ? AND seq = ? AND confirmedAt IS NULL",
+                           arguments: [stamp(), actor, jobId, seq])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Labels sent to a printer (their job sent or completed at least `olderThan` seconds ago)
+    /// that no scan has confirmed, oldest first: labels that may never have come out.
+    public func unconfirmedLabels(olderThan seconds: Double, limit: Int = 1000) throws -> [PrintedLabel] {
+        let cutoff = Self.stampFormat.string(from: now().addingTimeInterval(-seconds))
+        return try writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT l.jobId, l.seq, l.source, j.state, j.reprintOf, j.printer, j.updatedAt
+                FROM printJob j JOIN printLabel l ON l.jobId = j.id
+                WHERE j.state IN ('sent', 'completed') AND j.updatedAt <= ? AND l.confirmedAt IS NULL AND l.seq <= j.labelsSent
+                  AND l.source LIKE 'shipment:%'
+                ORDER BY j.id, l.seq LIMIT ?
+                """, arguments: [cutoff, limit]).map { r in
+                let reprintOf: Int64? = r[4]
+                return PrintedLabel(jobId: r[0], seq: r[1], source: r[2], confirmedAt: nil, confirmedBy: nil,
+                                    jobState: PrintJobState(rawValue: r[3]) ?? .completed, reached: true, inDoubt: false,
+                                    reprint: reprintOf != nil, printer: r[5], sentAt: r[6])
+            }
+        }
+    }
+
+    /// How many waybill labels were sent and never confirmed (all ages): a metric.
+    public func unconfirmedCount() throws -> Int {
+        try writer.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM printJob j JOIN printLabel l ON l.jobId = j.id
+                WHERE j.state IN ('sent', 'completed') AND l.confirmedAt IS NULL AND l.seq <= j.labelsSent AND l.source LIKE 'shipment:%'
+                """) ?? 0
+        }
+    }
+
+    /// The printer's own count of the job's labels (socket printers with a label counter).
+    func recordPrinterCount(_ id: Int64, _ count: PrinterCount) throws {
+        let json = String(decoding: try JSONEncoder.sorted.encode(count), as: UTF8.self)
+        try writer.write { db in try db.execute(sql: "UPDATE printJob SET printerCount = ? WHERE id = ?", arguments: [json, id]) }
+    }
+
+    /// `nextAttemptAt` of a job only an operator's release makes due again.
+    static let neverDue = 1e15
+
+    /// Releases a held job: due now, at `revision` of its template when given (the fixed one).
+    func release(_ id: Int64, templateRevision revision: Int?) throws {
+        try writer.write { db in
+            let (job, m) = try loadMachine(db, id)
+            guard job.state == .held else {
+                throw PrintError(code: .conflict, message: "job \(id) is \(job.state.rawValue), not held: there is nothing to release")
+            }
+            var machine = m
+            _ = try machine.handle(.release)
+            try update(db, id, machine)
+            if let revision { try db.execute(sql: "UPDATE printJob SET templateRevision = ? WHERE id = ?", arguments: [revision, id]) }
+            try db.execute(sql: "UPDATE printJob SET nextAttemptAt = 0, reason = ? WHERE id = ?",
+                           arguments: [job.verification == nil ? job.reason : "released; rendering again", id])
+        }
+    }
+
+    /// Stores the rendered document and where each label starts, with the machine's new state.
+    func storeDocument(_ id: Int64, bytes: [UInt8], offsets: [Int], machine m: PrintJobMachine, renderMS: Double,
+                       verification: [VerificationNote]? = nil) throws {
+        try writer.write { db in
+            try setVerification(db, id, verification)
             try db.execute(sql: "INSERT OR REPLACE INTO printDocument (jobId, bytes) VALUES (?, ?)", arguments: [id, Data(bytes)])
             let update = try db.cachedStatement(sql: "UPDATE printLabel SET byteOffset = ? WHERE jobId = ? AND seq = ?")
             for (i, o) in offsets.enumerated() { try update.execute(arguments: [o, id, i + 1]) }
@@ -592,6 +705,8 @@ extension PrintJob {
         let t: String = r["timings"]
         timings = t == "{}" ? [:] : (try? JSONDecoder().decode([String: Double].self, from: Data(t.utf8))) ?? [:]
         sources = try JSONDecoder().decode([String].self, from: Data((r["sources"] as String).utf8))
+        verification = (r["verification"] as String?).flatMap { try? JSONDecoder().decode([VerificationNote].self, from: Data($0.utf8)) }
+        printerCount = (r["printerCount"] as String?).flatMap { try? JSONDecoder().decode(PrinterCount.self, from: Data($0.utf8)) }
     }
 }
 

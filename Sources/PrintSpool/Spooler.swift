@@ -154,7 +154,7 @@ public final class Spooler: Sendable {
                 let t0 = DispatchTime.now()
                 do {
                     let rendering = job
-                    let (bytes, offsets) = try renderLane?.run { try self.render(rendering) } ?? render(job)
+                    let (bytes, offsets, notes) = try renderLane?.run { try self.render(rendering) } ?? render(job)
                     action = try m.handle(.rendered(labels: offsets.count))
                     if case .send(let from) = action, (try? currentTransport())?.announcesWrites == true {
                         // The first label's write announced in the document's commit: a scan costs no extra
@@ -163,8 +163,16 @@ public final class Spooler: Sendable {
                         _ = try m.handle(.labelsWritten(from + 1))
                     }
                     stageTimings["render"] = Self.ms(since: t0)
-                    try store.storeDocument(id, bytes: bytes, offsets: offsets, machine: m, renderMS: stageTimings["render"]!)
+                    try store.storeDocument(id, bytes: bytes, offsets: offsets, machine: m, renderMS: stageTimings["render"]!,
+                                            verification: notes.isEmpty ? nil : notes)
+                    if !notes.isEmpty {
+                        logger.info("job sent with barcodes that failed verification (verify: warn)", metadata: Self.about(job, ["verify": "\(notes.map(\.description))"]))
+                    }
                     rendered = (bytes, offsets)
+                } catch let hold as VerificationHold {
+                    action = try m.handle(.verificationFailed(hold.reason))
+                    try store.holdForVerification(id, m, notes: hold.notes)
+                    logger.info("job held: a barcode failed verification; nothing was sent", metadata: Self.about(job, ["verify": "\(hold.reason)"]))
                 } catch {
                     action = try m.handle(.renderFailed("\(error)"))
                     try store.persist(id, m)
@@ -216,6 +224,12 @@ public final class Spooler: Sendable {
                         case .printedThrough(let n):
                             _ = try m.handle(.printedThrough(n))
                             try store.persist(id, m)
+                        case .counted(let count):
+                            try store.recordPrinterCount(id, count)
+                            if !count.matches {
+                                logger.warning("the printer counted other than labeld sent", metadata: Self.about(job, [
+                                    "counter.before": "\(count.before)", "counter.after": "\(count.after)", "labels.sent": "\(count.sent)"]))
+                            }
                         }
                     }
                     if case .accepted = result { action = try m.handle(.delivered(remote: true)) } else { action = try m.handle(.delivered(remote: false)) }
@@ -342,6 +356,17 @@ public final class Spooler: Sendable {
     }
 
     /// Cancels a job: a queued or held job never prints; a job a print server holds is canceled there too.
+    /// Releases a held job (one a barcode check held, after its template was fixed; or one held
+    /// on a printer, to try now): rendered again at `templateRevision` when given, then sent.
+    public func release(_ id: Int64, templateRevision: Int? = nil) throws -> PrintJob {
+        try store.release(id, templateRevision: templateRevision)
+        due.signal()
+        noteJobChanged()
+        let job = try store.job(id)
+        logger.info("job released", metadata: Self.about(job, ["template.revision": "\(job.templateRevision)"]))
+        return job
+    }
+
     public func cancel(_ id: Int64) throws -> PrintJob {
         let (job, loaded) = try store.loadMachine(id)
         var m = loaded
@@ -413,8 +438,14 @@ public final class Spooler: Sendable {
     /// Renders a job's labels from its template revision and data snapshot: the document and the
     /// byte offset where each label starts. ZPL labels carry `^FX labeld SOURCE SEQ/COUNT^FS` and
     /// the printer's calibration after each `^XA`.
-    func render(_ job: PrintJob) throws -> ([UInt8], [Int]) {
+    func render(_ job: PrintJob) throws -> ([UInt8], [Int], [VerificationNote]) {
         let template = try template(job)
+        let profile = try? store.profile(job.printer)
+        let mode = profile?.verifyMode ?? .block
+        let reduction = profile?.barWidthReduction ?? 0
+        let policy = mode == .off ? nil : VerificationPolicy(minXDimMils: profile?.minXDimMils ?? VerificationPolicy.standard.minXDimMils,
+                                                             printGain: reduction)
+        var failures: [LabelWarning] = []
         let labels = try store.labels(jobId: job.id)
         let limits = try store.repeatLimits(jobId: job.id).mapValues {
             LabelComposer.RepeatLimit(maxRows: $0.maxRows, overflow: $0.overflow == "continuation" ? .continuation : $0.overflow == "summary" ? .summary : nil)
@@ -437,32 +468,43 @@ public final class Spooler: Sendable {
         }
         if labels.count < 16 {
             // A scan: one label on this thread, with a warm renderer (same bytes as the batch path).
-            let composer = LabelComposer(template: template, dpi: job.dpi, carriers: carriers, repeatLimits: limits)
+            let composer = LabelComposer(template: template, dpi: job.dpi, carriers: carriers, repeatLimits: limits, barWidthReduction: reduction)
             try renderers.with { renderer in
+                renderer.verification = policy
+                defer { renderer.verification = nil }
                 let writer = renderer.documentWriter(format: format, sink: sink, title: job.title, pngSink: pngSink)
                 for (i, label) in labels.enumerated() {
-                    for page in try composer.compose(label.data, index: i) { _ = try writer.add(page) }
+                    for page in try composer.compose(label.data, index: i) {
+                        failures += try writer.add(page).filter(\.isVerification).map { w in
+                            var w = w
+                            w.element = "record \(i + 1): \(w.element)"  // as the batch renderer names them
+                            return w
+                        }
+                    }
                     ends.append(written())
                 }
                 try writer.finish()
             }
         } else {
             let renderer = ParallelBatchRenderer(configuration: rendering, template: template, dpi: job.dpi, format: format,
-                                                 carriers: carriers, repeatLimits: limits)
+                                                 carriers: carriers, repeatLimits: limits, verification: policy, barWidthReduction: reduction)
             var index = 0
-            _ = try renderer.run(next: {
+            let result = try renderer.run(next: {
                 guard index < labels.count else { return nil }
                 defer { index += 1 }
                 return labels[index].data
             }, sink: sink, title: job.title, pngSink: pngSink, recordWritten: { _ in ends.append(written()) })
+            failures = result.warnings.filter(\.isVerification)
         }
+        let notes = failures.map(VerificationNote.init(warning:))
+        if mode == .block && !notes.isEmpty { throw VerificationHold(notes: notes) }
         var bytes = format == .png ? pngPages.flatMap(\.bytes) : sink.bytes
         var starts = [0] + ends.dropLast()
         if format == .zpl {
             let calibration = (try? store.profile(job.printer))?.calibration ?? PrinterProfile.Calibration()
             (bytes, starts) = ZPLStream.tag(bytes, starts: starts, sources: labels.map(\.source), calibration: calibration, dpi: job.dpi)
         }
-        return (bytes, starts)
+        return (bytes, starts, notes)
     }
 
     /// A log line's metadata about `job`, with `more`.
@@ -585,5 +627,28 @@ public enum ZPLStream {
             }
         }
         return (out, newStarts)
+    }
+}
+
+/// A rendered job whose barcodes failed verification under `verify: block`: it is held, not sent.
+struct VerificationHold: Error {
+    var notes: [VerificationNote]
+    var reason: String {
+        let first = notes.prefix(3).map(\.description).joined(separator: "; ")
+        return "held: \(notes.count) barcode check\(notes.count == 1 ? "" : "s") failed before send — \(first)"
+            + (notes.count > 3 ? "; …" : "") + ". Fix the template, then release the job (labeld jobs release ID)"
+    }
+}
+
+extension VerificationNote {
+    /// From a renderer's `verify.*` warning, its element named "record N: ELEMENT".
+    init(warning w: LabelWarning) {
+        var element = w.element, label: Int?
+        if element.hasPrefix("record "), let colon = element.firstIndex(of: ":"),
+           let n = Int(element[element.index(element.startIndex, offsetBy: 7)..<colon]) {
+            label = n
+            element = String(element[element.index(colon, offsetBy: 1)...].drop { $0 == " " })
+        }
+        self.init(label: label, element: element, check: w.code ?? "verify", message: w.message)
     }
 }

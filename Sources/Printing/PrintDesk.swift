@@ -481,6 +481,23 @@ public struct PrintDesk: Sendable {
         return try spooler.process(job.id, goal: goal)
     }
 
+    /// Releases a held job. One held by barcode verification is rendered again from its template
+    /// as it is now (the fixed text becomes a new revision) and verified again before it is sent.
+    public func release(jobId: Int64, actor: String, goal: Spooler.Goal = .accepted) throws -> PrintJob {
+        let job = try store.job(jobId)
+        guard job.state == .held else {
+            throw PrintError(code: .conflict, message: "job \(jobId) is \(job.state.rawValue), not held: there is nothing to release")
+        }
+        var revision: Int?
+        if job.verification != nil {
+            revision = try store.recordRevision(name: job.templateName, source: try templateSource(job.templateName))
+        }
+        _ = try spooler.release(jobId, templateRevision: revision)
+        try fulfillment.record(actor: actor, action: "print.release", subject: "job \(jobId)",
+                               detail: revision.map { "template \(job.templateName) revision \(job.templateRevision) → \($0)" })
+        return try spooler.process(jobId, goal: goal)
+    }
+
     /// Cancels a job; the shipments of labels that did not reach the printer go back to the print queue.
     public func cancel(jobId: Int64, actor: String) throws -> PrintJob {
         let job = try spooler.cancel(jobId)
@@ -498,6 +515,41 @@ public struct PrintDesk: Sendable {
             return submission
         }
         return Submission(job: try confirm(jobId: submission.job.id, printed: index + 1, actor: actor), repeated: true)
+    }
+
+    /// A station scanned a printed waybill's barcode: the label is `confirmed` (seen on the parcel,
+    /// by whom and when). A label its job was `uncertain` about confirms the job through it (and
+    /// the rest goes out). A code that names no shipment throws `notFound`; a shipment whose
+    /// waybill never reached a printer answers `not-printed`; one printed by two jobs that are not
+    /// a 재출력 of each other is flagged `duplicate` (a double print).
+    public func confirmLabel(code: String, actor: String, mayUse: (String) -> Bool = { _ in true }) throws -> LabelConfirmation {
+        let shipment = try fulfillment.shipment(scanned: code)
+        let source = "shipment:\(shipment)"
+        var labels = try store.printedLabels(source: source).filter { mayUse($0.printer) }
+        if let doubt = labels.last(where: { $0.inDoubt && $0.jobState == .uncertain }) {
+            // Labels print in order: this one out means every one before it came out too.
+            _ = try confirm(jobId: doubt.jobId, printed: doubt.seq, actor: actor)
+            labels = try store.printedLabels(source: source).filter { mayUse($0.printer) }
+        }
+        let printed = labels.filter { $0.reached && $0.jobState != .canceled && $0.jobState != .failed }
+        guard let latest = printed.last else {
+            let state = labels.last.map { "its label is in job \($0.jobId), \($0.jobState.rawValue)" } ?? "no label was ever printed for it"
+            return LabelConfirmation(status: .notPrinted, code: code, shipmentId: shipment, label: labels.last, printedCount: 0, duplicate: false,
+                                     message: "shipment \(shipment) was not printed: \(state)")
+        }
+        let fresh = try store.confirmLabel(jobId: latest.jobId, seq: latest.seq, actor: actor)
+        let confirmed = try store.printedLabels(source: source).first { $0.jobId == latest.jobId && $0.seq == latest.seq } ?? latest
+        let originals = printed.filter { !$0.reprint }
+        let duplicate = Set(originals.map(\.jobId)).count > 1
+        var message = fresh ? "label confirmed (job \(latest.jobId), label \(latest.seq))"
+            : "already confirmed \(confirmed.confirmedAt ?? "") by \(confirmed.confirmedBy ?? "")"
+        if printed.count > 1 {
+            message += duplicate ? "; printed \(printed.count) times by jobs \(printed.map { String($0.jobId) }.joined(separator: ", ")) — a double print"
+                : "; printed \(printed.count) times (재출력 included)"
+        }
+        if fresh { try fulfillment.record(actor: actor, action: "print.label-confirm", subject: source, detail: "job \(latest.jobId) label \(latest.seq)") }
+        return LabelConfirmation(status: fresh ? .confirmed : .alreadyConfirmed, code: code, shipmentId: shipment, label: confirmed,
+                                 printedCount: printed.count, duplicate: duplicate, message: message)
     }
 
     /// An `uncertain` job: labels 1…`printed` came out (a person looked, or a station scanned the
@@ -539,4 +591,19 @@ struct FileTexts: Sendable {
         texts.set((stamp, text), for: path)
         return text
     }
+}
+
+/// What a confirmation scan found (`PrintDesk.confirmLabel`).
+public struct LabelConfirmation: Codable, Sendable, Hashable {
+    public enum Status: String, Codable, Sendable { case confirmed, alreadyConfirmed = "already-confirmed", notPrinted = "not-printed" }
+    public var status: Status
+    public var code: String
+    public var shipmentId: Int64
+    /// The label confirmed (the latest that reached a printer), or the last one queued.
+    public var label: PrintedLabel?
+    /// Labels of this shipment that reached a printer (재출력 included).
+    public var printedCount: Int
+    /// Printed by two jobs neither of which is a 재출력: a double print.
+    public var duplicate: Bool
+    public var message: String
 }

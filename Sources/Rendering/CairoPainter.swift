@@ -285,6 +285,10 @@ final class CairoPainter {
                 warnings.append(LabelWarning(element: item.element, message: "text overflows its box\(shrunk) ('\(item.text.prefix(40))')", page: page.pageNumber))
             }
         }
+        if size < page.minTextSize - 0.001 {
+            warnings.append(LabelWarning(element: item.element, message: "text drawn at \(size) pt, below the template's minimum of \(page.minTextSize) pt (min_text_size) ('\(item.text.prefix(40))')",
+                                         page: page.pageNumber, code: "text.too-small"))
+        }
         var x = f.x + pad
         if usedKey.width < 0 {
             switch style.align {
@@ -335,7 +339,11 @@ final class CairoPainter {
         case .left: break
         }
         unknownGlyphs += m.box.unknown
-        return (layout, m.box, key, x.rounded(), (t.baseline - baseline).rounded())
+        // zint's baseline suits zint's own font size; a larger font would reach up into the bars.
+        var ink = PangoRectangle()
+        pango_layout_get_pixel_extents(layout, &ink, nil)
+        let y = max((t.baseline - baseline).rounded(), t.topAtLeast - Double(ink.y))
+        return (layout, m.box, key, x.rounded(), y)
     }
 
     // MARK: Glyphs (raster mode)

@@ -21,6 +21,8 @@ public struct ComposedPage: Sendable {
     /// Exact design size in PostScript points (the PDF page size, before rotation).
     public var widthPoints: Double
     public var heightPoints: Double
+    /// The template's `min_text_size` (pt): text drawn smaller is warned about.
+    public var minTextSize: Double = 6
 
     /// Size of the printed medium in dots, after rotation.
     public var mediaWidth: Int { rotation.swapsAxes ? height : width }

@@ -20,7 +20,12 @@ public struct LabelComposer: Sendable {
         public init(maxRows: Int? = nil, overflow: Mode? = nil) { self.maxRows = maxRows; self.overflow = overflow }
     }
 
-    public init(template: Template, dpi: Int? = nil, carriers: [String: CarrierProfile] = [:], repeatLimits: [String: RepeatLimit] = [:]) {
+    /// Print gain compensation: every bar drawn this many dots narrower (spaces wider), on whole dots.
+    public var barWidthReduction = 0
+
+    public init(template: Template, dpi: Int? = nil, carriers: [String: CarrierProfile] = [:], repeatLimits: [String: RepeatLimit] = [:],
+                barWidthReduction: Int = 0) {
+        self.barWidthReduction = barWidthReduction
         self.template = template
         self.dpi = dpi ?? template.page.dpi
         self.carriers = carriers
@@ -116,7 +121,8 @@ public struct LabelComposer: Sendable {
                 .binding("pages", to: .number(Double(pageCount)), path: "pages")
             var page = ComposedPage(width: pageWidth, height: pageHeight, rotation: template.page.rotation, dpi: dpi, items: [],
                                     copies: copies, pageNumber: pageNumber, pageCount: pageCount, record: index, warnings: [],
-                                    widthPoints: template.page.width.points, heightPoints: template.page.height.points)
+                                    widthPoints: template.page.width.points, heightPoints: template.page.height.points,
+                                    minTextSize: template.minTextSize)
             for element in template.elements where pageNumber == 1 || element.onContinuation || isContinuationRepeat(element) {
                 try add(element, scope: pageScope, offset: (0, 0), page: &page, pageNumber: pageNumber, record: index)
             }
@@ -240,7 +246,8 @@ public struct LabelComposer: Sendable {
             }
             request.barHeight = Double(barDots) / Double(m)
             let symbol = try BarcodeEncoder.encode(request)
-            let snapped = symbol.snapped(dotsPerModule: m)
+            var snapped = symbol.snapped(dotsPerModule: m)
+            if barWidthReduction > 0 { snapped = snapped.narrowed(by: barWidthReduction) }
             var x = Distance.clampedInt(dots(b.x) + offset.0)
             let y = Distance.clampedInt(dots(b.y) + offset.1)
             let along = b.rotation.swapsAxes ? snapped.height : snapped.width

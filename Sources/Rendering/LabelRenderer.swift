@@ -50,6 +50,46 @@ public final class LabelRenderer {
         canvas.render(page)
     }
 
+    /// When set, every page written through a document writer is verified on its final raster
+    /// (for PDF, its raster twin at the page's dpi) and failures come back as `verify.*` warnings.
+    public var verification: VerificationPolicy? {
+        didSet { verifier = verification.map(BarcodeVerifier.init) }
+    }
+    private var verifier: BarcodeVerifier?
+    /// Symbols decoded so far (a repeated symbol is decoded once).
+    public var decodeCount: Int { verifier?.decodes ?? 0 }
+
+    /// A test seam: changes the raster after drawing, before it is verified and encoded (a
+    /// sabotage test flips bits inside a symbol to prove verification reads the final bits).
+    var rasterTap: ((inout Bitmap, ComposedPage) -> Void)?
+
+    /// The page's final raster (the bits that are encoded) with drawing warnings and, when
+    /// `verification` is set, its barcodes' failed checks.
+    func checkedBitmap(of page: ComposedPage) -> (bitmap: Bitmap, warnings: [LabelWarning]) {
+        var (bitmap, warnings) = canvas.render(page)
+        rasterTap?(&bitmap, page)
+        if let verifier {
+            for verdict in verifier.verify(page, bitmap: bitmap) { warnings += verdict.warnings(page: page) }
+        }
+        return (bitmap, warnings)
+    }
+
+    /// Every barcode of `page` checked on its raster under `policy`, passes included (previews, `templates check`).
+    public func verdicts(of page: ComposedPage, policy: VerificationPolicy = .standard) -> (bitmap: Bitmap, verdicts: [BarcodeVerdict], warnings: [LabelWarning]) {
+        var (bitmap, warnings) = canvas.render(page)
+        rasterTap?(&bitmap, page)
+        return (bitmap, verify(page, bitmap: bitmap, policy: policy), warnings)
+    }
+
+    private var checkers: [VerificationPolicy: BarcodeVerifier] = [:]
+
+    /// Every barcode of `page` checked on `bitmap` (the page's raster) under `policy`.
+    public func verify(_ page: ComposedPage, bitmap: Bitmap, policy: VerificationPolicy = .standard) -> [BarcodeVerdict] {
+        if let verifier, verifier.policy == policy { return verifier.verify(page, bitmap: bitmap) }
+        if checkers[policy] == nil { checkers[policy] = BarcodeVerifier(policy: policy) }
+        return checkers[policy]!.verify(page, bitmap: bitmap)
+    }
+
     /// Characters drawn so far that had no glyph in `fonts/` (0 when every glyph was found).
     public var unknownGlyphCount: Int { rasterPainter.unknownGlyphs + (pdfPainter?.unknownGlyphs ?? 0) }
 
@@ -69,7 +109,8 @@ public final class LabelRenderer {
                                pngSink: ((Int) throws(RenderingError) -> any ByteSink)? = nil) -> any DocumentWriter {
         switch format {
         case .pdf:
-            return PDFDocumentWriter(painter: vectorPainter(), sink: sink, title: title)
+            let writer = PDFDocumentWriter(painter: vectorPainter(), sink: sink, title: title)
+            return verifier == nil ? writer : RasterTwinVerifyingWriter(inner: writer, renderer: self)
         case .png: return RasterWriter(renderer: self, format: .png, sink: sink, pngSink: pngSink)
         case .zpl: return RasterWriter(renderer: self, format: .zpl, sink: sink, pngSink: nil)
         case .pwg: return RasterWriter(renderer: self, format: .pwg, sink: sink, pngSink: nil)
@@ -102,7 +143,7 @@ final class RasterPageEncoder {
 
     /// Hands the page's bytes to `body` (valid only inside it); returns the drawing's warnings.
     func encode(_ page: ComposedPage, into body: (UnsafeRawBufferPointer) -> Void) -> [LabelWarning] {
-        let (bitmap, warnings) = renderer.bitmap(of: page)
+        let (bitmap, warnings) = renderer.checkedBitmap(of: page)
         switch format {
         case .zpl:
             if page.copies > 0 { zpl.encode(bitmap, copies: page.copies, body) }
@@ -133,10 +174,19 @@ final class RasterWriter: DocumentWriter {
 
     func add(_ page: ComposedPage) throws(RenderingError) -> [LabelWarning] {
         if encoder.format == .pwg && pageCount == 0 { try sink.write(PWGRasterEncoder.syncWord) }
-        let target = encoder.format == .png ? (try pngSink?(pageCount) ?? sink) : sink
+        if encoder.format == .png {
+            // One image per copy, as PDF has one page and PWG one page per copy.
+            var image: [UInt8] = []
+            let warnings = encoder.encode(page) { image = Array($0) }
+            for _ in 0..<max(0, page.copies) {
+                try (try pngSink?(pageCount) ?? sink).write(image)
+                pageCount += 1
+            }
+            return warnings
+        }
         var failure: RenderingError?
         let warnings = encoder.encode(page) { bytes in
-            do throws(RenderingError) { try target.write(bytes) } catch { failure = error }
+            do throws(RenderingError) { try sink.write(bytes) } catch { failure = error }
         }
         if let failure { throw failure }
         pageCount += 1
@@ -146,4 +196,19 @@ final class RasterWriter: DocumentWriter {
     func finish() throws(RenderingError) {
         if encoder.format == .pwg && pageCount == 0 { try sink.write(PWGRasterEncoder.syncWord) }
     }
+}
+
+/// A PDF writer whose pages are verified on their raster twin at the page's dpi: what a CUPS
+/// PDF queue's rasterizer makes of them (the PDF's bars sit on the same whole dots).
+final class RasterTwinVerifyingWriter: DocumentWriter {
+    let inner: any DocumentWriter
+    let renderer: LabelRenderer
+    init(inner: any DocumentWriter, renderer: LabelRenderer) { self.inner = inner; self.renderer = renderer }
+
+    func add(_ page: ComposedPage) throws(RenderingError) -> [LabelWarning] {
+        let failures = renderer.checkedBitmap(of: page).warnings.filter(\.isVerification)
+        return try inner.add(page) + failures
+    }
+    func finish() throws(RenderingError) { try inner.finish() }
+    var pageCount: Int { inner.pageCount }
 }

@@ -82,6 +82,9 @@ struct PDFPageFragment: Sendable {
     var fonts: [String: [UInt32: PDFGlyphUse]]
     /// Image key → 1-bit mask, for images this page draws.
     var images: [String: Bitmap]
+    /// Pages this label takes (its `copies`): each a page object sharing the one content stream,
+    /// so a PDF printer prints as many labels as ZPL's `^PQ` does.
+    var copies = 1
 }
 
 /// zlib streams for PDF objects (libdeflate, fastest level). Not Sendable.
@@ -173,7 +176,8 @@ final class PDFPageBuilder {
             }
         }
         let (content, compressed) = compressor.compress(c.bytes)
-        return (PDFPageFragment(content: content, compressed: compressed, mediaWidth: mediaW, mediaHeight: mediaH, fonts: fonts, images: images), warnings)
+        return (PDFPageFragment(content: content, compressed: compressed, mediaWidth: mediaW, mediaHeight: mediaH, fonts: fonts, images: images,
+                                copies: page.copies), warnings)
     }
 
     private func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ c: inout PDFBytes) {
@@ -358,11 +362,15 @@ final class PDFAssembler {
                 }
             }
         }
-        let content = allocate(), pageObject = allocate()
+        guard page.copies > 0 else { return }
+        let content = allocate()
         try stream(content, dictionary: "", data: page.content, compressed: page.compressed)
-        try object(pageObject, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(fmt(page.mediaWidth)) \(fmt(page.mediaHeight))] /Resources 4 0 R /Contents \(content) 0 R >>")
-        pageObjects.append(pageObject)
-        pageCount += 1
+        for _ in 0..<page.copies {
+            let pageObject = allocate()
+            try object(pageObject, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 \(fmt(page.mediaWidth)) \(fmt(page.mediaHeight))] /Resources 4 0 R /Contents \(content) 0 R >>")
+            pageObjects.append(pageObject)
+            pageCount += 1
+        }
     }
 
     private func fmt(_ v: Double) -> String {

@@ -22,9 +22,15 @@ public final class ParallelBatchRenderer {
     let workers: Int
     let carriers: [String: CarrierProfile]
     let repeatLimits: [String: LabelComposer.RepeatLimit]
+    /// When set, each page is verified on its final raster (see `LabelRenderer.verification`).
+    let verification: VerificationPolicy?
+    let barWidthReduction: Int
 
     public init(configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat,
-                workers: Int? = nil, carriers: [String: CarrierProfile] = [:], repeatLimits: [String: LabelComposer.RepeatLimit] = [:]) {
+                workers: Int? = nil, carriers: [String: CarrierProfile] = [:], repeatLimits: [String: LabelComposer.RepeatLimit] = [:],
+                verification: VerificationPolicy? = nil, barWidthReduction: Int = 0) {
+        self.verification = verification
+        self.barWidthReduction = barWidthReduction
         self.carriers = carriers
         self.repeatLimits = repeatLimits
         self.configuration = configuration
@@ -69,11 +75,11 @@ public final class ParallelBatchRenderer {
                     recordWritten: ((Int) throws -> Void)? = nil) throws -> Result {
         let pipeline = Pipeline()
         let configuration = configuration, template = template, dpi = dpi, format = format, carriers = carriers
-        let repeatLimits = repeatLimits
+        let repeatLimits = repeatLimits, verification = verification, reduction = barWidthReduction
         for _ in 0..<workers {
             let thread = Thread {
                 Self.work(pipeline: pipeline, configuration: configuration, template: template, dpi: dpi, format: format,
-                          carriers: carriers, repeatLimits: repeatLimits)
+                          carriers: carriers, repeatLimits: repeatLimits, verification: verification, barWidthReduction: reduction)
             }
             thread.stackSize = 8 << 20
             pipeline.condition.lock(); pipeline.running += 1; pipeline.condition.unlock()
@@ -113,7 +119,9 @@ public final class ParallelBatchRenderer {
             if let error = output.error { throw error }
             for page in output.pages {
                 switch page {
-                case .pdf(let fragment): try assembler!.add(fragment)
+                case .pdf(let fragment):
+                    try assembler!.add(fragment)
+                    result.pages += fragment.copies - 1
                 case .bytes(let bytes):
                     if format == .pwg && result.pages == 0 { try sink.write(PWGRasterEncoder.syncWord) }
                     let target = format == .png ? (try pngSink?(result.pages) ?? sink) : sink
@@ -142,7 +150,8 @@ public final class ParallelBatchRenderer {
     }
 
     private static func work(pipeline: Pipeline, configuration: RendererConfiguration, template: Template, dpi: Int?, format: OutputFormat,
-                             carriers: [String: CarrierProfile], repeatLimits: [String: LabelComposer.RepeatLimit]) {
+                             carriers: [String: CarrierProfile], repeatLimits: [String: LabelComposer.RepeatLimit],
+                             verification: VerificationPolicy?, barWidthReduction: Int) {
         defer {
             pipeline.condition.lock()
             pipeline.running -= 1
@@ -154,7 +163,8 @@ public final class ParallelBatchRenderer {
             pipeline.condition.lock(); pipeline.startError = error; pipeline.condition.broadcast(); pipeline.condition.unlock()
             return
         }
-        let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers, repeatLimits: repeatLimits)
+        renderer.verification = verification
+        let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers, repeatLimits: repeatLimits, barWidthReduction: barWidthReduction)
         let raster = RasterPageEncoder(renderer: renderer, format: format)
         let pdf = format == .pdf ? renderer.makePDFBuilder() : nil
         while true {
@@ -181,10 +191,12 @@ public final class ParallelBatchRenderer {
                         let (fragment, warnings) = pdf!.build(page)
                         output.pages.append(.pdf(fragment))
                         output.warnings += warnings
+                        if verification != nil { output.warnings += renderer.checkedBitmap(of: page).warnings.filter(\.isVerification) }
                     case .zpl, .png, .pwg:
                         var bytes: [UInt8] = []
                         output.warnings += raster.encode(page) { bytes = Array($0) }
-                        output.pages.append(.bytes(bytes))
+                        // PNG: one image per copy (ZPL carries ^PQ, PWG repeats the page itself).
+                        for _ in 0..<(format == .png ? max(0, page.copies) : 1) { output.pages.append(.bytes(bytes)) }
                     }
                 }
             } catch {

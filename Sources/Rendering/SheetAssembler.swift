@@ -22,7 +22,7 @@ public struct SheetAssembler: Sendable {
                 sheets += 1
                 current = ComposedPage(width: layout.width.wholeDots(at: dpi), height: layout.height.wholeDots(at: dpi), rotation: .none, dpi: dpi,
                                        items: [], copies: 1, pageNumber: sheets, pageCount: 0, record: label.record, warnings: [],
-                                       widthPoints: layout.width.points, heightPoints: layout.height.points)
+                                       widthPoints: layout.width.points, heightPoints: layout.height.points, minTextSize: label.minTextSize)
             }
             let column = cell % layout.columns, row = cell / layout.columns
             let dx = (layout.originX + layout.pitchX * Double(column)).dots(at: dpi).rounded()

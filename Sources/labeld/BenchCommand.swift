@@ -177,7 +177,7 @@ struct Bench: ParsableCommand {
                 let template = try TemplateParser.load(path: path, displayName: display)
                 let records = BenchData.waybills(count: labels)
                 let renderer = try LabelRenderer(configuration: configuration)
-                let composer = LabelComposer(template: template, dpi: dpi)
+                let composer = LabelComposer(template: template, dpi: dpi, carriers: try configuration.carrierProfiles())
                 print("labeld bench render: \(template.name), \(labels) labels, \(dpi) dpi, 20-line product list, 2 barcodes, 1 thread")
                 for format in formats {
                     let sink = try FileSink(path: "/dev/null")
@@ -216,6 +216,19 @@ struct Bench: ParsableCommand {
                 for b in bitmaps { bytes += encoder.encode(b, copies: 1) { $0.count } }
                 let zplMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(bitmaps.count)
                 print(String(format: "breakdown (new records): compose %.3f ms, draw 1-bit page %.3f ms, encode ZPL %.3f ms (%d bytes) per label", composeMs, drawMs, zplMs, bytes / bitmaps.count))
+                // Verification before send: every barcode cut from the final raster, compared with
+                // its bars and decoded by zxing-cpp (new waybill numbers each label: few cache hits).
+                t0 = DispatchTime.now().uptimeNanoseconds
+                var symbols = 0, failed = 0
+                for (page, bitmap) in zip(pages, bitmaps) {
+                    let verdicts = renderer.verify(page, bitmap: bitmap)
+                    symbols += verdicts.count
+                    failed += verdicts.filter { !$0.passed }.count
+                }
+                let verifyMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(pages.count)
+                let renderMs = composeMs + drawMs + zplMs
+                print(String(format: "verify before send: %.3f ms per label (%d barcodes per label, %d failed) = %.1f%% of its ZPL render (%.3f ms)",
+                             verifyMs, symbols / max(1, pages.count), failed, verifyMs / renderMs * 100, renderMs))
                 print(String(format: "peak RSS: %.1f MB", peakRSSMegabytes()))
             }
         }

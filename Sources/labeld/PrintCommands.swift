@@ -37,7 +37,13 @@ func describe(_ job: PrintJob, repeated: Bool = false) -> String {
     let stages = ["persist", "render", "send", "total"].compactMap { k in job.timings[k].map { "\(k) \(String(format: "%.1f", $0)) ms" } }
     if !stages.isEmpty { text += " [" + stages.joined(separator: ", ") + "]" }
     if let reason = job.reason, job.state != .completed { text += "\n  reason: \(reason)" }
-    if job.state == .held { text += "\n  held: it is retried by `labeld jobs resume` (or the server's spool worker)" }
+    if let notes = job.verification {
+        for n in notes.prefix(10) { text += "\n  \(n.description)" }
+        if notes.count > 10 { text += "\n  … \(notes.count - 10) more (labeld jobs show \(job.id))" }
+    }
+    if job.state == .held && job.verification != nil {
+        text += "\n  held by barcode verification: nothing was sent. Fix the template, then: labeld jobs release \(job.id)"
+    } else if job.state == .held { text += "\n  held: it is retried by `labeld jobs resume` (or the server's spool worker)" }
     if let u = job.uncertainLabels {
         text += "\n  uncertain: labels \(u.first)–\(u.last) (\(job.sources[(u.first - 1)..<min(u.last, job.sources.count)].joined(separator: ", ")))"
         text += "\n  confirm: labeld jobs confirm \(job.id) --printed N   (N = the last label that came out, \(u.first - 1)…\(u.last))"
@@ -101,6 +107,9 @@ struct Printers: ParsableCommand {
         @Flag(name: .customLong("host-status"), help: "The printer answers ~HS (socket): check it before each job and after each label.") var hostStatus = false
         @Flag(name: .customLong("no-label-counter"), help: "With --host-status: the printer does not report odometer.total_label_count.") var noLabelCounter = false
         @Option(name: .customLong("send-window"), help: "Socket: labels written ahead of the printer's acknowledgement (1…64, default 4).") var sendWindow: Int?
+        @Option(name: .long, help: "Barcode verification before send: block (default: hold the job), warn (send, record) or off.") var verify: String?
+        @Option(name: .customLong("bar-width-reduction"), help: "Print gain: draw every bar this many dots narrower (0…3).") var barWidthReduction: Int?
+        @Option(name: .customLong("min-xdim-mils"), help: "Narrowest module verification accepts, in mils (default 5).") var minXDimMils: Double?
 
         func run() throws {
             try reportingErrors {
@@ -121,11 +130,20 @@ struct Printers: ParsableCommand {
                         guard parts.count == 2 else { throw CLIError(description: "--media is WIDTHxHEIGHT in mm, such as 100x150", exitCode: 2) }
                         m = .init(widthMM: parts[0], heightMM: parts[1])
                     }
-                    profile = PrinterProfile(name: name, transport: transport, language: lang, dpi: dpi, media: m,
-                                             calibration: .init(xOffsetMM: xOffset, yOffsetMM: yOffset, darkness: darkness, speed: speed,
-                                                                reprintAfterError: printerReprints ? true : nil),
-                                             stations: station, answersHostStatus: hostStatus, sendWindow: sendWindow,
-                                             labelCounter: noLabelCounter ? false : nil)
+                    var p = PrinterProfile(name: name, transport: transport, language: lang, dpi: dpi, media: m,
+                                           calibration: .init(xOffsetMM: xOffset, yOffsetMM: yOffset, darkness: darkness, speed: speed,
+                                                              reprintAfterError: printerReprints ? true : nil),
+                                           stations: station, answersHostStatus: hostStatus, sendWindow: sendWindow,
+                                           labelCounter: noLabelCounter ? false : nil)
+                    if let verify {
+                        guard let mode = PrinterProfile.VerifyMode(rawValue: verify) else {
+                            throw CLIError(description: "--verify is block, warn or off", exitCode: 2)
+                        }
+                        p.verify = mode
+                    }
+                    p.barWidthReduction = barWidthReduction
+                    p.minXDimMils = minXDimMils
+                    profile = p
                 }
                 try core.desk().store.save(profile)
                 print("printer \(profile.name): \(profile.transport), \(profile.language.rawValue) at \(profile.dpi) dpi")
@@ -292,7 +310,7 @@ extension Print {
 
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The print queue: list, show, cancel, reprint (재출력), resume held jobs.",
-                                                    subcommands: [List.self, Show.self, Cancel.self, Confirm.self, Reprint.self, Resume.self])
+                                                    subcommands: [List.self, Show.self, Cancel.self, Release.self, Confirm.self, Reprint.self, Resume.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Jobs, newest first (jobs a print server holds are asked first).")
@@ -346,6 +364,21 @@ struct Jobs: ParsableCommand {
         @OptionGroup var core: CoreOptions
         @Argument var id: Int64
         func run() throws { try reportingErrors { print(describe(try core.desk().cancel(jobId: id, actor: core.actor))) } }
+    }
+
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Release a held job: one a barcode check held is rendered again from the template as it is now, verified, and sent.")
+        @OptionGroup var core: CoreOptions
+        @Argument var id: Int64
+        func run() throws {
+            try reportingErrors {
+                let job = try core.desk().release(jobId: id, actor: core.actor)
+                print(describe(job))
+                if job.state == .held && job.verification != nil { throw ExitCode(1) }
+                try exitFor(job)
+            }
+        }
     }
 
     struct Confirm: ParsableCommand {

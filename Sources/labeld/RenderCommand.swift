@@ -35,9 +35,16 @@ struct Render: ParsableCommand {
     @Flag(name: .long, help: "Do not print warnings.")
     var quiet = false
 
+    @Flag(name: .long, help: "Verify every barcode on the final raster (decoded by zxing-cpp; quiet zones, module width, bar height, printable area) as a printer profile's `verify: block` does; on a failure write nothing and exit 1.")
+    var verify = false
+
+    @Option(name: .customLong("bar-width-reduction"), help: "Print gain: draw every bar this many dots narrower (0…3).")
+    var barWidthReduction: Int = 0
+
     func validate() throws {
         if let dpi, !(72...1200).contains(dpi) { throw ValidationError("--dpi must be from 72 to 1200 (thermal printers: 203 or 300)") }
         if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be from 1 to 64") }
+        if !(0...3).contains(barWidthReduction) { throw ValidationError("--bar-width-reduction must be from 0 to 3 dots") }
     }
 
     func run() throws {
@@ -47,7 +54,8 @@ struct Render: ParsableCommand {
             let template = try TemplateParser.load(path: path, displayName: display)
             let records = try DataRecordReader(path: data)
             let result = try renderBatch(template: template, next: { try records.next() }, format: format, dpi: dpi, output: output,
-                                         configuration: configuration, threads: threads)
+                                         configuration: configuration, threads: threads,
+                                         verification: verify ? VerificationPolicy(printGain: barWidthReduction) : nil, barWidthReduction: barWidthReduction)
             if !quiet { for w in result.warnings { printError(w.description) } }
         }
     }
@@ -69,7 +77,8 @@ func renderBatch(template: Template, records: [DataValue], format: OutputFormat,
 /// Renders records (pulled one at a time, rendered on `threads` worker threads, written in order)
 /// into `output` atomically: on any error nothing is left behind.
 func renderBatch(template: Template, next: () throws -> DataValue?, format: OutputFormat, dpi: Int?, output: String,
-                 configuration: RendererConfiguration, threads: Int?, showProgress: Bool = true, numberPNGs: Bool = true) throws -> BatchResult {
+                 configuration: RendererConfiguration, threads: Int?, showProgress: Bool = true, numberPNGs: Bool = true,
+                 verification: VerificationPolicy? = nil, barWidthReduction: Int = 0) throws -> BatchResult {
     var files: [AtomicFile] = []
     let pngBase = output.hasSuffix(".png") ? String(output.dropLast(4)) : output
     let main = try AtomicFile(path: format == .png && numberPNGs ? pngBase + "-1.png" : output)
@@ -87,7 +96,8 @@ func renderBatch(template: Template, next: () throws -> DataValue?, format: Outp
         if let sheet = template.sheet {
             // Labels on sheets: composed one by one and placed on the grid, drawn on this thread.
             let renderer = try LabelRenderer(configuration: configuration)
-            let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers)
+            renderer.verification = verification
+            let composer = LabelComposer(template: template, dpi: dpi, carriers: carriers, barWidthReduction: barWidthReduction)
             var assembler = SheetAssembler(layout: sheet, dpi: composer.dpi)
             let writer = renderer.documentWriter(format: format, sink: main.sink, title: template.name, pngSink: pngSink)
             var warnings: [LabelWarning] = []
@@ -104,13 +114,23 @@ func renderBatch(template: Template, next: () throws -> DataValue?, format: Outp
             result = (writer.pageCount, warnings)
         } else {
             let batch = ParallelBatchRenderer(configuration: configuration, template: template, dpi: dpi, format: format, workers: threads,
-                                              carriers: carriers)
+                                              carriers: carriers, verification: verification, barWidthReduction: barWidthReduction)
             let r = try batch.run(next: {
                 let record = try next()
                 progress.tick()
                 return record
             }, sink: main.sink, title: template.name, pngSink: pngSink)
             result = (r.pages, r.warnings)
+        }
+        let failed = result.warnings.filter(\.isVerification)
+        if !failed.isEmpty {
+            // A barcode that does not scan is a failed label: nothing is written.
+            let lines = failed.map { w in
+                let element = w.element.hasPrefix("record ") ? String(w.element.split(separator: " ", maxSplits: 2).last ?? "") : w.element
+                let at = template.location(ofElement: element).map(\.description) ?? template.file
+                return "\(at): \(w.element): \(w.code ?? "verify"): \(w.message)"
+            }
+            throw CLIError(description: "barcode verification failed; nothing written:\n" + lines.joined(separator: "\n"))
         }
         for f in files { try f.commit() }
         progress.finish()

@@ -18,6 +18,10 @@ struct Templates: ParsableCommand {
         @Argument(help: "Templates folder (default: the shipped templates/).")
         var directory: String?
 
+        @Option(name: .long, parsing: .upToNextOption,
+                help: "Check the samples at these printer resolutions (default: each template's own dpi).")
+        var dpi: [Int] = []
+
         func run() throws {
             let configuration = RendererConfiguration.standard()
             let root = directory ?? configuration.templatesDirectory
@@ -44,18 +48,35 @@ struct Templates: ParsableCommand {
                     var note = ""
                     if let sample = TemplateFiles.sample(for: template.name, in: root) {
                         let records = try DataValue.records(from: sample.data, source: sample.path)
-                        let composer = LabelComposer(template: template, carriers: carriers)
-                        var pages = 0
-                        for (i, record) in records.enumerated() {
-                            for page in try composer.compose(record, index: i) {
-                                pages += 1
-                                for w in renderer.bitmap(of: page).warnings {
-                                    warnings += 1
-                                    print("\(rel): \(w)")
+                        var pages = 0, symbols = 0
+                        var failed: [String] = []
+                        for resolution in dpi.isEmpty ? [nil] : dpi.map(Optional.some) {
+                            let composer = LabelComposer(template: template, dpi: resolution, carriers: carriers)
+                            for (i, record) in records.enumerated() {
+                                for page in try composer.compose(record, index: i) {
+                                    pages += 1
+                                    // The same checks a printer profile's `verify` runs before sending.
+                                    let checked = renderer.verdicts(of: page)
+                                    for w in checked.warnings {
+                                        warnings += 1
+                                        print("\(rel): \(w)")
+                                    }
+                                    symbols += checked.verdicts.count
+                                    for v in checked.verdicts {
+                                        for f in v.findings {
+                                            let at = template.location(ofElement: v.element).map(\.description) ?? rel
+                                            failed.append("error \(at): element '\(v.element)' (label \(i + 1), \(page.dpi) dpi): \(f.check.rawValue): \(f.message)")
+                                        }
+                                    }
                                 }
                             }
                         }
-                        note = " (sample: \(records.count) record(s), \(pages) page(s))"
+                        note = " (sample: \(records.count) record(s), \(pages) page(s), \(symbols) barcode(s) verified)"
+                        if !failed.isEmpty {
+                            failures += 1
+                            for line in failed { print(line) }
+                            continue
+                        }
                     }
                     print("ok    \(rel)\(note)")
                 } catch let error as LabelModelError {

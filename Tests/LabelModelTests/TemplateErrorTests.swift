@@ -18,7 +18,7 @@ struct TemplateErrorTests {
         Row(name: "missing page", yaml: "elements: []\n",
             expected: "bad.yaml:1:1: missing 'page' in the template"),
         Row(name: "unknown top-level key", yaml: "pagee: {width: 50mm, height: 30mm}\nelements: []\n",
-            expected: "bad.yaml:1:1: unknown key 'pagee' in the template (did you mean 'page'?): expected one of name, description, page, defaults, elements, copies, carrier, waybill_field, sheet"),
+            expected: "bad.yaml:1:1: unknown key 'pagee' in the template (did you mean 'page'?): expected one of name, description, page, defaults, elements, copies, carrier, waybill_field, sheet, min_text_size"),
         Row(name: "length without unit", yaml: "page: {width: 50, height: 30mm}\nelements: []\n",
             expected: "bad.yaml:1:15: page width: expected a length with a unit (mm, cm, in, pt, dots), such as 12mm, got '50'"),
         Row(name: "bad rotation", yaml: "page: {width: 50mm, height: 30mm, rotation: 45}\nelements: []\n",

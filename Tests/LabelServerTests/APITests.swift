@@ -240,6 +240,94 @@ struct APITests {
         }
     }
 
+    @Test("confirmation scans over HTTP: a printed waybill is confirmed once (who, when); a second scan says so; a 재출력 counts, a double print is flagged; unknown and unprinted codes answer so; unconfirmed labels listed by age")
+    func labelConfirmation() async throws {
+        let f = try ServerFixture.make()
+        try await f.service.application().test(.router) { client in
+            var r = try await client.call(.post, "/v1/orders", token: f.operatorToken, json: ServerFixture.ordersJSON(3))
+            #expect(r.status == .created)
+            r = try await client.call(.post, "/v1/shipments", token: f.operatorToken)
+            r = try await client.call(.post, "/v1/print", token: f.station, json: #"{"code":"600000000001"}"#)
+            #expect(r.status == .created, "\(r.text)")
+            let job = (r.object["job"] as? [String: Any])?["id"] as? Int ?? 0
+
+            // Sent, not yet seen: listed (olderThan 0s), and counted in /metrics.
+            r = try await client.call(.get, "/v1/jobs?unconfirmed=true&olderThan=0s", token: f.station)
+            #expect(r.status == .ok && r.array.map { $0["jobId"] as? Int } == [job], "\(r.text)")
+            r = try await client.call(.get, "/v1/jobs?unconfirmed=true", token: f.station)
+            #expect(r.status == .ok && r.array.isEmpty, "default olderThan=10m: a label sent just now is not overdue: \(r.text)")
+            r = try await client.call(.get, "/metrics", token: nil)
+            #expect(r.text.contains("labeld_labels_unconfirmed 1"), "\(r.text)")
+
+            r = try await client.call(.post, "/v1/labels/confirm", token: f.station, json: #"{"code":"600000000001"}"#)
+            #expect(r.status == .ok && r.object["status"] as? String == "confirmed" && r.object["printedCount"] as? Int == 1, "\(r.text)")
+            let label = r.object["label"] as? [String: Any] ?? [:]
+            #expect(label["jobId"] as? Int == job && label["seq"] as? Int == 1 && label["confirmedBy"] as? String == "station:pack-1"
+                    && (label["confirmedAt"] as? String)?.isEmpty == false, "\(label)")
+            r = try await client.call(.post, "/v1/labels/confirm", token: f.station, json: #"{"code":"6000-0000-0001"}"#)
+            #expect(r.status == .ok && r.object["status"] as? String == "already-confirmed", "\(r.text)")
+            r = try await client.call(.get, "/v1/jobs?unconfirmed=true&olderThan=0s", token: f.station)
+            #expect(r.array.isEmpty, "\(r.text)")
+            r = try await client.call(.get, "/v1/jobs?unconfirmed=true&olderThan=soon", token: f.station)
+            #expect(r.status == .badRequest)
+
+            // A 재출력: printed twice, on purpose — counted, not a double print.
+            r = try await client.call(.post, "/v1/jobs/\(job)/reprint", token: f.station, json: #"{"reason":"용지 걸림"}"#)
+            r = try await client.call(.post, "/v1/labels/confirm", token: f.station, json: #"{"code":"600000000001"}"#)
+            #expect(r.object["status"] as? String == "confirmed" && r.object["printedCount"] as? Int == 2 && r.object["duplicate"] as? Bool == false, "\(r.text)")
+
+            // Printed by two jobs that are no 재출력 of each other (labeld itself never does that: a
+            // second scan is answered with the first job; here a second job is put in the spool
+            // directly): a double print, said so.
+            r = try await client.call(.post, "/v1/print", token: f.operatorToken, json: #"{"code":"600000000002","printer":"pack-1"}"#)
+            let first = (r.object["job"] as? [String: Any])?["id"] as? Int ?? 0
+            let desk = f.service.desk
+            let original = try desk.store.job(Int64(first))
+            let labels = try desk.store.labels(jobId: Int64(first)).map { LabelInput(source: $0.source, data: $0.data) }
+            _ = try desk.spooler.submit(PrintRequest(kind: original.kind, title: original.title, printer: "pack-1", templateName: original.templateName,
+                                                     templateSource: try desk.templateSource(original.templateName), labels: labels,
+                                                     idempotencyKey: "outside", actor: "test"), goal: .finished(deadline: Date().addingTimeInterval(10)))
+            r = try await client.call(.post, "/v1/labels/confirm", token: f.station, json: #"{"code":"600000000002"}"#)
+            #expect(r.object["duplicate"] as? Bool == true && (r.object["message"] as? String)?.contains("double print") == true, "\(r.text)")
+
+            // Never printed, and unknown.
+            r = try await client.call(.post, "/v1/labels/confirm", token: f.station, json: #"{"code":"600000000003"}"#)
+            #expect(r.status == .conflict && r.object["code"] as? String == "label.not-printed", "\(r.text)")
+            r = try await client.call(.post, "/v1/labels/confirm", token: f.station, json: #"{"code":"999999999999"}"#)
+            #expect(r.status == .notFound, "\(r.text)")
+        }
+    }
+
+    @Test("preview: X-Labeld-Verification lists each barcode's result; a Code 128 under text fails verify.overprint at its line")
+    func previewVerification() async throws {
+        let f = try ServerFixture.make()
+        let source = """
+            name: v
+            page: {width: 66mm, height: 30mm}
+            elements:
+              - {type: barcode, name: code, symbology: code128, data: "{{sku}}", x: 4mm, y: 8mm, height: 12mm, xdim: 2dots, human_readable: false}
+              - {type: barcode, name: qr, symbology: qr, data: "{{sku}}", x: 52mm, y: 2mm, xdim: 3dots}
+              - {type: text, name: sku-text, x: 10mm, y: 12mm, width: 30mm, height: 4mm, text: "{{sku}}", font: {size: 10}}
+
+            """
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: ["source": source, "data": ["sku": "SOCK-GR-240"]] as [String: Any]), as: UTF8.self)
+        try await f.service.application().test(.router) { client in
+            let r = try await client.call(.post, "/v1/preview", token: f.operatorToken, json: body)
+            #expect(r.status == .ok)
+            let header = try #require(r.headers[HTTPField.Name("X-Labeld-Verification")!])
+            let json = try #require(Data(base64Encoded: header))
+            let list = try #require(try JSONSerialization.jsonObject(with: json) as? [[String: Any]])
+            #expect(r.headers[HTTPField.Name("X-Labeld-Verification-Failed")!] == "1")
+            let byName = Dictionary(uniqueKeysWithValues: list.map { ($0["element"] as? String ?? "", $0) })
+            #expect(byName["qr"]?["passed"] as? Bool == true && byName["qr"]?["decoded"] as? String == "SOCK-GR-240", "\(list)")
+            let code = try #require(byName["code"])
+            #expect(code["passed"] as? Bool == false && code["line"] as? Int == 4 && code["column"] as? Int == 5, "\(code)")
+            let checks = (code["checks"] as? [[String: Any]] ?? []).compactMap { $0["check"] as? String }
+            #expect(checks.contains("verify.overprint"), "\(code)")
+            #expect((code["box"] as? [Int])?.count == 4 && code["xDimDots"] as? Int == 2)
+        }
+    }
+
     @Test("GET /v1/jobs/{id}: a station refused another printer's job before labeld follows it at its print server (no I/O, no write)")
     func jobLookupChecksFirst() async throws {
         let f = try ServerFixture.make()

@@ -239,6 +239,10 @@ struct SpoolTests {
         #expect(try desk.store.job(job.id).state == .completed)
         #expect(sink.completeLabelTags().count == 3)
         #expect(try desk.store.job(job.id).attempts == 0)
+        // The printer's own count, before and after, recorded on the job: 3 sent, 3 counted.
+        let count = try #require(try desk.store.job(job.id).printerCount)
+        #expect(count.sent == 3 && count.counted == 3 && count.matches, "\(count)")
+        #expect(try desk.store.job(job.id).jsonText.contains(#""printerCount":{"after":\#(count.after),"before":\#(count.before),"counted":3,"matches":true,"sent":3}"#))
     }
 
     @Test("an offline printer holds the job and retries with backoff; it goes out once when the printer is back")

@@ -90,7 +90,7 @@ struct CLITests {
     func templatesCheck() throws {
         var r = try labeld(["templates", "check"])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("ok    waybills/generic-100x150.yaml (sample: 1 record(s), 1 page(s))"))
+        #expect(r.stdout.contains("ok    waybills/generic-100x150.yaml (sample: 1 record(s), 1 page(s), 2 barcode(s) verified)"), "\(r.stdout)")
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/waybills", withIntermediateDirectories: true)
@@ -102,6 +102,25 @@ struct CLITests {
         #expect(r.stdout.contains("error waybills/broken.yaml:3:76: unknown filter 'shout'"), "\(r.stdout)")
         #expect(r.stdout.contains("ok    fine.yaml"))
         #expect(r.stdout.contains("2 template(s), 1 with errors"))
+
+        // A barcode that would not scan: the SKU text printed across its bars. Verified on the sample,
+        // reported at the barcode element's line and column.
+        try FileManager.default.createDirectory(atPath: dir + "/samples", withIntermediateDirectories: true)
+        try """
+            page: {width: 60mm, height: 30mm, dpi: 203}
+            elements:
+              - {type: barcode, name: code, symbology: code128, data: "{{sku}}", x: 4mm, y: 8mm, height: 12mm, xdim: 2dots, human_readable: false}
+              - {type: text, name: sku-text, x: 10mm, y: 12mm, width: 40mm, height: 4mm, text: "{{sku}}", font: {size: 10}}
+
+            """.write(toFile: dir + "/crossed.yaml", atomically: true, encoding: .utf8)
+        try #"{"sku": "SOCK-GR-240"}"#.write(toFile: dir + "/samples/crossed.json", atomically: true, encoding: .utf8)
+        r = try labeld(["templates", "check", dir])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("error crossed.yaml:3:5: element 'code' (label 1, 203 dpi): verify.overprint: "), "\(r.stdout)")
+        // The same checks before writing a file: `render --verify` writes nothing and exits 1.
+        r = try labeld(["render", dir + "/crossed.yaml", "--data", dir + "/samples/crossed.json", "--format", "zpl", "-o", dir + "/out.zpl", "--verify"])
+        #expect(r.status == 1 && r.stderr.contains("crossed.yaml:3:5: record 1: code: verify.overprint: "), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.zpl"))
     }
 
     @Test("barcode: a bar height that is not a finite size in range is a usage error, not a trap or a huge allocation",
