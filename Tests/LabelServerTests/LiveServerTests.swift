@@ -138,6 +138,16 @@ struct LiveServerTests {
         #expect((seen["tokenPlaceholder"] as? String)?.contains("./var/owner-token") == true, "\(seen)")
         #expect(FileManager.default.fileExists(atPath: server.directory + "/var/owner-token"), "the first start wrote the owner token where the page says")
         #expect(seen["title"] as? String == "labeld 템플릿 디자이너")
+        // Every barcode of the preview verified and outlined; 1-dot bars fail at their line.
+        let verified = seen["verification"] as? [[String: Any]] ?? []
+        #expect(verified.count >= 2 && verified.allSatisfy { $0["cls"] as? String == "pass" }, "\(verified)")
+        #expect(verified.contains { ($0["text"] as? String)?.contains("판독") == true }, "\(verified)")
+        let outlines = seen["outlines"] as? [[String: Any]] ?? []
+        #expect(outlines.count >= 2 && outlines.allSatisfy { ($0["width"] as? Double ?? 0) > 5 }, "\(outlines)")
+        let failed = seen["verificationFail"] as? [String: Any] ?? [:]
+        #expect(failed["element"] as? String == "waybill-barcode" && failed["line"] as? String == "\(seen["thinLine"] as? Int ?? -1)"
+                && (failed["text"] as? String)?.contains("verify.x-dimension") == true, "\(failed)")
+        #expect(seen["failOutline"] as? Bool == true)
         // The preview fits its pane at load, again after the window grows, and at 300 dpi.
         func fitted(_ key: String) -> (fits: Bool, width: Double) {
             guard let f = seen[key] as? [String: Any], let w = f["imageWidth"] as? Double, let h = f["imageHeight"] as? Double,

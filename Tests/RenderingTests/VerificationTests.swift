@@ -142,7 +142,7 @@ struct VerificationTests {
             reads[reduction] = counts
         }
         let without = reads[0]!, with = reads[1]!
-        #expect(with.total >= 2, "the CJ waybill has 2-dot Code 128 symbols")
+        #expect(with.total >= 1, "the CJ waybill has a 2-dot Code 128 (its bottom waybill number, 37 mm wide)")
         #expect(with.zxing == with.total && with.zbar == with.total, "with reduction every grown symbol reads: \(with)")
         #expect(without.zxing < without.total, "without reduction ZXing misses grown symbols: \(without)")
     }

@@ -145,6 +145,18 @@ try:
     result["caret"] = evaluate("""(() => { const s = document.getElementById('source');
       return {focused: document.activeElement === s, line: s.value.slice(0, s.selectionStart).split('\\n').length, start: s.selectionStart === s.selectionEnd}; })()""", session)
 
+    # Barcode verification of the preview: each symbol listed (and outlined) as it reads from the
+    # raster; 1-dot bars fail verify.x-dimension at the element's line.
+    evaluate("(() => { const s = document.getElementById('source'); s.value = %s; s.dispatchEvent(new Event('input')); })()" % json.dumps(original), session)
+    wait_for("document.querySelectorAll('#verification li.pass').length > 0 && !document.querySelector('#verification li.fail')", session)
+    result["verification"] = evaluate("[...document.querySelectorAll('#verification li')].map((li) => ({cls: li.className, element: li.dataset.element, line: li.dataset.line, text: li.textContent}))", session)
+    result["outlines"] = evaluate("[...document.querySelectorAll('#outlines .outline')].map((d) => ({cls: d.className, element: d.dataset.element, width: d.getBoundingClientRect().width}))", session)
+    thin_line = type_with_line_edited(lambda l: "name: waybill-barcode," in l, "xdim: 3dots", "xdim: 1dots")
+    wait_for("!!document.querySelector('#verification li.fail')", session)
+    result["thinLine"] = thin_line
+    result["verificationFail"] = evaluate("(() => { const li = document.querySelector('#verification li.fail'); return {element: li.dataset.element, line: li.dataset.line, text: li.textContent}; })()", session)
+    result["failOutline"] = evaluate("!!document.querySelector('#outlines .outline.fail[data-element=\"waybill-barcode\"]')", session)
+
     # A template mistake: the error appears with its line.
     bad_line = type_with_line_edited(lambda l: l.strip().startswith("- {type: text, name: sender,"), "width: 55mm", "widht: 55mm")
     wait_for("!document.getElementById('error').hidden", session)

@@ -15,6 +15,7 @@ const T = {
     tokenHelp: "처음 시작할 때 labeld가 대표운영자(owner) 토큰을 데이터베이스 옆 ./var/owner-token 파일에 씁니다. 부운영자 토큰: labeld tokens create --role operator --name 이름",
     badJSON: "샘플 데이터가 JSON이 아닙니다", warnings: (n) => `경고 ${n}건 (글자가 넘치거나 요소가 라벨 밖에 있음)`,
     warningAt: (l) => `${l}번째 줄`, moreWarnings: (n) => `외 ${n}건`, fit: "맞춤", fitHelp: "라벨 전체가 보이게 맞춤",
+    verified: (ok, n) => `바코드 검증: ${ok}/${n} 통과 (인쇄될 비트에서 zxing-cpp로 판독)`, reads: "판독",
   },
   en: {
     title: "labeld template designer", token: "API token", template: "Template", dpi: "Resolution", save: "Save as new revision",
@@ -27,6 +28,7 @@ const T = {
     tokenHelp: "At its first start labeld writes an owner token to ./var/owner-token, beside the database. An operator token: labeld tokens create --role operator --name NAME",
     badJSON: "The sample data is not JSON", warnings: (n) => `${n} warning(s) (text overflows or elements off the label)`,
     warningAt: (l) => `line ${l}`, moreWarnings: (n) => `and ${n} more`, fit: "Fit", fitHelp: "Zoom so the whole label shows",
+    verified: (ok, n) => `Barcode verification: ${ok}/${n} pass (read by zxing-cpp from the bits that print)`, reads: "reads",
   },
 };
 const lang = (navigator.language || "ko").toLowerCase().startsWith("ko") ? "ko" : "en";
@@ -112,6 +114,73 @@ function warningList(res) {
   } catch (_) { return []; }
 }
 
+// X-Labeld-Verification: every barcode as verification found it on the raster
+// [{element, line, column, page, symbology, passed, decoded, xDimDots, xDimMils, box: [x, y, w, h], checks: [{check, message}]}].
+function verificationList(res) {
+  const header = res.headers.get("X-Labeld-Verification");
+  if (!header) return [];
+  try {
+    const list = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(header), (c) => c.charCodeAt(0))));
+    return Array.isArray(list) ? list : [];
+  } catch (_) { return []; }
+}
+
+// The list under the preview and an outline over each symbol (green: passes; red: a failed check).
+function showVerification(list) {
+  state.verification = list;
+  const box = $("verification");
+  box.replaceChildren();
+  box.hidden = list.length === 0;
+  if (!list.length) { placeOutlines(); return; }
+  const ok = list.filter((v) => v.passed).length;
+  const head = document.createElement("div");
+  head.textContent = t.verified(ok, list.length);
+  box.appendChild(head);
+  const ul = document.createElement("ul");
+  for (const v of list) {
+    const li = document.createElement("li");
+    li.className = v.passed ? "pass" : "fail";
+    li.dataset.element = v.element;
+    if (v.line) li.dataset.line = String(v.line);
+    const detail = v.passed
+      ? `✓ ${v.symbology} ${t.reads} ${v.decoded} · ${v.xDimDots} dots (${v.xDimMils} mil)`
+      : "✗ " + v.checks.map((c) => `${c.check}: ${c.message}`).join("; ");
+    const text = (v.line ? t.warningAt(v.line) + " · " : "") + v.element + " " + detail;
+    if (v.line) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "link";
+      b.textContent = text;
+      b.addEventListener("click", () => goToLine(v.line));
+      li.appendChild(b);
+    } else {
+      li.textContent = text;
+    }
+    ul.appendChild(li);
+  }
+  box.appendChild(ul);
+  placeOutlines();
+}
+
+function placeOutlines() {
+  const layer = $("outlines"), img = $("preview");
+  layer.replaceChildren();
+  if (!img.naturalWidth) return;
+  const scale = img.getBoundingClientRect().width / img.naturalWidth;
+  layer.style.left = img.offsetLeft + "px";
+  layer.style.top = img.offsetTop + "px";
+  for (const v of state.verification || []) {
+    if (v.page !== 1 || !Array.isArray(v.box)) continue;
+    const d = document.createElement("div");
+    d.className = "outline " + (v.passed ? "pass" : "fail");
+    d.dataset.element = v.element;
+    d.title = v.element + (v.passed ? " ✓" : " ✗ " + v.checks.map((c) => c.check).join(", "));
+    const [x, y, w, h] = v.box;
+    Object.assign(d.style, { left: x * scale + "px", top: y * scale + "px", width: w * scale + "px", height: h * scale + "px" });
+    layer.appendChild(d);
+  }
+}
+
 function showWarnings(count, list) {
   const box = $("warnings");
   box.replaceChildren();
@@ -168,11 +237,13 @@ async function render() {
     state.previewURL = URL.createObjectURL(new Blob([bytes], { type: "image/png" }));
     $("preview").src = state.previewURL;
     showWarnings(Number(res.headers.get("X-Labeld-Warnings") || "0"), warningList(res));
+    showVerification(verificationList(res));
     showError(null);
     status(t.ready);
   } catch (e) {
     if (seq !== state.seq) return;
     showWarnings(0, []);  // the warnings were of the last preview, not of this text
+    showVerification([]);
     showError(e.problem || { detail: e.message });
     status("");
   }
@@ -207,6 +278,7 @@ function applyZoom() {
   $("zoomValue").textContent = Math.round(z * 100) + "%";
   $("fit").disabled = state.fit;
   if (img.naturalWidth) img.style.width = Math.floor(img.naturalWidth * z / (window.devicePixelRatio || 1)) + "px";
+  placeOutlines();
 }
 $("zoom").addEventListener("input", () => { state.fit = false; applyZoom(); });
 $("fit").addEventListener("click", () => { state.fit = true; applyZoom(); });
