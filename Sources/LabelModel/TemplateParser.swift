@@ -328,8 +328,6 @@ private struct Parser {
         return result
     }
 
-    static let common = ["type", "name", "when", "continuation"]
-    static let frameKeys = ["x", "y", "width", "height"]
 
     mutating func element(_ node: Node, inRow: Bool) throws(LabelModelError) -> Element {
         guard case .mapping(let mapping) = node else { throw fail(node, "expected an element as a mapping with 'type'") }
@@ -346,23 +344,24 @@ private struct Parser {
             names[name] = loc(n)
         }
         let content: Element.Content
-        var allowed = Self.common
+        // The keys of each type come from TemplateSchema (the designer's inspector reads the same).
+        let allowed: [String]
         switch type {
         case "text":
-            allowed += Self.frameKeys + ["text", "font", "align", "valign", "line_spacing", "wrap", "max_lines", "ellipsis", "min_size", "inverted", "padding"]
+            allowed = TemplateSchema.keyNames("text")
             content = .text(try textElement(try map(node, what: "text element", allowed: allowed, element: name), element: name))
         case "barcode":
-            allowed += Self.frameKeys + ["symbology", "data", "xdim", "align", "human_readable", "font", "quiet_zones", "rotation", "gs1", "error_correction", "size"]
+            allowed = TemplateSchema.keyNames("barcode")
             content = .barcode(try barcodeElement(try map(node, what: "barcode element", allowed: allowed, element: name), element: name))
         case "box":
-            allowed += Self.frameKeys + ["thickness", "radius", "fill"]
+            allowed = TemplateSchema.keyNames("box")
             let m = try map(node, what: "box element", allowed: allowed, element: name)
             var box = BoxElement(frame: try frame(m, element: name), thickness: try m["thickness"].map { n throws(LabelModelError) in try nonNegative(n, what: "thickness", element: name) } ?? .mm(0.25))
             if let r = m["radius"] { box.radius = try nonNegative(r, what: "radius", element: name) }
             if let f = m["fill"] { box.filled = try bool(f, what: "fill", element: name) }
             content = .box(box)
         case "line":
-            allowed += ["x", "y", "x2", "y2", "thickness"]
+            allowed = TemplateSchema.keyNames("line")
             let m = try map(node, what: "line element", allowed: allowed, element: name)
             func d(_ key: String) throws(LabelModelError) -> Distance { try distance(try required(m, key, what: "line element", element: name), what: key, element: name) }
             let x1 = try d("x"), y1 = try d("y")
@@ -371,7 +370,7 @@ private struct Parser {
             if !m.has("x2") && !m.has("y2") { throw fail(node, "line element needs an end point: x2 and/or y2", element: name) }
             content = .line(LineElement(x1: x1, y1: y1, x2: x2, y2: y2, thickness: try m["thickness"].map { n throws(LabelModelError) in try nonNegative(n, what: "thickness", element: name) } ?? .mm(0.25)))
         case "image":
-            allowed += Self.frameKeys + ["file", "threshold"]
+            allowed = TemplateSchema.keyNames("image")
             let m = try map(node, what: "image element", allowed: allowed, element: name)
             var image = ImageElement(frame: try frame(m, element: name), file: try string(try required(m, "file", what: "image element", element: name), what: "file", element: name))
             if image.file.hasPrefix("/") || image.file.split(separator: "/").contains("..") {
@@ -381,7 +380,7 @@ private struct Parser {
             content = .image(image)
         case "repeat":
             if inRow { throw fail(typeNode, "a repeat cannot be nested inside another repeat", element: name) }
-            allowed += ["items", "as", "x", "y", "width", "row_height", "max_rows", "overflow", "summary", "elements"]
+            allowed = TemplateSchema.keyNames("repeat")
             content = .rows(try repeatElement(try map(node, what: "repeat element", allowed: allowed, element: name), element: name))
         default:
             throw fail(typeNode, "unknown element type '\(type)': expected text, barcode, box, line, image or repeat", element: nil)

@@ -99,12 +99,13 @@ extension LabelService {
             let checked = renderer.verdicts(of: first, policy: policy)
             return (PNGEncoder.encode(checked.bitmap, dpi: dpi), "image/png", checked.warnings, checked.verdicts.map { (first.pageNumber, $0) })
         }
+        let layout = (try? TemplateEditor.elements(of: source)).map { Self.layout(template, sources: $0, page: pages.first, dpi: dpi) }
         let locations = Self.elementLocations(template.elements)
         // A part of an element (a repeat's `products.summary`) stands where its element does.
         func location(_ element: String) -> SourceLocation? {
             locations[element] ?? element.lastIndex(of: ".").flatMap { locations[String(element[..<$0])] }
         }
-        return Preview(bytes: bytes, contentType: type, warnings: warnings.map { w in
+        return Preview(bytes: bytes, contentType: type, layout: layout, warnings: warnings.map { w in
             let at = location(w.element)
             return PreviewWarning(element: w.element, line: at?.line, column: at?.column, message: w.message, page: w.page)
         }, verification: verdicts.map { page, v in
@@ -115,6 +116,72 @@ extension LabelService {
                                   box: [v.box.x, v.box.y, v.box.width, v.box.height],
                                   checks: v.findings.map { PreviewVerdict.Check(check: $0.check.rawValue, message: $0.message) })
         })
+    }
+
+    /// Every top-level element's box on the page for the designer's canvas: in design dots and on
+    /// the medium as the PNG shows it (the page's rotation applied), with its keys as written.
+    static func layout(_ template: Template, sources: [TemplateEditor.ElementSource], page: ComposedPage?, dpi: Int) -> PreviewLayout {
+        func d(_ v: Distance) -> Int { Int(v.dots(at: dpi).rounded()) }
+        var drawn: [String: (x0: Double, y0: Double, x1: Double, y1: Double)] = [:]
+        func add(_ name: String, _ x: Double, _ y: Double, _ w: Double, _ h: Double) {
+            let b = drawn[name] ?? (x, y, x + w, y + h)
+            drawn[name] = (min(b.x0, x), min(b.y0, y), max(b.x1, x + w), max(b.y1, y + h))
+        }
+        for item in page?.items ?? [] {
+            switch item {
+            case .text(let t): add(t.element, t.frame.x, t.frame.y, t.frame.width, t.frame.height)
+            case .box(let b): add(b.element, b.frame.x, b.frame.y, b.frame.width, b.frame.height)
+            case .image(let i): add(i.element, i.frame.x, i.frame.y, i.frame.width, i.frame.height)
+            case .barcode(let b): add(b.element, Double(b.x), Double(b.y), Double(b.boundingSize.width), Double(b.boundingSize.height))
+            case .line(let l):
+                add(l.element, min(l.x1, l.x2), min(l.y1, l.y2), max(abs(l.x2 - l.x1), l.thickness), max(abs(l.y2 - l.y1), l.thickness))
+            }
+        }
+        var model: [String: [Int]] = [:]
+        for e in template.elements {
+            switch e.content {
+            case .text(let t): model[e.name] = [d(t.frame.x), d(t.frame.y), d(t.frame.width), d(t.frame.height)]
+            case .box(let b): model[e.name] = [d(b.frame.x), d(b.frame.y), d(b.frame.width), d(b.frame.height)]
+            case .image(let i): model[e.name] = [d(i.frame.x), d(i.frame.y), d(i.frame.width), d(i.frame.height)]
+            case .barcode(let b): model[e.name] = [d(b.x), d(b.y), b.width.map(d) ?? 0, d(b.height)]
+            case .line(let l):
+                let t = max(1, d(l.thickness))
+                model[e.name] = [min(d(l.x1), d(l.x2)), min(d(l.y1), d(l.y2)), max(abs(d(l.x2) - d(l.x1)), t), max(abs(d(l.y2) - d(l.y1)), t)]
+            case .rows(let r):
+                var width = 0
+                for child in r.elements {
+                    switch child.content {
+                    case .text(let t): width = max(width, d(t.frame.x) + d(t.frame.width))
+                    case .box(let b): width = max(width, d(b.frame.x) + d(b.frame.width))
+                    case .barcode(let b): width = max(width, d(b.x) + (b.width.map(d) ?? 0))
+                    default: break
+                    }
+                }
+                model[e.name] = [d(r.x), d(r.y), width, d(r.rowHeight) * r.maxRows]
+            }
+        }
+        let W = page?.width ?? d(template.page.width), H = page?.height ?? d(template.page.height)
+        let rotation = template.page.rotation
+        func media(_ b: [Int]) -> [Int] {
+            let (x, y, w, h) = (b[0], b[1], b[2], b[3])
+            switch rotation {
+            case .none: return [x, y, w, h]
+            case .quarter: return [H - y - h, x, h, w]
+            case .half: return [W - x - w, H - y - h, w, h]
+            case .threeQuarters: return [y, W - x - w, h, w]
+            }
+        }
+        let elements = sources.filter { $0.parent == nil }.map { s -> PreviewLayout.Element in
+            let design: [Int]
+            if let b = drawn[s.name] {
+                design = [Int(b.x0.rounded()), Int(b.y0.rounded()), Int((b.x1 - b.x0).rounded()), Int((b.y1 - b.y0).rounded())]
+            } else {
+                design = model[s.name] ?? [0, 0, 0, 0]
+            }
+            return PreviewLayout.Element(name: s.name, type: s.type, line: s.line, column: s.column, drawn: drawn[s.name] != nil,
+                                         design: design, box: media(design), values: s.values, keys: s.keys)
+        }
+        return PreviewLayout(dpi: dpi, width: W, height: H, rotation: rotation.rawValue, elements: elements)
     }
 
     /// Where each element (a repeat's row elements too) begins in the template text, by name.
@@ -132,7 +199,15 @@ extension LabelService {
 struct Preview: Sendable {
     var bytes: [UInt8]
     var contentType: String
+    /// The elements' boxes for the designer's canvas (nil when the text could not be read for them).
+    var layout: PreviewLayout?
     var warnings: [PreviewWarning]
+
+    /// `X-Labeld-Layout`: base64 of the UTF-8 JSON `PreviewLayout`.
+    var layoutHeader: String {
+        guard let layout, let data = try? LabeldJSON.encoder.encode(layout) else { return "" }
+        return data.base64EncodedString()
+    }
     /// Every barcode's verification on the page's raster (at the preview's dpi), passes included.
     var verification: [PreviewVerdict] = []
 
@@ -181,4 +256,29 @@ struct PreviewVerdict: Encodable, Sendable, Hashable {
     var xDimMils: Double
     var box: [Int]
     var checks: [Check]
+}
+
+/// The page and its top-level elements as the designer's canvas draws them (dots at the preview's dpi).
+struct PreviewLayout: Encodable, Sendable {
+    struct Element: Encodable, Sendable {
+        var name: String
+        var type: String
+        var line: Int
+        var column: Int
+        /// Drawn on the first page for this data (an element whose `when` does not hold is not).
+        var drawn: Bool
+        /// `[x, y, width, height]` in design dots (before the page's rotation).
+        var design: [Int]
+        /// The same on the medium, as the PNG shows it.
+        var box: [Int]
+        /// Each key's value as written in the YAML, and the keys in order.
+        var values: [String: String]
+        var keys: [String]
+    }
+    var dpi: Int
+    /// Design size in dots (before rotation).
+    var width: Int
+    var height: Int
+    var rotation: Int
+    var elements: [Element]
 }

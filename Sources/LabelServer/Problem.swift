@@ -12,12 +12,15 @@ public struct Problem: HTTPResponseError, Encodable, Sendable {
     /// For template errors: where (file, line, column).
     public var line: Int?
     public var column: Int?
+    /// For a designer edit the parser refused: the element and the key the edit set.
+    public var element: String?
+    public var key: String?
 
     public init(_ status: HTTPResponse.Status, code: String, _ detail: String, line: Int? = nil, column: Int? = nil) {
         self.status = status; self.code = code; self.detail = detail; self.line = line; self.column = column
     }
 
-    enum CodingKeys: String, CodingKey { case type, title, status, code, detail, line, column }
+    enum CodingKeys: String, CodingKey { case type, title, status, code, detail, line, column, element, key }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -28,6 +31,8 @@ public struct Problem: HTTPResponseError, Encodable, Sendable {
         try c.encode(detail, forKey: .detail)
         try c.encodeIfPresent(line, forKey: .line)
         try c.encodeIfPresent(column, forKey: .column)
+        try c.encodeIfPresent(element, forKey: .element)
+        try c.encodeIfPresent(key, forKey: .key)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

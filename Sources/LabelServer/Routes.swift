@@ -127,6 +127,8 @@ extension LabelService {
         ShipmentRoutes(service: self).addRoutes(to: &r)
         SettingsRoutes(service: self).addRoutes(to: &r)
         TokenRoutes(service: self).addRoutes(to: &r)
+        DesignerRoutes(service: self).addRoutes(to: &r)
+        StationRoutes(service: self).addRoutes(to: &r)
     }
 
     func templateName(_ context: AppContext) throws -> String {

@@ -35,10 +35,13 @@ struct ServiceRoutes {
             let data = try await service.blocking { try Data(contentsOf: URL(fileURLWithPath: config.webDirectory + "/openapi.yaml")) }
             return service.bytes([UInt8](data), type: "application/yaml; charset=utf-8")
         }
-        for (path, file, type) in [("/", "index.html", "text/html; charset=utf-8"), ("/designer.js", "designer.js", "text/javascript; charset=utf-8"),
-                                   ("/designer.css", "designer.css", "text/css; charset=utf-8")] {
+        for (path, file, type) in [("/", "designer/index.html", "text/html; charset=utf-8"), ("/designer.js", "designer/designer.js", "text/javascript; charset=utf-8"),
+                                   ("/designer.css", "designer/designer.css", "text/css; charset=utf-8"),
+                                   ("/editor.js", "designer/editor.js", "text/javascript; charset=utf-8"),
+                                   ("/station", "station/index.html", "text/html; charset=utf-8"), ("/station.js", "station/station.js", "text/javascript; charset=utf-8"),
+                                   ("/station.css", "station/station.css", "text/css; charset=utf-8")] {
             r.on(.get, path) { _, _ in
-                let data = try await service.blocking { try Data(contentsOf: URL(fileURLWithPath: config.webDirectory + "/designer/" + file)) }
+                let data = try await service.blocking { try Data(contentsOf: URL(fileURLWithPath: config.webDirectory + "/" + file)) }
                 return service.bytes([UInt8](data), type: type, headers: [.cacheControl: "no-cache"])
             }
         }

@@ -47,6 +47,7 @@ struct TemplateRoutes {
                 HTTPField.Name("X-Labeld-Warning-List")!: preview.warningListHeader,
                 HTTPField.Name("X-Labeld-Verification")!: preview.verificationHeader,
                 HTTPField.Name("X-Labeld-Verification-Failed")!: String(preview.verification.filter { !$0.passed }.count),
+                HTTPField.Name("X-Labeld-Layout")!: preview.layoutHeader,
             ])
         }
     }

@@ -27,5 +27,12 @@ public enum JSONString {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// `s` as a JSON string literal.
+    public static func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        write(s, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private static func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? UInt8(ascii: "0") + n : UInt8(ascii: "a") + n - 10 }
 }

@@ -532,6 +532,21 @@ public struct SpoolStore: Sendable {
         try writer.write { db in try db.execute(sql: "UPDATE printJob SET printerCount = ? WHERE id = ?", arguments: [json, id]) }
     }
 
+    /// Jobs changed at or after `stamp` (an `updatedAt`), among the newest `window` jobs, oldest
+    /// change first: what a station's event stream pushes.
+    public func changedJobs(since stamp: String, printers: [String]?, window: Int = 500) throws -> [PrintJob] {
+        try writer.read { db in
+            var sql = "SELECT * FROM printJob WHERE id > (SELECT COALESCE(MAX(id), 0) FROM printJob) - ? AND updatedAt >= ?"
+            var args: [any DatabaseValueConvertible] = [window, stamp]
+            if let printers {
+                sql += " AND printer IN (\(printers.map { _ in "?" }.joined(separator: ",")))"
+                args += printers
+            }
+            sql += " ORDER BY updatedAt, id"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(PrintJob.init(row:))
+        }
+    }
+
     /// `nextAttemptAt` of a job only an operator's release makes due again.
     static let neverDue = 1e15
 

@@ -263,11 +263,11 @@ struct LiveServerTests {
         _ = try server.request("PUT", "/v1/settings/unallocatedWaybills", token: owner, json: #"{"value":"mark"}"#)
         _ = try server.request("POST", "/v1/shipments", token: owner)
         let r = try runTool(tool, ["run", server.base + "/openapi.yaml", "-H", "Authorization: Bearer \(owner)", "-n", "10", "--seed", "20261128",
-                                   "--phases", "examples,fuzzing", "--max-time", "60", "--suppress-health-check=filter_too_much", "--no-color",
+                                   "--phases", "examples,fuzzing", "--max-time", "60", "--exclude-path", "/v1/events", "--suppress-health-check=filter_too_much", "--no-color",
                                    "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"],
                             cwd: server.directory)
         #expect(r.status == 0, "\(r.stdout.suffix(4000))\n\(server.log.suffix(2000))")
-        #expect(r.stdout.contains("Tested: 50"), "\(r.stdout.suffix(2000))")
+        #expect(r.stdout.contains("Tested: 59"), "\(r.stdout.suffix(2000))")
         #expect(!r.stdout.contains("failed"), "\(r.stdout.suffix(4000))")
     }
 }

@@ -47,8 +47,13 @@ window.labeld = state;
 $("token").placeholder = t.tokenPlaceholder;
 $("token").title = t.tokenHelp;
 $("fit").title = t.fitHelp;
-$("token").value = localStorage.getItem("labeld.token") || new URLSearchParams(location.hash.slice(1)).get("token") || "";
-$("token").addEventListener("change", () => { localStorage.setItem("labeld.token", $("token").value.trim()); loadTemplates(); });
+// The token is asked once and kept for the browser session (sessionStorage), or given as #token=….
+{
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromHash) { sessionStorage.setItem("labeld.token", fromHash); history.replaceState(null, "", location.pathname + location.search); }
+  $("token").value = sessionStorage.getItem("labeld.token") || "";
+}
+$("token").addEventListener("change", () => { sessionStorage.setItem("labeld.token", $("token").value.trim()); loadTemplates(); });
 
 function status(text) { $("status").textContent = text; }
 
@@ -227,6 +232,7 @@ async function render() {
   status(t.rendering);
   try {
     const body = { template: $("template").value || undefined, source: $("source").value, data: currentData(), format: "png", dpi: Number($("dpi").value) };
+    const started = performance.now();
     const res = await api("POST", "/v1/preview", body, "image/png");
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (seq !== state.seq) return;  // a newer edit is on its way
@@ -235,10 +241,16 @@ async function render() {
     state.digest = digest;
     if (state.previewURL) URL.revokeObjectURL(state.previewURL);
     state.previewURL = URL.createObjectURL(new Blob([bytes], { type: "image/png" }));
+    const shown = new Promise((resolve) => $("preview").addEventListener("load", resolve, { once: true }));
     $("preview").src = state.previewURL;
+    await shown;
+    // From the request to the new image on screen: the designer's preview latency.
+    (state.previewTimes = state.previewTimes || []).push(performance.now() - started);
     showWarnings(Number(res.headers.get("X-Labeld-Warnings") || "0"), warningList(res));
     showVerification(verificationList(res));
     showError(null);
+    if (window.onPreview) window.onPreview(res);
+    state.rendered = (state.rendered || 0) + 1;
     status(t.ready);
   } catch (e) {
     if (seq !== state.seq) return;
@@ -308,6 +320,7 @@ $("save").addEventListener("click", async () => {
     const saved = await res.json();
     status(t.saved(saved.revision));
     state.savedRevision = saved.revision;
+    if (window.onSaved) window.onSaved();
   } catch (e) { showError(e.problem || { detail: e.message }); }
 });
 
@@ -316,12 +329,17 @@ async function loadTemplate(name) {
   const tpl = await res.json();
   $("source").value = tpl.source;
   $("data").value = tpl.sample ? JSON.stringify(tpl.sample, null, 2) : "{}";
+  if (window.onTemplateLoaded) window.onTemplateLoaded();
   await render();
 }
 $("template").addEventListener("change", () => loadTemplate($("template").value).catch((e) => showError(e.problem || { detail: e.message })));
 
 async function loadTemplates() {
   try {
+    // Which role this token has: said on the page.
+    const me = await (await api("GET", "/v1/whoami")).json();
+    $("who").textContent = `${me.name} · ${me.role}`;
+    $("who").dataset.role = me.role;
     const res = await api("GET", "/v1/templates");
     const list = await res.json();
     const select = $("template");
