@@ -44,9 +44,14 @@ struct DesignerRoutes {
             // The record a waybill of this shipment binds: the designer's field picker and preview
             // data, and what a packing station shows big beside the label it printed (its receiver
             // and product lines: what the printed label itself carries).
-            _ = try context.caller()
+            let caller = try context.caller()
             let id = try service.int(context, "id")
             return try await service.blocking { () -> LabelRecord in
+                // A station reads only what one of its printers printed (the label it has in hand).
+                if caller.role == .station,
+                   !(try desk.store.printedLabels(source: "shipment:\(id)").contains { caller.printers.contains($0.printer) }) {
+                    throw Problem.forbidden("station '\(caller.name)' may read the records of labels its printers printed only")
+                }
                 let detail = try desk.fulfillment.shipmentDetail(id)
                 guard detail.waybillNo != nil else {
                     throw Problem(.conflict, code: "shipment.no_waybill", "shipment \(id) has no waybill number yet: assign one (labeld shipments assign) to see its label's data")

@@ -250,6 +250,15 @@ struct APITests {
             r = try await client.call(.post, "/v1/print", token: f.station, json: #"{"code":"600000000001"}"#)
             #expect(r.status == .created, "\(r.text)")
             let job = (r.object["job"] as? [String: Any])?["id"] as? Int ?? 0
+            let shipment = ((r.object["job"] as? [String: Any])?["sources"] as? [String])?.first?.split(separator: ":").last.map(String.init) ?? "0"
+
+            // The station reads the record of the label it printed (its page shows it big), no other.
+            r = try await client.call(.get, "/v1/shipments/\(shipment)/label", token: f.station)
+            #expect(r.status == .ok && (r.object["data"] as? [String: Any])?["waybill_no"] as? String == "600000000001", "\(r.text)")
+            r = try await client.call(.get, "/v1/shipments/3/label", token: f.station)
+            #expect(r.status == .forbidden, "\(r.text)")
+            r = try await client.call(.get, "/v1/shipments/3/label", token: f.operatorToken)
+            #expect(r.status == .ok)
 
             // Sent, not yet seen: listed (olderThan 0s), and counted in /metrics.
             r = try await client.call(.get, "/v1/jobs?unconfirmed=true&olderThan=0s", token: f.station)

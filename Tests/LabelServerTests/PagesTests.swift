@@ -118,6 +118,9 @@ struct PagesTests {
         let seen = try json(run)
         #expect(seen["error"] == nil, "\(seen["error"] ?? "")\n\(run.stderr)")
         #expect((seen["pageErrors"] as? [Any])?.isEmpty ?? true, "\(seen["pageErrors"] ?? "")")
+        // A scan typed twice because Chromium dropped its keys under load is said, not hidden.
+        if let retypes = seen["retypes"] as? [Any], !retypes.isEmpty { print("station page: \(retypes.count) scan(s) typed again: \(retypes)") }
+        #expect((seen["retypes"] as? [Any])?.count ?? 0 <= 1, "\(seen["retypes"] ?? "")")
         #expect(seen["who"] as? String == "pack-1 · station" && seen["focused"] as? Bool == true, "\(seen["who"] ?? "")")
         let scan1 = seen["scan1"] as? [String: Any] ?? [:]
         #expect(scan1["state"] as? String == "completed", "\(scan1)")

@@ -4,82 +4,14 @@
 
 usage: designer_test.py BASE_URL TOKEN DOWNLOAD_DIR
 """
-import json, os, subprocess, sys, tempfile, time
+import json, os, sys, time
+
+from cdp import Chrome
 
 base, token, downloads = sys.argv[1], sys.argv[2], sys.argv[3]
-profile = tempfile.mkdtemp(prefix="labeld-chromium-")
-to_chrome_r, to_chrome_w = os.pipe()
-from_chrome_r, from_chrome_w = os.pipe()
-
-
-def child_fds():
-    # Fresh copies first: os.pipe() may have returned 3 or 4 itself, and dup2 onto the same number
-    # would keep it close-on-exec.
-    a, b = os.dup(to_chrome_r), os.dup(from_chrome_w)
-    os.dup2(a, 3)
-    os.dup2(b, 4)
-
-
-chrome = subprocess.Popen(
-    ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-     "--remote-debugging-pipe", "--user-data-dir=" + profile, "--lang=ko-KR", "--accept-lang=ko-KR,ko", "about:blank"],
-    env=dict(os.environ, LANGUAGE="ko", LANG="ko_KR.UTF-8"),
-    close_fds=False, preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=(None if os.environ.get("DESIGNER_DEBUG") else subprocess.DEVNULL))
-os.close(to_chrome_r)
-os.close(from_chrome_w)
-reader = os.fdopen(from_chrome_r, "rb", buffering=0)
-pending = b""
-next_id = 0
-events = []
-
-
-def read_message(timeout=30):
-    global pending
-    deadline = time.time() + timeout
-    while b"\0" not in pending:
-        if time.time() > deadline:
-            raise TimeoutError("no message from chromium")
-        chunk = reader.read(65536)
-        if not chunk:
-            raise EOFError("chromium closed the pipe")
-        pending += chunk
-    message, pending = pending.split(b"\0", 1)
-    return json.loads(message)
-
-
-def send(method, params=None, session=None):
-    global next_id
-    next_id += 1
-    msg = {"id": next_id, "method": method, "params": params or {}}
-    if session:
-        msg["sessionId"] = session
-    os.write(to_chrome_w, json.dumps(msg).encode() + b"\0")
-    while True:
-        m = read_message()
-        if m.get("id") == next_id:
-            if "error" in m:
-                raise RuntimeError(f"{method}: {m['error']}")
-            return m.get("result", {})
-        events.append(m)
-
-
-def evaluate(expression, session):
-    r = send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}, session)
-    if "exceptionDetails" in r:
-        raise RuntimeError(f"{expression}: {r['exceptionDetails']}")
-    return r.get("result", {}).get("value")
-
-
-def wait_for(expression, session, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = evaluate(expression, session)
-        if value:
-            return value
-        time.sleep(0.1)
-    raise TimeoutError("timed out waiting for: " + expression)
-
-
+chrome = Chrome(debug_env="DESIGNER_DEBUG", extra_flags=())
+send, evaluate, wait_for = chrome.send, chrome.evaluate, chrome.wait_for
+events, page_errors = chrome.events, chrome.page_errors
 result = {}
 try:
     target = send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -202,10 +134,4 @@ try:
     result["status"] = evaluate("document.getElementById('status').textContent", session)
 finally:
     print(json.dumps(result, ensure_ascii=False))
-    try:
-        send("Browser.close")
-    except Exception:
-        pass
-    chrome.wait(timeout=10) if chrome.poll() is None else None
-    if chrome.poll() is None:
-        chrome.kill()
+    chrome.close()

@@ -12,100 +12,15 @@ Environment:
   STATION_SHOTS       a folder: a PNG of every step is written there (to look at the page)
   STATION_DEBUG       Chromium's stderr is shown
 """
-import base64, json, os, subprocess, sys, tempfile, time
+import base64, json, os, sys, time
+
+from cdp import Chrome
 
 base, station_token, operator_token = sys.argv[1], sys.argv[2], sys.argv[3]
 base = base.rstrip("/")
-profile = tempfile.mkdtemp(prefix="labeld-chromium-")
-to_chrome_r, to_chrome_w = os.pipe()
-from_chrome_r, from_chrome_w = os.pipe()
-
-
-def child_fds():
-    # Fresh copies first: os.pipe() may have returned 3 or 4 itself, and dup2 onto the same number
-    # would keep it close-on-exec.
-    a, b = os.dup(to_chrome_r), os.dup(from_chrome_w)
-    os.dup2(a, 3)
-    os.dup2(b, 4)
-
-
-# labeld's own Korean fonts for the page (a server machine often has none installed): a fontconfig
-# file that adds them to the system's.
-here = os.path.dirname(os.path.abspath(__file__))
-fonts = os.environ.get("LABELD_FONTS") or os.path.normpath(os.path.join(here, "..", "..", "fonts"))
-chrome_env = dict(os.environ, LANGUAGE="ko", LANG="ko_KR.UTF-8")
-if os.path.isdir(fonts):
-    fonts_conf = os.path.join(profile, "fonts.conf")
-    with open(fonts_conf, "w") as f:
-        f.write('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-                '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-                f'  <dir>{fonts}</dir>\n  <cachedir>{os.path.join(profile, "fontcache")}</cachedir>\n</fontconfig>\n')
-    chrome_env["FONTCONFIG_FILE"] = fonts_conf
-
-chrome = subprocess.Popen(
-    ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-     "--autoplay-policy=no-user-gesture-required",
-     "--remote-debugging-pipe", "--user-data-dir=" + profile, "--lang=ko-KR", "--accept-lang=ko-KR,ko", "about:blank"],
-    env=chrome_env,
-    close_fds=False, preexec_fn=child_fds, stdout=subprocess.DEVNULL, stderr=(None if os.environ.get("STATION_DEBUG") else subprocess.DEVNULL))
-os.close(to_chrome_r)
-os.close(from_chrome_w)
-reader = os.fdopen(from_chrome_r, "rb", buffering=0)
-pending = b""
-next_id = 0
-events = []
-page_errors = []  # uncaught exceptions of the page's script
-
-
-def read_message(timeout=30):
-    global pending
-    deadline = time.time() + timeout
-    while b"\0" not in pending:
-        if time.time() > deadline:
-            raise TimeoutError("no message from chromium")
-        chunk = reader.read(65536)
-        if not chunk:
-            raise EOFError("chromium closed the pipe")
-        pending += chunk
-    message, pending = pending.split(b"\0", 1)
-    return json.loads(message)
-
-
-def send(method, params=None, session=None):
-    global next_id
-    next_id += 1
-    msg = {"id": next_id, "method": method, "params": params or {}}
-    if session:
-        msg["sessionId"] = session
-    os.write(to_chrome_w, json.dumps(msg).encode() + b"\0")
-    while True:
-        m = read_message()
-        if m.get("id") == next_id:
-            if "error" in m:
-                raise RuntimeError(f"{method}: {m['error']}")
-            return m.get("result", {})
-        if m.get("method") == "Runtime.exceptionThrown":
-            details = m["params"]["exceptionDetails"]
-            page_errors.append((details.get("exception") or {}).get("description") or details.get("text", ""))
-        events.append(m)
-        del events[:-200]  # the page's console and network chatter: only the latest are kept
-
-
-def evaluate(expression, session):
-    r = send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}, session)
-    if "exceptionDetails" in r:
-        raise RuntimeError(f"{expression}: {r['exceptionDetails']}")
-    return r.get("result", {}).get("value")
-
-
-def wait_for(expression, session, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = evaluate(expression, session)
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError("timed out waiting for: " + expression + " (page: " + json.dumps(page_state(session), ensure_ascii=False) + ")")
+chrome = Chrome(debug_env="STATION_DEBUG", extra_flags=("--autoplay-policy=no-user-gesture-required",))
+send, evaluate, wait_for = chrome.send, chrome.evaluate, chrome.wait_for
+events, page_errors = chrome.events, chrome.page_errors
 
 
 def page_state(session):
@@ -114,9 +29,14 @@ def page_state(session):
         return evaluate("""(() => ({state: document.getElementById('jobState').dataset.state,
           banner: document.getElementById('jobState').textContent, body: document.body.className,
           error: document.body.dataset.error || null, printer: document.getElementById('printer').textContent,
+          scanValue: document.getElementById('scan').value, active: document.activeElement && document.activeElement.id,
+          dialog: document.getElementById('reprintDialog').open,
           station: window.labeldStation}))()""", session)
     except Exception as e:  # the page itself is gone
         return str(e)
+
+
+chrome.describe = page_state
 
 
 def key(session, k, code=None, vk=None, text=None):
@@ -140,14 +60,27 @@ def key(session, k, code=None, vk=None, text=None):
     send("Input.dispatchKeyEvent", up, session)
 
 
+retypes = []
+
+
 def scan(session, text):
-    """Types the code character by character and Enter; the time right after Enter."""
-    for ch in text:
-        code = ("Digit" + ch) if ch.isdigit() else ("Key" + ch.upper()) if ch.isalpha() and ch.isascii() else None
-        vk = ord(ch.upper()) if ch.isascii() and ch.isalnum() else None
-        key(session, ch, code=code, vk=vk, text=ch)
-    key(session, "Enter", code="Enter", vk=13, text="\r")
-    return time.time()
+    """Types the code character by character and Enter; the time right after Enter. A scan the page
+    did not take (keys dropped by Chromium's input pipeline on a loaded machine: the page's
+    lastScan never changes) is typed once more, and counted in result["retypes"]."""
+    for attempt in (1, 2):
+        for ch in text:
+            code = ("Digit" + ch) if ch.isdigit() else ("Key" + ch.upper()) if ch.isalpha() and ch.isascii() else None
+            vk = ord(ch.upper()) if ch.isascii() and ch.isalnum() else None
+            key(session, ch, code=code, vk=vk, text=ch)
+        key(session, "Enter", code="Enter", vk=13, text="\r")
+        t0 = time.time()
+        try:
+            wait_for("window.labeldStation.lastScan === %s" % json.dumps(text), session, timeout=3)
+            return t0
+        except TimeoutError:
+            retypes.append({"code": text, "page": page_state(session)})
+            evaluate("document.getElementById('scan').value = ''", session)
+    return t0
 
 
 def click(session, selector):
@@ -327,15 +260,7 @@ except Exception as e:
     result["error"] = f"{type(e).__name__}: {e}"
 finally:
     result["pageErrors"] = page_errors[:10]
+    result["retypes"] = retypes
     print(json.dumps(result, ensure_ascii=False))
     sys.stdout.flush()
-    try:
-        send("Browser.close")
-    except Exception:
-        pass
-    try:
-        chrome.wait(timeout=10)
-    except Exception:
-        pass
-    if chrome.poll() is None:
-        chrome.kill()
+    chrome.close()

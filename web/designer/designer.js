@@ -108,27 +108,33 @@ function goToLine(line) {
   area.scrollTop = Math.max(0, (line - 3) * lineHeight);
 }
 
-// X-Labeld-Warning-List: base64 of the UTF-8 JSON list [{element, line, column, message, page}].
-function warningList(res) {
-  const header = res.headers.get("X-Labeld-Warning-List");
-  if (!header) return [];
-  try {
-    const bytes = Uint8Array.from(atob(header), (c) => c.charCodeAt(0));
-    const list = JSON.parse(new TextDecoder().decode(bytes));
-    return Array.isArray(list) ? list : [];
-  } catch (_) { return []; }
+// A preview header holding base64 of UTF-8 JSON (the warning list, the verification, the layout).
+function headerJSON(res, name) {
+  const header = res.headers.get(name);
+  if (!header) return null;
+  try { return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(header), (c) => c.charCodeAt(0)))); } catch (_) { return null; }
+}
+function headerList(res, name) { const list = headerJSON(res, name); return Array.isArray(list) ? list : []; }
+
+// X-Labeld-Warning-List: [{element, line, column, message, page}].
+function warningList(res) { return headerList(res, "X-Labeld-Warning-List"); }
+
+// A list entry naming a template line: a button that puts the caret there (plain text without a line).
+function lineEntry(li, line, text) {
+  const full = (line ? t.warningAt(line) + " · " : "") + text;
+  if (!line) { li.textContent = full; return; }
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "link";
+  b.textContent = full;
+  b.addEventListener("click", () => goToLine(line));
+  li.appendChild(b);
+  li.dataset.line = String(line);
 }
 
 // X-Labeld-Verification: every barcode as verification found it on the raster
 // [{element, line, column, page, symbology, passed, decoded, xDimDots, xDimMils, box: [x, y, w, h], checks: [{check, message}]}].
-function verificationList(res) {
-  const header = res.headers.get("X-Labeld-Verification");
-  if (!header) return [];
-  try {
-    const list = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(header), (c) => c.charCodeAt(0))));
-    return Array.isArray(list) ? list : [];
-  } catch (_) { return []; }
-}
+function verificationList(res) { return headerList(res, "X-Labeld-Verification"); }
 
 // The list under the preview and an outline over each symbol (green: passes; red: a failed check).
 function showVerification(list) {
@@ -150,17 +156,7 @@ function showVerification(list) {
     const detail = v.passed
       ? `✓ ${v.symbology} ${t.reads} ${v.decoded} · ${v.xDimDots} dots (${v.xDimMils} mil)`
       : "✗ " + v.checks.map((c) => `${c.check}: ${c.message}`).join("; ");
-    const text = (v.line ? t.warningAt(v.line) + " · " : "") + v.element + " " + detail;
-    if (v.line) {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "link";
-      b.textContent = text;
-      b.addEventListener("click", () => goToLine(v.line));
-      li.appendChild(b);
-    } else {
-      li.textContent = text;
-    }
+    lineEntry(li, v.line, v.element + " " + detail);
     ul.appendChild(li);
   }
   box.appendChild(ul);
@@ -198,18 +194,7 @@ function showWarnings(count, list) {
   const ul = document.createElement("ul");
   for (const w of list) {
     const li = document.createElement("li");
-    const text = (w.line ? t.warningAt(w.line) + " · " : "") + w.element + ": " + w.message;
-    if (w.line) {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = "link";
-      b.textContent = text;
-      b.addEventListener("click", () => goToLine(w.line));
-      li.appendChild(b);
-      li.dataset.line = String(w.line);
-    } else {
-      li.textContent = text;
-    }
+    lineEntry(li, w.line, w.element + ": " + w.message);
     li.dataset.element = w.element;
     ul.appendChild(li);
   }

@@ -63,11 +63,7 @@ function designDelta(dx, dy) {
 }
 
 // MARK: Layout from the preview (X-Labeld-Layout: base64 JSON).
-function layoutOf(res) {
-  const header = res.headers.get("X-Labeld-Layout");
-  if (!header) return null;
-  try { return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(header), (c) => c.charCodeAt(0)))); } catch (_) { return null; }
-}
+function layoutOf(res) { return headerJSON(res, "X-Labeld-Layout"); }
 window.onPreview = (res) => {
   ed.layout = layoutOf(res);
   if (ed.selected && !elementNamed(ed.selected)) ed.selected = null;
