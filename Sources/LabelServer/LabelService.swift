@@ -12,6 +12,8 @@ public import Printing
 import Prometheus
 import Rendering
 import ServiceLifecycle
+import UnixSignals
+import Synchronization
 public import LabeldSupport
 
 /// The request context: Hummingbird's core storage plus the caller the bearer token names.
@@ -63,6 +65,12 @@ public struct LabelService: Sendable {
     /// `configuration.printerStatusSeconds`: an unauthenticated scrape must not open a connection
     /// to every printer.
     let printerUp = KeyedCache<String, (at: Date, printers: [(String, Bool)])>(limit: 1)
+    /// Each printer's status as last asked, shared by every station's event stream: a printer is
+    /// asked at most once per `StationRoutes.printerStatusSeconds` however many stations watch it.
+    let printerStatus = KeyedCache<String, (at: Date, status: PrinterStatus)>(limit: 512)
+    /// Set when the server begins to stop: long-lived answers (a station's event stream) end, so
+    /// the server's graceful shutdown is not held up by a page left open.
+    let stopping = StopSignal()
     let logger: Logger
 
     /// `logger`: where the spool and the order core tell what they did (holds, retries, takeovers).
@@ -75,6 +83,15 @@ public struct LabelService: Sendable {
         pool.start()
         metrics = ServerMetrics()
         intake = ScanIntake(desk: desk)
+    }
+
+    /// Runs the application until SIGTERM or SIGINT. The stop is told to long-lived answers first
+    /// (`stopping`: a station's event stream ends), then the server quiesces: Hummingbird's server
+    /// waits for open requests, so a station page left open would otherwise hold the stop forever.
+    public func run(_ app: some ApplicationProtocol, logger: Logger) async throws {
+        let group = ServiceGroup(configuration: .init(services: [app, StopNotice(signal: stopping, logger: logger)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     /// Runs blocking work (SQLite, rendering, CUPS) on the service's thread pool.
@@ -238,5 +255,23 @@ final class ServerMetrics: Sendable {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
+    }
+}
+
+/// A one-way flag: set once, read from any thread.
+final class StopSignal: Sendable {
+    private let flag = Mutex(false)
+    func stop() { flag.withLock { $0 = true } }
+    var isStopped: Bool { flag.withLock { $0 } }
+}
+
+/// Sets `signal` when graceful shutdown begins. Listed after the application, it is told first.
+struct StopNotice: Service {
+    let signal: StopSignal
+    let logger: Logger
+    func run() async throws {
+        try? await gracefulShutdown()
+        signal.stop()
+        logger.info("stopping: open event streams end")
     }
 }

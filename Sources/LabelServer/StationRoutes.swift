@@ -21,6 +21,7 @@ struct StationRoutes {
     /// How often the stream looks for changed jobs, and for printer status.
     static let jobPoll: Duration = .milliseconds(100)
     static let printerEvery = 20
+    static let printerStatusSeconds = 1.5
 
     func addRoutes(to r: inout RouteTable) {
         let desk = service.desk
@@ -38,10 +39,17 @@ struct StationRoutes {
                 var sent: [Int64: String] = [:]
                 var tick = 0
                 try await writer.write(ByteBuffer(string: "retry: 1000\n: labeld events\n\n"))
-                while !Task.isCancelled {
+                // Until the station goes away or the server stops (a graceful shutdown ends the stream).
+                while !Task.isCancelled && !service.stopping.isStopped {
                     if tick % Self.printerEvery == 0 {
                         let status = try await service.blocking { () -> [(String, PrinterStatus)] in
-                            try desk.store.profiles().filter { watched?.contains($0.name) ?? true }.map { ($0.name, $0.currentStatus()) }
+                            let now = Date()
+                            return try desk.store.profiles().filter { watched?.contains($0.name) ?? true }.map { p in
+                                let s = try service.printerStatus.value(for: p.name, isCurrent: { now.timeIntervalSince($0.at) < Self.printerStatusSeconds }) {
+                                    (Date(), p.currentStatus())
+                                }
+                                return (p.name, s.status)
+                            }
                         }
                         var text = ""
                         for (name, s) in status {
@@ -62,8 +70,13 @@ struct StationRoutes {
                     if sent.count > 2000 { sent = sent.filter { $0.value >= since } }
                     if !text.isEmpty { try await writer.write(ByteBuffer(string: text)) }
                     tick += 1
-                    try await Task.sleep(for: Self.jobPoll)
+                    // A cancelled sleep (the server stopping) ends the stream cleanly: the answer is
+                    // finished, so the connection closes instead of hanging open.
+                    do { try await Task.sleep(for: Self.jobPoll) } catch { break }
                 }
+                // The end of the answer: without it the connection stays open and the server's
+                // graceful stop waits on it forever.
+                try await writer.finish(nil)
             }
             return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"], body: body)
         }

@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
             // One line on stdout for scripts and tests that start labeld on port 0.
             FileHandle.standardOutput.write(Data("labeld listening on http://\(settings.host):\(port)/\n".utf8))
         }
-        try await app.runService()
+        try await service.run(app, logger: logger)
     }
 }
 

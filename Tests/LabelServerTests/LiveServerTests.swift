@@ -118,6 +118,16 @@ struct LiveServerTests {
         #expect(r.status == 403 && r.headers["content-type"] == "application/problem+json")
         r = try server.request("GET", "/metrics")
         #expect(String(decoding: r.body, as: UTF8.self).contains(#"labeld_jobs{state="completed"} 1"#))
+        // A station's event stream open (its page stays open all day) does not hold up a stop.
+        let events = Process()
+        events.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        events.arguments = ["-sN", server.base + "/v1/events", "-H", "Authorization: Bearer \(station)", "-o", server.directory + "/events.txt"]
+        try events.run()
+        defer { if events.isRunning { events.terminate() } }
+        let opened = Date()
+        while ((try? String(contentsOfFile: server.directory + "/events.txt", encoding: .utf8)) ?? "").contains("event: printer") == false
+                && Date().timeIntervalSince(opened) < 10 { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(((try? String(contentsOfFile: server.directory + "/events.txt", encoding: .utf8)) ?? "").contains(#"event: printer"# + "\n" + #"data: {"name":"pack-1","ready":true"#))
         let stopped = server.terminate()
         #expect(stopped != nil && stopped!.status == 0 && stopped!.seconds < 10, "\(server.log)")
         #expect(server.log.contains("spool worker stopped"))
