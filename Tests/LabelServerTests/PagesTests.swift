@@ -56,9 +56,14 @@ struct PagesTests {
         let resize = changedLines(dragged, resized)
         #expect(resize.count == 1 && value("width", in: resize[0].2) != value("width", in: resize[0].1)
                 && value("x", in: resize[0].2) == value("x", in: resize[0].1), "\(resize)")
+        // The right edge's handle changes the width only.
+        let widened = try #require(seen["afterWidth"] as? String)
+        let widen = changedLines(resized, widened)
+        #expect(widen.count == 1 && value("width", in: widen[0].2) != value("width", in: widen[0].1)
+                && value("height", in: widen[0].2) == value("height", in: widen[0].1), "\(widen)")
         // Nudges: one dot (0.1 mm at 203 dpi), then 1 mm down.
         let nudged = try #require(seen["afterNudge"] as? String)
-        let nudge = changedLines(resized, nudged)
+        let nudge = changedLines(widened, nudged)
         #expect(nudge.count == 1, "\(nudge)")
         if let n = nudge.first, let x0 = value("x", in: n.1).flatMap({ Double($0.dropLast(2)) }), let x1 = value("x", in: n.2).flatMap({ Double($0.dropLast(2)) }) {
             #expect(abs((x1 - x0) * 203 / 25.4 - 1) < 0.5, "one dot: \(x0) → \(x1)")
@@ -86,6 +91,15 @@ struct PagesTests {
         #expect((seen["inspectorKeys"] as? [String])?.contains("error_correction") == true)
         #expect((seen["symbologyChoices"] as? [String])?.contains("datamatrix") == true)
         #expect(seen["afterDelete"] as? String == ten, "Delete removed the added barcode and nothing else")
+        // A page turned 90° (우체국): a drag to the right moves the element up the design.
+        let turnedBefore = try #require(seen["turnedBefore"] as? String), turnedAfter = try #require(seen["turnedAfter"] as? String)
+        let turned = changedLines(turnedBefore, turnedAfter)
+        #expect(turned.count == 1, "\(turned)")
+        if let t = turned.first {
+            #expect(value("x", in: t.1) == value("x", in: t.2), "x unchanged: \(t)")
+            let y0 = value("y", in: t.1).flatMap { Double($0.dropLast(2)) } ?? 0, y1 = value("y", in: t.2).flatMap { Double($0.dropLast(2)) } ?? 0
+            #expect(y1 < y0, "y smaller: \(y0) → \(y1)")
+        }
         // Preview latency: request → image on screen, after each edit (CJ waybill, 203 dpi).
         let times = (seen["previewTimes"] as? [Double] ?? []).sorted()
         #expect(times.count >= 15)

@@ -106,8 +106,12 @@ try:
 
     # Resize with the corner handle: width and height change.
     n = evaluate(rendered, session)
-    drag(sel + " .handle", 30, 10, session)
+    drag(sel + " .handle.se", 30, 10, session)
     result["afterResize"] = settle(n, session)
+    # The right edge's handle: the width alone.
+    n = evaluate(rendered, session)
+    drag(sel + " .handle.e", 16, 12, session)
+    result["afterWidth"] = settle(n, session)
 
     # Nudge: one dot right with the arrow key (the canvas has focus after the click).
     click(sel, session)
@@ -158,6 +162,20 @@ try:
     n = evaluate(rendered, session)
     key("Delete", session, vk=46)
     result["afterDelete"] = settle(n, session)
+
+    # A template turned 90° onto its stock (우체국): a drag to the right on screen moves the element
+    # up the design (y smaller), x unchanged — the canvas undoes the page's rotation.
+    send("Page.navigate", {"url": f"{base}/?template=waybills/epost"}, session)
+    wait_for("window.labeld && window.labeld.loaded && window.labeld.editor && window.labeld.editor.layout && window.labeld.editor.layout.rotation === 90 && document.getElementById('preview').complete", session)
+    turned_original = evaluate(source, session)
+    turned = evaluate("""(() => { const els = window.labeld.editor.layout.elements.filter((e) => e.type === 'text' && e.drawn && e.box[2] > 12 && e.box[3] > 40 && e.values.y && e.values.y.endsWith('mm'));
+        return els.length ? els[0].name : null; })()""", session)
+    result["turnedElement"] = turned
+    if turned:
+        n = evaluate(rendered, session)
+        drag('#elements .el[data-name="%s"]' % turned, 30, 0, session)
+        result["turnedBefore"] = turned_original
+        result["turnedAfter"] = settle(n, session)
 
 except Exception as e:  # noqa: BLE001
     result["error"] = f"{type(e).__name__}: {e}"

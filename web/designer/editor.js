@@ -98,10 +98,14 @@ function drawElements() {
     Object.assign(d.style, { left: x * s + "px", top: y * s + "px", width: Math.max(4, w * s) + "px", height: Math.max(4, h * s) + "px" });
     d.addEventListener("mousedown", (ev) => startDrag(ev, e, "move"));
     if (e.name === ed.selected && e.type !== "line" && e.type !== "repeat") {
-      const handle = document.createElement("div");
-      handle.className = "handle";
-      handle.addEventListener("mousedown", (ev) => { ev.stopPropagation(); startDrag(ev, e, "resize"); });
-      d.appendChild(handle);
+      // Handles: the corner changes width and height, the right edge the width, the bottom the height.
+      for (const side of ["se", "e", "s"]) {
+        const handle = document.createElement("div");
+        handle.className = "handle " + side;
+        handle.dataset.side = side;
+        handle.addEventListener("mousedown", (ev) => { ev.stopPropagation(); startDrag(ev, e, "resize", side); });
+        d.appendChild(handle);
+      }
     }
     layer.appendChild(d);
   }
@@ -183,16 +187,17 @@ async function undoRedo(from, to) {
 }
 
 // MARK: Drag, resize, nudge.
-function startDrag(ev, e, mode) {
+function startDrag(ev, e, mode, side = "se") {
   if (ev.button !== 0) return;
   ev.preventDefault();
   if (ed.selected !== e.name) select(e.name);
-  ed.drag = { e, mode, x0: ev.clientX, y0: ev.clientY, node: document.querySelector(`#elements .el[data-name="${CSS.escape(e.name)}"]`), moved: false };
+  ed.drag = { e, mode, side, x0: ev.clientX, y0: ev.clientY, node: document.querySelector(`#elements .el[data-name="${CSS.escape(e.name)}"]`), moved: false };
 }
 window.addEventListener("mousemove", (ev) => {
   const d = ed.drag;
   if (!d || !d.node) return;
-  const dx = ev.clientX - d.x0, dy = ev.clientY - d.y0;
+  const dx = d.mode === "resize" && d.side === "s" ? 0 : ev.clientX - d.x0;
+  const dy = d.mode === "resize" && d.side === "e" ? 0 : ev.clientY - d.y0;
   if (Math.abs(dx) + Math.abs(dy) > 1) d.moved = true;
   const s = scale(), [x, y, w, h] = d.e.box;
   if (d.mode === "move") {
@@ -208,7 +213,9 @@ window.addEventListener("mouseup", async (ev) => {
   ed.drag = null;
   if (!d || !d.moved) return;
   const s = scale();
-  const [ddx, ddy] = designDelta(Math.round((ev.clientX - d.x0) / s), Math.round((ev.clientY - d.y0) / s));
+  const mx = d.mode === "resize" && d.side === "s" ? 0 : ev.clientX - d.x0;
+  const my = d.mode === "resize" && d.side === "e" ? 0 : ev.clientY - d.y0;
+  const [ddx, ddy] = designDelta(Math.round(mx / s), Math.round(my / s));
   if (d.mode === "move") await move(d.e, ddx, ddy);
   else await resize(d.e, ddx, ddy);
 });
