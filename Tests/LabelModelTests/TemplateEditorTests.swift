@@ -79,6 +79,13 @@ struct TemplateEditorTests {
         #expect(empty == "page: {width: 40mm, height: 20mm}\nelements:\n  - {type: box, name: b, x: 1mm, y: 1mm, width: 5mm, height: 5mm}\n")
     }
 
+    @Test("columns count characters: Korean text before the key on the same line is stepped over whole")
+    func koreanBeforeTheKey() throws {
+        let source = "page: {width: 60mm, height: 40mm}\nelements:\n  - {type: text, name: 보내는분, text: \"보내는분 {{sender.name}}\", x: 3mm, y: 2mm, width: 40mm, height: 5mm}\n"
+        let moved = try TemplateEditor.apply(.set(element: "보내는분", values: [("x", "4.5mm"), ("y", "3mm")]), to: source)
+        #expect(moved == source.replacingOccurrences(of: "x: 3mm, y: 2mm", with: "x: 4.5mm, y: 3mm"), "\(moved)")
+    }
+
     @Test("a value the parser refuses throws its error at the line and column; the text is not changed")
     func refused() throws {
         do {

@@ -175,6 +175,8 @@ try:
     t0 = scan(session, "600000000001")
     wait_for(scanned("600000000001", before) + " && " + STATE + " === 'completed'", session, timeout=20)
     seconds = time.time() - t0
+    # The label's record (receiver, products) arrives just after the job's state: waited for.
+    wait_for("(() => { const w = document.getElementById('waybill'); return w.dataset.from === 'record' && w.dataset.job === String(window.labeldStation.currentJob.id); })()", session, timeout=10)
     result["scan1"] = {"state": evaluate(STATE, session), "text": text(session, RESULT),
                        "jobId": current_id(session), "seconds": round(seconds, 3),
                        "scanCleared": evaluate("document.getElementById('scan').value === ''", session),

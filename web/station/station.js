@@ -93,7 +93,6 @@ window.labeldStation = station;
 let token = "";
 let me = null;                 // GET /v1/whoami: {name, role, printers}
 let view = "idle";             // idle | scanning | job (the banner follows currentJob) | printed | problem
-let shipmentAccess = true;     // false after a 403 of /v1/shipments/{id}/label (a station token)
 let alarmed = "";              // the error last beeped for, so a job's repeated events beep once
 let scanChain = Promise.resolve();
 let scanSeq = 0;
@@ -358,12 +357,13 @@ function showRecord(jobId, record) {
 
 async function loadRecord(job) {
   const id = shipmentOf(job);
-  if (id === null || !shipmentAccess) return;
+  if (id === null) return;
   try {
     const { data } = await api("GET", `/v1/shipments/${id}/label`);
     showRecord(job.id, data && data.data);
   } catch (e) {
-    if (e.status === 403) shipmentAccess = false;  // a station token: the job's title is all it shows
+    // 403: a label another printer printed (a station reads only its own printers' records): the
+    // job's title is all it shows for this one.
   }
 }
 
