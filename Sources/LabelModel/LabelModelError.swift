@@ -44,19 +44,22 @@ public struct LabelWarning: Sendable, Hashable, CustomStringConvertible {
     public var page: Int?
     /// A stable code for warnings a program acts on (`verify.decode`, `verify.quiet-zone`, …).
     public var code: String?
+    /// The record (label) of a batch it is about, 0-based; shown as `record N:` before the element.
+    public var record: Int?
 
-    public init(element: String, message: String, page: Int? = nil, code: String? = nil) {
+    public init(element: String, message: String, page: Int? = nil, code: String? = nil, record: Int? = nil) {
         self.element = element
         self.message = message
         self.page = page
         self.code = code
+        self.record = record
     }
 
     /// A barcode verification failure (its code starts with `verify.`).
     public var isVerification: Bool { code?.hasPrefix("verify.") == true }
 
     public var description: String {
-        "warning: element '\(element)'\(page.map { " (page \($0))" } ?? ""): \(code.map { "\($0): " } ?? "")\(message)"
+        "warning: element '\(record.map { "record \($0 + 1): " } ?? "")\(element)'\(page.map { " (page \($0))" } ?? ""): \(code.map { "\($0): " } ?? "")\(message)"
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 internal import Yams
+import LabeldSupport
 
 /// Edits a template's YAML text where the parser found each element, changing only the bytes an
 /// edit is about: a move rewrites the element's `x` and `y` scalars, and every other byte —
@@ -66,18 +67,8 @@ public enum TemplateEditor {
             && value.last != " "
             && !value.contains(": ") && !value.contains(" #") && !value.contains(where: { ",[]{}\"'\n\t".contains($0) })
             && !["true", "false", "yes", "no", "on", "off", "null", "~"].contains(value.lowercased())
-        if plainSafe { return value }
-        var out = "\""
-        for c in value.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
+        // A YAML double-quoted scalar takes JSON's escapes: the project's one escaper writes it.
+        return plainSafe ? value : JSONString.quoted(value)
     }
 
     /// The template text as lines of Unicode scalars (libyaml's marks count characters).

@@ -84,6 +84,8 @@ struct DesignerRoutes {
         default:
             throw Problem(.badRequest, code: "request.json", "op is set, delete or add")
         }
+        // A Result rather than `catch let e as LabelModelError` around these typed throws: that
+        // form crashed the Swift 6.3 compiler (an ownership error in SIL).
         let result: Result<EditAnswer, LabelModelError>
         do throws(LabelModelError) {
             let text = try TemplateEditor.apply(edit, to: b.source, file: file)

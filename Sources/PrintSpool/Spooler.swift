@@ -474,13 +474,7 @@ public final class Spooler: Sendable {
                 defer { renderer.verification = nil }
                 let writer = renderer.documentWriter(format: format, sink: sink, title: job.title, pngSink: pngSink)
                 for (i, label) in labels.enumerated() {
-                    for page in try composer.compose(label.data, index: i) {
-                        failures += try writer.add(page).filter(\.isVerification).map { w in
-                            var w = w
-                            w.element = "record \(i + 1): \(w.element)"  // as the batch renderer names them
-                            return w
-                        }
-                    }
+                    for page in try composer.compose(label.data, index: i) { failures += try writer.add(page).filter(\.isVerification) }
                     ends.append(written())
                 }
                 try writer.finish()
@@ -641,14 +635,8 @@ struct VerificationHold: Error {
 }
 
 extension VerificationNote {
-    /// From a renderer's `verify.*` warning, its element named "record N: ELEMENT".
+    /// From a renderer's `verify.*` warning (its record is the label, counted from 1 here).
     init(warning w: LabelWarning) {
-        var element = w.element, label: Int?
-        if element.hasPrefix("record "), let colon = element.firstIndex(of: ":"),
-           let n = Int(element[element.index(element.startIndex, offsetBy: 7)..<colon]) {
-            label = n
-            element = String(element[element.index(colon, offsetBy: 1)...].drop { $0 == " " })
-        }
-        self.init(label: label, element: element, check: w.code ?? "verify", message: w.message)
+        self.init(label: w.record.map { $0 + 1 }, element: w.element, check: w.code ?? "verify", message: w.message)
     }
 }

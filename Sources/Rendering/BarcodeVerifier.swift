@@ -72,7 +72,7 @@ public struct BarcodeVerdict: Sendable, Hashable {
     /// The failures as label warnings (code `verify.*`), naming element and check.
     public func warnings(page: ComposedPage) -> [LabelWarning] {
         findings.map { f in
-            LabelWarning(element: element, message: f.message, page: page.pageNumber, code: f.check.rawValue)
+            LabelWarning(element: element, message: f.message, page: page.pageNumber, code: f.check.rawValue, record: page.record)
         }
     }
 }
@@ -190,7 +190,8 @@ final class BarcodeVerifier {
         // The bars' extent, and for linear symbols the rows every ordinary bar covers (EAN guard
         // bars reach lower, ITF-14 bearers lie above and below: the median bar decides).
         let minX = bars.map(\.x).min()!, maxX = bars.map { $0.x + $0.width }.max()!
-        var top = bars.map(\.y).min()!, bottom = bars.map { $0.y + $0.height }.max()!
+        let minY = bars.map(\.y).min()!, maxY = bars.map { $0.y + $0.height }.max()!
+        var top = minY, bottom = maxY
         let twoD = b.symbology.isTwoDimensional
         if !twoD {
             let tops = bars.map(\.y).sorted(), bottoms = bars.map { $0.y + $0.height }.sorted()
@@ -211,7 +212,7 @@ final class BarcodeVerifier {
             }
         }
         let W = bitmap.width, H = bitmap.height
-        let barsBox = t.rect(minX, bars.map(\.y).min()!, maxX - minX, bars.map { $0.y + $0.height }.max()! - bars.map(\.y).min()!)
+        let barsBox = t.rect(minX, minY, maxX - minX, maxY - minY)
         if barsBox.x < 0 || barsBox.y < 0 || barsBox.x + barsBox.width > W || barsBox.y + barsBox.height > H {
             fail(.printableArea, "bars run off the label (bars at \(barsBox.x),\(barsBox.y) size \(barsBox.width)×\(barsBox.height) dots on a \(W)×\(H) label)")
         }

@@ -74,6 +74,12 @@ public final class LabelRenderer {
         return (bitmap, warnings)
     }
 
+    /// A PDF page's barcode failures, checked on its raster twin at the page's dpi (what a CUPS PDF
+    /// queue's rasterizer makes of it: the PDF's bars sit on the same whole dots).
+    func rasterTwinFailures(of page: ComposedPage) -> [LabelWarning] {
+        checkedBitmap(of: page).warnings.filter(\.isVerification)
+    }
+
     /// Every barcode of `page` checked on its raster under `policy`, passes included (previews, `templates check`).
     public func verdicts(of page: ComposedPage, policy: VerificationPolicy = .standard) -> (bitmap: Bitmap, verdicts: [BarcodeVerdict], warnings: [LabelWarning]) {
         var (bitmap, warnings) = canvas.render(page)
@@ -198,15 +204,14 @@ final class RasterWriter: DocumentWriter {
     }
 }
 
-/// A PDF writer whose pages are verified on their raster twin at the page's dpi: what a CUPS
-/// PDF queue's rasterizer makes of them (the PDF's bars sit on the same whole dots).
+/// A PDF writer whose pages are verified on their raster twin (`LabelRenderer.rasterTwinFailures`).
 final class RasterTwinVerifyingWriter: DocumentWriter {
     let inner: any DocumentWriter
     let renderer: LabelRenderer
     init(inner: any DocumentWriter, renderer: LabelRenderer) { self.inner = inner; self.renderer = renderer }
 
     func add(_ page: ComposedPage) throws(RenderingError) -> [LabelWarning] {
-        let failures = renderer.checkedBitmap(of: page).warnings.filter(\.isVerification)
+        let failures = renderer.rasterTwinFailures(of: page)
         return try inner.add(page) + failures
     }
     func finish() throws(RenderingError) { try inner.finish() }

@@ -131,7 +131,7 @@ public final class ParallelBatchRenderer {
             }
             result.warnings += output.warnings.map { w in
                 var w = w
-                w.element = "record \(written + 1): \(w.element)"
+                w.record = written
                 return w
             }
             try recordWritten?(written)
@@ -191,7 +191,7 @@ public final class ParallelBatchRenderer {
                         let (fragment, warnings) = pdf!.build(page)
                         output.pages.append(.pdf(fragment))
                         output.warnings += warnings
-                        if verification != nil { output.warnings += renderer.checkedBitmap(of: page).warnings.filter(\.isVerification) }
+                        if verification != nil { output.warnings += renderer.rasterTwinFailures(of: page) }
                     case .zpl, .png, .pwg:
                         var bytes: [UInt8] = []
                         output.warnings += raster.encode(page) { bytes = Array($0) }

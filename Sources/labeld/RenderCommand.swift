@@ -126,9 +126,8 @@ func renderBatch(template: Template, next: () throws -> DataValue?, format: Outp
         if !failed.isEmpty {
             // A barcode that does not scan is a failed label: nothing is written.
             let lines = failed.map { w in
-                let element = w.element.hasPrefix("record ") ? String(w.element.split(separator: " ", maxSplits: 2).last ?? "") : w.element
-                let at = template.location(ofElement: element).map(\.description) ?? template.file
-                return "\(at): \(w.element): \(w.code ?? "verify"): \(w.message)"
+                let at = template.location(ofElement: w.element).map(\.description) ?? template.file
+                return "\(at): \(w.record.map { "record \($0 + 1): " } ?? "")\(w.element): \(w.code ?? "verify"): \(w.message)"
             }
             throw CLIError(description: "barcode verification failed; nothing written:\n" + lines.joined(separator: "\n"))
         }

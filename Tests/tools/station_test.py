@@ -41,23 +41,14 @@ chrome.describe = page_state
 
 def key(session, k, code=None, vk=None, text=None):
     """One key press and release, as a keyboard (a barcode scanner) sends it."""
-    down = {"type": "keyDown", "key": k}
+    common = {"key": k}
     if code:
-        down["code"] = code
+        common["code"] = code
     if vk is not None:
-        down["windowsVirtualKeyCode"] = vk
-        down["nativeVirtualKeyCode"] = vk
-    if text is not None:
-        down["text"] = text
-        down["unmodifiedText"] = text
-    send("Input.dispatchKeyEvent", down, session)
-    up = {"type": "keyUp", "key": k}
-    if code:
-        up["code"] = code
-    if vk is not None:
-        up["windowsVirtualKeyCode"] = vk
-        up["nativeVirtualKeyCode"] = vk
-    send("Input.dispatchKeyEvent", up, session)
+        common["windowsVirtualKeyCode"] = common["nativeVirtualKeyCode"] = vk
+    typed = {"text": text, "unmodifiedText": text} if text is not None else {}
+    send("Input.dispatchKeyEvent", {"type": "keyDown", **common, **typed}, session)
+    send("Input.dispatchKeyEvent", {"type": "keyUp", **common}, session)
 
 
 retypes = []
