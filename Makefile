@@ -4,7 +4,7 @@
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 BUILD_PACKAGES = libcairo2-dev libpango1.0-dev libzint-dev libdeflate-dev libcups2-dev libsqlite3-dev libzxing-dev pkg-config
-TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3 python3-venv cups cups-client cups-ipp-utils dbus-daemon chromium wrk libreoffice-calc-nogui curl
+TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3 python3-venv cups cups-client cups-ipp-utils dbus-daemon chromium wrk libreoffice-calc-nogui curl postgresql
 BUILD_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) | md5sum | cut -c1-8)
 TEST_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) $(TEST_PACKAGES) | md5sum | cut -c1-8)
 
@@ -33,9 +33,13 @@ SCHEMATHESIS = .build/schemathesis/bin/schemathesis
 # msoffcrypto-tool for encrypted ones), never by labeld.
 FIXTURE_PYTHON = .build/pyfixtures/bin/python
 
+# Every test on SQLite; then the suites that go through the database again on a PostgreSQL of
+# their own (Scripts/with-postgres.sh: initdb in a temp folder, pg_ctl on a loopback port).
+PG_SUITES = StorageTests|FulfillmentTests|PrintSpoolTests|PrintingTests|CarrierLinkTests|LabelServerTests|DbCopyTests
 test: deps-test $(SCHEMATHESIS) $(FIXTURE_PYTHON)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
+	Scripts/with-postgres.sh $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter '$(PG_SUITES)'
 
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)

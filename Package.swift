@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // System libraries (each imported by exactly one Swift target).
@@ -37,13 +38,20 @@ let package = Package(
         .target(name: "LabelModel", dependencies: ["LabeldSupport", .product(name: "Yams", package: "Yams")]),
         .target(name: "Barcode", dependencies: ["LabeldSupport", "LabelModel", "CZint"]),
         .target(name: "Rendering", dependencies: ["LabeldSupport", "LabelModel", "Barcode", "CCairoPango", "CDeflate", "CZXing"]),
+        // One SQL layer, two engines: SQLite through GRDB (the embedded default) and PostgreSQL through
+        // postgres-nio (several nodes on one database). The stores below are written once against it.
+        .target(name: "Storage", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Fulfillment", dependencies: [
-            "LabeldSupport", "CDeflate", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            "LabeldSupport", "CDeflate", "Storage", .product(name: "Logging", package: "swift-log"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .target(name: "PrintSpool", dependencies: [
-            "LabeldSupport", "LabelModel", "Rendering", "CCUPS", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            "LabeldSupport", "LabelModel", "Rendering", "CCUPS", "Storage", .product(name: "Logging", package: "swift-log"),
         ]),
         // 택배연동: carrier APIs (CJ대한통운) for routing, waybill numbers and bookings; below the use cases.
         .target(name: "CarrierLink", dependencies: [
@@ -52,11 +60,11 @@ let package = Package(
         // The use cases of printing (a scan, a shipment, a batch, product labels, reprint, cancel,
         // confirm): what the HTTP service and the CLI both call. No HTTP here.
         .target(name: "Printing", dependencies: [
-            "LabeldSupport", "LabelModel", "Rendering", "Fulfillment", "PrintSpool", .product(name: "GRDB", package: "GRDB.swift"),
+            "LabeldSupport", "LabelModel", "Rendering", "Fulfillment", "PrintSpool", "Storage",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "LabelServer", dependencies: [
-            "LabeldSupport", "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", "CarrierLink", .product(name: "GRDB", package: "GRDB.swift"),
+            "LabeldSupport", "LabelModel", "Barcode", "Rendering", "Fulfillment", "PrintSpool", "Printing", "CarrierLink", "Storage",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -72,29 +80,30 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "Storage",
         ]),
 
         .target(name: "LabelTesting", dependencies: [
             "LabeldSupport", "LabelModel", "Rendering", "Fulfillment", "PrintSpool", "Printing",
-            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            "Storage", .product(name: "Logging", package: "swift-log"),
         ],
                 path: "Tests/LabelTesting"),
         .testTarget(name: "LabeldSupportTests", dependencies: ["LabeldSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "LabelTesting"]),
         .testTarget(name: "PrintingTests", dependencies: [
-            "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting", "Storage",
         ]),
         .testTarget(name: "LabelModelTests", dependencies: ["LabelModel", "LabelTesting"]),
         .testTarget(name: "CarrierLinkTests", dependencies: [
-            "CarrierLink", "Fulfillment", "Printing", "PrintSpool", "LabelTesting", .product(name: "GRDB", package: "GRDB.swift"),
+            "CarrierLink", "Fulfillment", "Printing", "PrintSpool", "LabelTesting", "Storage",
         ]),
         .testTarget(name: "BarcodeTests", dependencies: ["Barcode", "Rendering", "LabelTesting"]),
         .testTarget(name: "RenderingTests", dependencies: ["Rendering", "LabelModel", "Barcode", "LabelTesting", "Fulfillment"],
                     exclude: ["Golden", "Fixtures"]),
-        .testTarget(name: "labeldTests", dependencies: ["LabelTesting", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "labeldTests", dependencies: ["LabelTesting", "Storage"]),
         .testTarget(name: "PrintSpoolTests", dependencies: [
             "PrintSpool", "Printing", "Fulfillment", "LabelModel", "Rendering", "LabelTesting", "LabeldSupport",
-            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            "Storage", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LabelServerTests", dependencies: [
             "LabelServer", "Printing", "PrintSpool", "Fulfillment", "LabelModel", "Rendering", "LabelTesting", "LabeldSupport",
@@ -105,7 +114,7 @@ let package = Package(
         ]),
         .testTarget(name: "FulfillmentTests", dependencies: [
             "Fulfillment", "LabelTesting", "LabelModel",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            "Storage",
             .product(name: "PropertyBased", package: "swift-property-based"),
         ], exclude: ["Fixtures"]),
     ],

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 
 /// Where an order stands after allocation (재고할당).
 /// A coding key too, so a count per state encodes as a JSON object (`{"full":11}`), not a flat array.
@@ -23,7 +23,7 @@ public struct AllocationReport: Codable, Sendable, Hashable {
 }
 
 extension FulfillmentStore {
-    static func migrateAllocation(_ m: inout DatabaseMigrator) {
+    static func migrateAllocation(_ m: inout Migrations) {
         m.registerMigration("v2-allocation") { db in
             try db.execute(sql: """
                 ALTER TABLE orderLine ADD COLUMN allocated INTEGER NOT NULL DEFAULT 0;
@@ -58,7 +58,7 @@ extension FulfillmentStore {
             }
             var candidates: [Int64: Candidate] = [:]
             var order: [Int64] = []
-            for row in try Row.fetchAll(db, sql: """
+            for row in try SQLRow.fetchAll(db, sql: """
                 SELECT o.id, o.channel, COALESCE(o.orderedAt, o.collectedAt), COALESCE(o.paidAt, o.orderedAt, o.collectedAt), o.manualPriority,
                        l.id, l.optionId, l.quantity, l.isGift, l.allocated, o.allocationState
                 FROM salesOrder o JOIN orderLine l ON l.orderId = o.id
@@ -72,7 +72,7 @@ extension FulfillmentStore {
                 candidates[id]!.lines.append((row[5], row[6], row[7], row[8], row[9]))
             }
             var available: [Int64: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT optionId, onHand - allocated FROM stockLevel") { available[row[0]] = row[1] }
+            for row in try SQLRow.fetchAll(db, sql: "SELECT optionId, onHand - allocated FROM stockLevel") { available[row[0]] = row[1] }
             let ranks = Dictionary((settings.channelRanks ?? []).enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             let sorted = order.compactMap { candidates[$0] }.sorted { a, b in
                 for key in settings.allocationPriority {
@@ -153,9 +153,9 @@ extension FulfillmentStore {
         }
     }
 
-    static func deallocate(_ db: Database, orderId: Int64) throws {
+    static func deallocate(_ db: any SQLDatabase, orderId: Int64) throws {
         try db.execute(sql: "UPDATE salesOrder SET allocationState = 'notAllocatable' WHERE id = ? AND hold = 0", arguments: [orderId])
-        for row in try Row.fetchAll(db, sql: "SELECT id, optionId, allocated FROM orderLine WHERE orderId = ? AND allocated > 0", arguments: [orderId]) {
+        for row in try SQLRow.fetchAll(db, sql: "SELECT id, optionId, allocated FROM orderLine WHERE orderId = ? AND allocated > 0", arguments: [orderId]) {
             try db.execute(sql: "UPDATE stockLevel SET allocated = allocated - ? WHERE optionId = ?", arguments: [row[2] as Int, row[1] as Int64])
             try db.execute(sql: "UPDATE orderLine SET allocated = 0 WHERE id = ?", arguments: [row[0] as Int64])
         }
@@ -165,7 +165,7 @@ extension FulfillmentStore {
     public func allocationStates() throws -> [String: AllocationState] {
         try writer.read { db in
             var out: [String: AllocationState] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT channelOrderNo, suffix, allocationState FROM salesOrder") {
+            for row in try SQLRow.fetchAll(db, sql: "SELECT channelOrderNo, suffix, allocationState FROM salesOrder") {
                 let no: String = row[0], suffix: Int = row[1]
                 out[suffix > 0 ? "\(no)-\(suffix)" : no] = AllocationState(rawValue: row[2])
             }

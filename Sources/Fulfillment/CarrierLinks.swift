@@ -1,5 +1,5 @@
 public import Foundation
-public import GRDB
+public import Storage
 
 /// What a connected carrier's address refinement answered for a shipment (CJ대한통운: 분류코드,
 /// 주소약칭, 배달점소, SM 별칭, P2P code), or why there is no answer yet.
@@ -61,7 +61,7 @@ public struct CarrierBooking: Sendable, Hashable {
 }
 
 extension FulfillmentStore {
-    static func migrateCarrierLinks(_ m: inout DatabaseMigrator) {
+    static func migrateCarrierLinks(_ m: inout Migrations) {
         // 택배연동: each shipment's routing from its connected carrier, and the outbox of bookings
         // (written in the print job's transaction, so a booking is never lost between print and send).
         m.registerMigration("v9-carrier-links") { db in
@@ -86,16 +86,16 @@ extension FulfillmentStore {
             var sql = """
                 SELECT s.id FROM shipment s LEFT JOIN carrierRouting r ON r.shipmentId = s.id
                 WHERE s.status = 'open'
-                  AND (s.carrier = ? OR (s.carrier IS NULL AND ?))
+                  AND (s.carrier = ? OR (s.carrier IS NULL AND ? = 1))
                   AND EXISTS (SELECT 1 FROM salesOrder o WHERE o.shipmentId = s.id AND o.status = 'collected')
                 """
             if !again { sql += " AND (r.shipmentId IS NULL OR r.state = 'pending')" }
-            var args: [any DatabaseValueConvertible] = [carrier, unassignedToo]
+            var args: [(any SQLValueConvertible)?] = [carrier, unassignedToo]
             if let ids {
-                sql += " AND s.id IN (SELECT value FROM json_each(?))"
+                sql += " AND s.id IN \(db.jsonIntegers)"
                 args.append("[" + ids.map(String.init).joined(separator: ",") + "]")
             }
-            let found = try Int64.fetchAll(db, sql: sql + " ORDER BY s.id", arguments: StatementArguments(args))
+            let found = try Int64.fetchAll(db, sql: sql + " ORDER BY s.id", arguments: SQLArguments(args))
             return found.isEmpty ? [] : try Self.shipmentDetails(db, found, delayCutoff: "")
         }
     }
@@ -105,8 +105,11 @@ extension FulfillmentStore {
     public func saveRouting(_ routing: CarrierRouting, shipmentId: Int64) throws {
         try writer.write { db in
             try db.execute(sql: """
-                INSERT OR REPLACE INTO carrierRouting (shipmentId, carrier, state, sortCode, subSortCode, addressShort, branch, employeeNick, p2p, detail, refinedAt)
+                INSERT INTO carrierRouting (shipmentId, carrier, state, sortCode, subSortCode, addressShort, branch, employeeNick, p2p, detail, refinedAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (shipmentId) DO UPDATE SET carrier = excluded.carrier, state = excluded.state, sortCode = excluded.sortCode,
+                    subSortCode = excluded.subSortCode, addressShort = excluded.addressShort, branch = excluded.branch,
+                    employeeNick = excluded.employeeNick, p2p = excluded.p2p, detail = excluded.detail, refinedAt = excluded.refinedAt
                 """, arguments: [shipmentId, routing.carrier, routing.state.rawValue, routing.sortCode, routing.subSortCode, routing.addressShort,
                                  routing.branch, routing.employeeNick, routing.p2p, routing.detail, stamp()])
             try db.execute(sql: "UPDATE shipment SET carrier = ? WHERE id = ? AND carrier IS NULL", arguments: [routing.carrier, shipmentId])
@@ -121,11 +124,11 @@ extension FulfillmentStore {
         try writer.read { db in try Self.routing(db, shipmentId) }
     }
 
-    static func routing(_ db: Database, _ shipmentId: Int64) throws -> CarrierRouting? {
-        try Row.fetchOne(db, sql: "SELECT * FROM carrierRouting WHERE shipmentId = ?", arguments: [shipmentId]).map(Self.routing(_:))
+    static func routing(_ db: any SQLDatabase, _ shipmentId: Int64) throws -> CarrierRouting? {
+        try SQLRow.fetchOne(db, sql: "SELECT * FROM carrierRouting WHERE shipmentId = ?", arguments: [shipmentId]).map(Self.routing(_:))
     }
 
-    static func routing(_ r: Row) -> CarrierRouting {
+    static func routing(_ r: SQLRow) -> CarrierRouting {
         CarrierRouting(carrier: r["carrier"], state: CarrierRouting.State(rawValue: r["state"]) ?? .pending, sortCode: r["sortCode"],
                        subSortCode: r["subSortCode"], addressShort: r["addressShort"], branch: r["branch"], employeeNick: r["employeeNick"],
                        p2p: r["p2p"], detail: r["detail"])
@@ -145,7 +148,7 @@ extension FulfillmentStore {
     /// Bookings of `carrier` to send: due ones (printed, not yet booked) and cancels.
     public func pendingBookings(carrier: String) throws -> [CarrierBooking] {
         try writer.read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try SQLRow.fetchAll(db, sql: """
                 SELECT shipmentId, state, attempts, bookedOn FROM carrierBooking WHERE carrier = ? AND state IN ('due', 'cancelDue') ORDER BY shipmentId
                 """, arguments: [carrier])
             let shipments = Dictionary(uniqueKeysWithValues: try Self.shipmentDetails(db, rows.map { $0[0] }, delayCutoff: "").map { ($0.id, $0) })
@@ -179,7 +182,7 @@ extension FulfillmentStore {
     /// (CJ blocks a caller that asks for day tokens too often).
     public func carrierToken(_ carrier: String) throws -> (token: String, expires: Date)? {
         try writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT token, expiresAt FROM carrierToken WHERE carrier = ?", arguments: [carrier]).map {
+            try SQLRow.fetchOne(db, sql: "SELECT token, expiresAt FROM carrierToken WHERE carrier = ?", arguments: [carrier]).map {
                 ($0[0], Date(timeIntervalSince1970: $0[1]))
             }
         }
@@ -188,7 +191,10 @@ extension FulfillmentStore {
     public func saveCarrierToken(_ carrier: String, token: String?, expires: Date) throws {
         try writer.write { db in
             if let token {
-                try db.execute(sql: "INSERT OR REPLACE INTO carrierToken (carrier, token, expiresAt) VALUES (?, ?, ?)",
+                try db.execute(sql: """
+                    INSERT INTO carrierToken (carrier, token, expiresAt) VALUES (?, ?, ?)
+                    ON CONFLICT (carrier) DO UPDATE SET token = excluded.token, expiresAt = excluded.expiresAt
+                    """,
                                arguments: [carrier, token, expires.timeIntervalSince1970])
             } else {
                 try db.execute(sql: "DELETE FROM carrierToken WHERE carrier = ?", arguments: [carrier])
@@ -199,20 +205,21 @@ extension FulfillmentStore {
     /// Bookings as they stand (`labeld shipments bookings`).
     public func bookings() throws -> [(shipmentId: Int64, carrier: String, waybillNo: String, state: String, attempts: Int, detail: String?)] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT shipmentId, carrier, waybillNo, state, attempts, detail FROM carrierBooking ORDER BY shipmentId").map {
+            try SQLRow.fetchAll(db, sql: "SELECT shipmentId, carrier, waybillNo, state, attempts, detail FROM carrierBooking ORDER BY shipmentId").map {
                 ($0[0], $0[1], $0[2], $0[3], $0[4], $0[5])
             }
         }
     }
 
     /// In the print job's transaction: the printed shipments a connected carrier routed owe it a booking.
-    static func bookingsDue(_ db: Database, shipmentIds: [Int64]) throws {
+    static func bookingsDue(_ db: any SQLDatabase, shipmentIds: [Int64]) throws {
         let insert = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO carrierBooking (shipmentId, carrier, waybillNo, state, updatedAt)
-            SELECT r.shipmentId, r.carrier, s.waybillNo, 'due', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+            SELECT r.shipmentId, r.carrier, s.waybillNo, 'due', ?
             FROM carrierRouting r JOIN shipment s ON s.id = r.shipmentId
             WHERE r.shipmentId = ? AND r.state IN ('routed', 'delayed') AND s.waybillNo IS NOT NULL
             """)
-        for id in shipmentIds { try insert.execute(arguments: [id]) }
+        let now = FulfillmentStore.timestamp.string(from: Date())
+        for id in shipmentIds { try insert.execute(arguments: [now, id]) }
     }
 }

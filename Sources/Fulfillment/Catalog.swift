@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 
 /// A product option as it comes from a mall or a file (상품연동).
 public struct ProductInput: Codable, Sendable, Hashable {
@@ -147,13 +147,13 @@ extension FulfillmentStore {
         }
     }
 
-    private func apply(_ p: ProductInput, _ db: Database, settings: Settings, actor: String, report: inout ProductSyncReport) throws {
+    private func apply(_ p: ProductInput, _ db: any SQLDatabase, settings: Settings, actor: String, report: inout ProductSyncReport) throws {
         try db.execute(sql: "INSERT INTO product (code, name, brand) VALUES (?, ?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name, brand = excluded.brand",
                        arguments: [p.code, p.name, p.brand])
         let productId = try Int64.fetchOne(db, sql: "SELECT id FROM product WHERE code = ?", arguments: [p.code])!
         let option = p.option ?? ""
         let existing = try Int64.fetchOne(db, sql: "SELECT id FROM productOption WHERE sku = ?", arguments: [p.sku])
-        let args: StatementArguments = [productId, p.sku, p.barcode, p.itemCode, option, p.location, (p.tags ?? []).joined(separator: ","),
+        let args: SQLArguments = [productId, p.sku, p.barcode, p.itemCode, option, p.location, (p.tags ?? []).joined(separator: ","),
                                         p.warningQuantity, p.expectedReceiptDate, p.mallStock, Normalize.matchKey(name: p.name, option: option), p.price]
         let optionId: Int64
         if let existing {
@@ -164,11 +164,10 @@ extension FulfillmentStore {
             optionId = existing
             report.updated += 1
         } else {
-            try db.execute(sql: """
+            optionId = try Int64.fetchOne(db, sql: """
                 INSERT INTO productOption (productId, sku, barcode, itemCode, optionText, location, tags, warningQuantity,
-                    expectedReceiptDate, mallStock, matchKey, price) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: args)
-            optionId = db.lastInsertedRowID
+                    expectedReceiptDate, mallStock, matchKey, price) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, arguments: args)!
             try db.execute(sql: "INSERT INTO stockLevel (optionId) VALUES (?)", arguments: [optionId])
             report.added += 1
         }
@@ -196,11 +195,11 @@ extension FulfillmentStore {
         let settings = try self.settings()
         let today = Self.dayFormat.string(from: now())
         return try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT o.id, p.code, p.name, o.optionText, o.sku, o.barcode, o.location, o.tags, s.onHand, s.allocated,
                        o.warningQuantity, o.expectedReceiptDate, o.mallStock, o.price, p.brand
                 FROM productOption o JOIN product p ON p.id = o.productId JOIN stockLevel s ON s.optionId = o.id
-                WHERE (? IS NULL OR o.sku LIKE ? || '%') ORDER BY o.sku
+                WHERE (CAST(? AS TEXT) IS NULL OR o.sku LIKE ? || '%') ORDER BY o.sku
                 """, arguments: [skuPrefix, skuPrefix]).compactMap { r in
                 let tags = (r[7] as String).split(separator: ",").map(String.init)
                 if let tag, !tags.contains(tag) { return nil }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 
 /// A return or exchange pickup (수거).
 public struct Pickup: Codable, Sendable, Hashable {
@@ -11,7 +11,7 @@ public struct Pickup: Codable, Sendable, Hashable {
 }
 
 extension FulfillmentStore {
-    static func migrateCustomerService(_ m: inout DatabaseMigrator) {
+    static func migrateCustomerService(_ m: inout Migrations) {
         m.registerMigration("v4-cs") { db in
             try db.execute(sql: """
                 CREATE TABLE pickup (id INTEGER PRIMARY KEY, orderId INTEGER NOT NULL REFERENCES salesOrder(id) ON DELETE CASCADE,
@@ -25,8 +25,8 @@ extension FulfillmentStore {
         }
     }
 
-    private static func orderRow(_ db: Database, _ orderId: Int64) throws -> Row {
-        guard let o = try Row.fetchOne(db, sql: "SELECT * FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
+    private static func orderRow(_ db: any SQLDatabase, _ orderId: Int64) throws -> SQLRow {
+        guard let o = try SQLRow.fetchOne(db, sql: "SELECT * FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
             throw FulfillmentError(code: .notFound, message: "no order \(orderId)")
         }
         return o
@@ -62,7 +62,7 @@ extension FulfillmentStore {
 
     /// A shipment whose orders are all canceled owes its carrier no booking: one not sent is
     /// dropped, a sent one is to be canceled (택배연동).
-    static func cancelBooking(_ db: Database, shipmentId: Int64?) throws {
+    static func cancelBooking(_ db: any SQLDatabase, shipmentId: Int64?) throws {
         guard let shipmentId,
               try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM salesOrder WHERE shipmentId = ? AND status != 'canceled'", arguments: [shipmentId]) == 0 else { return }
         try db.execute(sql: "DELETE FROM carrierBooking WHERE shipmentId = ? AND state = 'due'", arguments: [shipmentId])
@@ -75,7 +75,7 @@ extension FulfillmentStore {
         try writer.write { db in try self.pickup(db, orderId: orderId, kind: "return", quantities: quantities, actor: actor) }
     }
 
-    private func pickup(_ db: Database, orderId: Int64, kind: String, quantities: [Int64: Int], actor: String) throws -> Int64 {
+    private func pickup(_ db: any SQLDatabase, orderId: Int64, kind: String, quantities: [Int64: Int], actor: String) throws -> Int64 {
         let o = try Self.orderRow(db, orderId)
         let no: String = o["channelOrderNo"]
         guard (o["status"] as String) == "shipped" else { throw FulfillmentError(code: .invalidInput, message: "order \(no) is not shipped: nothing to pick up") }
@@ -87,8 +87,7 @@ extension FulfillmentStore {
             let picked = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(quantity), 0) FROM pickupLine WHERE orderLineId = ?", arguments: [line])!
             guard q > 0, q + picked <= have else { throw FulfillmentError(code: .invalidInput, message: "line \(line): at most \(have - picked) unit(s) left to pick up, not \(q)") }
         }
-        try db.execute(sql: "INSERT INTO pickup (orderId, kind, createdAt) VALUES (?, ?, ?)", arguments: [orderId, kind, stamp()])
-        let id = db.lastInsertedRowID
+        let id = try Int64.fetchOne(db, sql: "INSERT INTO pickup (orderId, kind, createdAt) VALUES (?, ?, ?) RETURNING id", arguments: [orderId, kind, stamp()])!
         for (line, q) in quantities { try db.execute(sql: "INSERT INTO pickupLine (pickupId, orderLineId, quantity) VALUES (?, ?, ?)", arguments: [id, line, q]) }
         try audit(db, actor: actor, action: "pickups.request", subject: "order \(no)", old: nil, new: "\(kind) pickup \(id)")
         return id
@@ -124,13 +123,12 @@ extension FulfillmentStore {
                 throw FulfillmentError(code: .invalidInput, message: "order \(no) is \(status): it cannot be exchanged")
             }
             let suffix = (try Int.fetchOne(db, sql: "SELECT MAX(suffix) FROM salesOrder WHERE channel = ? AND channelOrderNo = ?", arguments: [channel, no]) ?? 0) + 1
-            try db.execute(sql: """
+            let replacement = try Int64.fetchOne(db, sql: """
                 INSERT INTO salesOrder (channel, channelOrderNo, suffix, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
                     postalCode, address, message, carrier, island, disruption, doNotCombine, exchangeFee, replacesOrderId)
                 SELECT channel, channelOrderNo, ?, orderedAt, paidAt, ?, receiverName, receiverPhone, receiverPhone2,
-                    postalCode, address, message, carrier, island, disruption, ?, ?, id FROM salesOrder WHERE id = ?
-                """, arguments: [suffix, stamp(), settings.cancelExchange.noCombine, settings.cancelExchange.exchangeFee, orderId])
-            let replacement = db.lastInsertedRowID
+                    postalCode, address, message, carrier, island, disruption, ?, ?, id FROM salesOrder WHERE id = ? RETURNING id
+                """, arguments: [suffix, stamp(), settings.cancelExchange.noCombine, settings.cancelExchange.exchangeFee, orderId])!
             var n = 0
             for (line, q) in quantities.sorted(by: { $0.key < $1.key }) {
                 n += 1
@@ -152,12 +150,12 @@ extension FulfillmentStore {
     public func completePickup(_ pickupId: Int64, defective: Bool, actor: String) throws {
         try writer.write { db in
             let settings = try Self.settings(db)
-            guard let p = try Row.fetchOne(db, sql: "SELECT status FROM pickup WHERE id = ?", arguments: [pickupId]) else {
+            guard let p = try SQLRow.fetchOne(db, sql: "SELECT status FROM pickup WHERE id = ?", arguments: [pickupId]) else {
                 throw FulfillmentError(code: .notFound, message: "no pickup \(pickupId)")
             }
             guard (p["status"] as String) == "requested" else { throw FulfillmentError(code: .invalidInput, message: "pickup \(pickupId) is already completed") }
             if settings.pickupRestock && !defective {
-                for row in try Row.fetchAll(db, sql: """
+                for row in try SQLRow.fetchAll(db, sql: """
                     SELECT l.optionId, p.quantity FROM pickupLine p JOIN orderLine l ON l.id = p.orderLineId WHERE p.pickupId = ? AND l.optionId IS NOT NULL
                     """, arguments: [pickupId]) {
                     try move(db, optionId: row[0], type: MovementType.returnReceipt, quantity: row[1], actor: actor, note: "pickup \(pickupId)")

@@ -1,5 +1,5 @@
 public import Foundation
-import GRDB
+import Storage
 
 /// A bulk-dispatch (발송처리) file for one marketplace: the waybill numbers of its printed orders,
 /// in the layout its upload takes.
@@ -16,7 +16,7 @@ public struct DispatchExport: Sendable {
 }
 
 extension FulfillmentStore {
-    static func migrateDispatch(_ m: inout DatabaseMigrator) {
+    static func migrateDispatch(_ m: inout Migrations) {
         // Marketplace presets: an order remembers its preset, a line its channel key and what the
         // dispatch file needs of its row (fields as a JSON object; 쿠팡's whole row as a JSON array
         // under a header stored once); a shipment when it was printed; which lines went out in
@@ -56,12 +56,12 @@ extension FulfillmentStore {
         }
         let exportedAt = stamp()
         return try writer.write { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try SQLRow.fetchAll(db, sql: """
                 SELECT l.id, l.lineKey, l.channelFields, o.channelOrderNo, s.id, s.carrier, s.waybillNo, h.header, l.channelRow
                 FROM orderLine l LEFT JOIN channelHeader h ON h.id = l.channelHeaderId JOIN salesOrder o ON o.id = l.orderId JOIN shipment s ON s.id = o.shipmentId
                 WHERE o.preset = ? AND s.status IN ('printed', 'shipped') AND s.waybillNo IS NOT NULL AND o.status != 'canceled'
-                  AND (? IS NULL OR s.printedAt >= ?)
-                  AND (? OR NOT EXISTS (SELECT 1 FROM dispatchExport d WHERE d.orderLineId = l.id AND d.waybillNo = s.waybillNo))
+                  AND (CAST(? AS TEXT) IS NULL OR s.printedAt >= ?)
+                  AND (? = 1 OR NOT EXISTS (SELECT 1 FROM dispatchExport d WHERE d.orderLineId = l.id AND d.waybillNo = s.waybillNo))
                 ORDER BY s.id, o.id, l.lineNo
                 """, arguments: [preset.name, from, from, all])
             let decoder = JSONDecoder()
@@ -116,7 +116,8 @@ extension FulfillmentStore {
                 }
             }
             let record = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO dispatchExport (orderLineId, waybillNo, preset, exportedAt, actor) VALUES (?, ?, ?, ?, ?)
+                INSERT INTO dispatchExport (orderLineId, waybillNo, preset, exportedAt, actor) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (orderLineId, waybillNo) DO UPDATE SET preset = excluded.preset, exportedAt = excluded.exportedAt, actor = excluded.actor
                 """)
             for w in written { try record.execute(arguments: [w.line, w.waybill, preset.name, exportedAt, actor]) }
             if !written.isEmpty {

@@ -1,14 +1,12 @@
-public import GRDB
+public import Storage
 public import Foundation
 public import Logging
-import Glibc
 public import LabeldSupport
 
-/// labeld's order and inventory core on one SQLite database (WAL, foreign keys on), through GRDB.
-/// Sendable: every operation is one transaction on the writer it was given (a `DatabasePool` for
-/// files, a `DatabaseQueue` in tests).
+/// labeld's order and inventory core, on SQLite (the embedded default) or PostgreSQL (`Storage`).
+/// Sendable: every operation is one transaction on the store it was given.
 public struct FulfillmentStore: Sendable {
-    public let writer: any DatabaseWriter
+    public let writer: any SQLStore
     /// Island postal ranges (도서산간), shipped as data.
     public let islands: IslandRegions
     /// The clock, for collection times and delay flags (tests pass a fixed one).
@@ -17,56 +15,32 @@ public struct FulfillmentStore: Sendable {
     /// queue, 초기화), at info.
     public let logger: Logger
 
-    public init(writer: any DatabaseWriter, islands: IslandRegions = .empty, now: @escaping @Sendable () -> Date = { Date() },
+    public init(writer: any SQLStore, islands: IslandRegions = .empty, now: @escaping @Sendable () -> Date = { Date() },
                 logger: Logger = .disabled) throws {
         self.writer = writer
         self.islands = islands
         self.now = now
         self.logger = logger
-        try Self.migrator.migrate(writer)
+        try writer.migrate(Self.migrator)
     }
 
-    /// Opens (creating if needed) the database file at `path` in WAL mode.
-    public static func open(path: String, islands: IslandRegions = .empty, logger: Logger = .disabled) throws -> FulfillmentStore {
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        try ownerOnly(path)
-        var config = Configuration()
-        config.foreignKeysEnabled = true
-        config.busyMode = .timeout(10)
-        // WAL + NORMAL: a commit survives any crash of labeld (kill -9 included) and the file is never
-        // corrupted; only a power loss may undo the last commits. Commits that acknowledge something
-        // to a user (a print job) switch to FULL for that transaction (see SpoolStore.submit).
-        // No memory map (mmap_size): every connection remaps the file each time it grows, and under a
-        // burst of scans the unmapping (TLB shootdowns on every core) cost more than the reads it saves.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        return try FulfillmentStore(writer: try DatabasePool(path: path, configuration: config), islands: islands, logger: logger)
-    }
-
-    /// Creates `path` (if missing) readable and writable by its owner only, or takes those rights
-    /// back from an existing file: it holds receivers' names, phones and addresses. SQLite gives
-    /// the WAL and shared-memory files the database file's mode.
-    static func ownerOnly(_ path: String) throws {
-        let fd = Glibc.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw FulfillmentError(code: .database, message: "cannot open the database file '\(path)': \(String(cString: strerror(errno)))")
+    /// Opens labeld's database: a SQLite file at `location` (created if needed), or a PostgreSQL
+    /// database when `location` is a `postgres://` URL.
+    public static func open(path location: String, islands: IslandRegions = .empty, logger: Logger = .disabled) throws -> FulfillmentStore {
+        do {
+            return try FulfillmentStore(writer: try Stores.open(location), islands: islands, logger: logger)
+        } catch let error as SQLError {
+            throw FulfillmentError(code: .database, message: error.description)
         }
-        defer { close(fd) }
-        if fchmod(fd, 0o600) != 0 {
-            throw FulfillmentError(code: .database, message: "cannot make '\(path)' private (chmod 600): \(String(cString: strerror(errno)))")
-        }
-        for suffix in ["-wal", "-shm"] { _ = chmod(path + suffix, 0o600) }
     }
 
     /// A private in-memory database (tests).
     public static func inMemory(islands: IslandRegions = .empty, now: @escaping @Sendable () -> Date = { Date() }) throws -> FulfillmentStore {
-        var config = Configuration()
-        config.foreignKeysEnabled = true
-        return try FulfillmentStore(writer: try DatabaseQueue(configuration: config), islands: islands, now: now)
+        try FulfillmentStore(writer: try SQLiteStore.inMemory(), islands: islands, now: now)
     }
 
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
+    static var migrator: Migrations {
+        var m = Migrations()
         m.registerMigration("v1") { db in
             try db.execute(sql: """
                 CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
@@ -119,14 +93,14 @@ public struct FulfillmentStore: Sendable {
         // sorted after `2026-12-03 14:30:00`): now in the one form collectedAt has (`OrderTime`), and
         // carriers by their profile key. What cannot be read stays as it was.
         m.registerMigration("v6-order-times-carriers") { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT id, orderedAt, paidAt, carrier FROM salesOrder")
+            let rows = try SQLRow.fetchAll(db, sql: "SELECT id, orderedAt, paidAt, carrier FROM salesOrder")
             for r in rows {
                 let ordered: String? = r[1], paid: String? = r[2], carrier: String? = r[3]
                 try db.execute(sql: "UPDATE salesOrder SET orderedAt = ?, paidAt = ?, carrier = ? WHERE id = ?", arguments: [
                     ordered.map { OrderTime.canonical($0) ?? $0 }, paid.map { OrderTime.canonical($0) ?? $0 },
                     carrier.map { Carriers.key(for: $0) ?? $0 }, r[0] as Int64])
             }
-            for r in try Row.fetchAll(db, sql: "SELECT id, carrier FROM shipment WHERE carrier IS NOT NULL") {
+            for r in try SQLRow.fetchAll(db, sql: "SELECT id, carrier FROM shipment WHERE carrier IS NOT NULL") {
                 try db.execute(sql: "UPDATE shipment SET carrier = ? WHERE id = ?", arguments: [Carriers.key(for: r[1]) ?? (r[1] as String), r[0] as Int64])
             }
         }
@@ -186,7 +160,7 @@ extension FulfillmentStore {
 
     /// The settings as `db` sees them. Decoding is cached by the stored text (a scan reads the
     /// settings every time; decoding them costs more than the rest of its reads together).
-    public static func settings(_ db: Database) throws -> Settings {
+    public static func settings(_ db: any SQLDatabase) throws -> Settings {
         let json = try String.fetchOne(db.cachedStatement(sql: "SELECT json FROM settings WHERE id = 1")) ?? "{}"
         return try decodedSettings.value(for: json) { try JSONDecoder().decode(Settings.self, from: Data(json.utf8)) }
     }
@@ -212,14 +186,14 @@ extension FulfillmentStore {
         }
     }
 
-    func audit(_ db: Database, actor: String, action: String, subject: String, old: String?, new: String?) throws {
+    func audit(_ db: any SQLDatabase, actor: String, action: String, subject: String, old: String?, new: String?) throws {
         try db.execute(sql: "INSERT INTO auditLog (at, actor, action, subject, oldValue, newValue) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [stamp(), actor, action, subject, old, new])
     }
 
     public func auditLog(limit: Int = 100) throws -> [AuditEntry] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM auditLog ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM auditLog ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
                 AuditEntry(at: $0["at"], actor: $0["actor"], action: $0["action"], subject: $0["subject"], oldValue: $0["oldValue"], newValue: $0["newValue"])
             }
         }

@@ -1,5 +1,5 @@
 public import Foundation
-import GRDB
+import Storage
 
 /// An order as collected from a sales channel: the JSON the HTTP API takes, and what CSV rows become.
 public struct OrderInput: Codable, Sendable, Hashable {
@@ -437,7 +437,7 @@ extension FulfillmentStore {
             // Matching tables, loaded once.
             var byItemCode: [String: Int64] = [:]
             var byKey: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, itemCode, matchKey FROM productOption") {
+            for row in try SQLRow.fetchAll(db, sql: "SELECT id, itemCode, matchKey FROM productOption") {
                 if let code: String = row[1] { byItemCode[code] = row[0] }
                 let key: String = row[2]
                 if byKey[key] == nil { byKey[key] = row[0] }   // the first option with that name wins
@@ -445,7 +445,7 @@ extension FulfillmentStore {
             let insertOrder = try db.cachedStatement(sql: """
                 INSERT INTO salesOrder (channel, channelOrderNo, suffix, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
                     postalCode, address, message, carrier, waybillNo, island, disruption, sourceRow, preset)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """)
             let insertLine = try db.cachedStatement(sql: """
                 INSERT INTO orderLine (orderId, lineNo, productName, optionText, itemCode, quantity, isGift, optionId, sourceRow, lineKey,
@@ -500,11 +500,11 @@ extension FulfillmentStore {
                 // Duplicates: told by the channel's line keys where it has them (a line collected
                 // before, whatever order it came in), else by the order number.
                 let keys = lines.compactMap(\.lineKey)
-                var existing: Row?
+                var existing: SQLRow?
                 if keys.isEmpty {
-                    existing = try Row.fetchOne(findExisting, arguments: [channelName, input.orderNo])
+                    existing = try SQLRow.fetchOne(findExisting, arguments: [channelName, input.orderNo])
                 } else {
-                    for key in keys where existing == nil { existing = try Row.fetchOne(findByLineKey, arguments: [key, channelName]) }
+                    for key in keys where existing == nil { existing = try SQLRow.fetchOne(findByLineKey, arguments: [key, channelName]) }
                 }
                 if let existing {
                     let what = keys.isEmpty ? "already collected" : "line \(keys.count == 1 ? keys[0] : keys.joined(separator: ", ")) already collected"
@@ -535,10 +535,9 @@ extension FulfillmentStore {
                 let disruption = settings.deliveryDisruptionRegions.contains { r in
                     (r.carrier == nil || r.carrier == input.carrier) && r.from <= postal && postal <= r.to
                 }
-                try insertOrder.execute(arguments: [channelName, input.orderNo, suffix, input.orderedAt, input.paidAt, collectedAt,
+                let orderId = try Int64.fetchOne(insertOrder, arguments: [channelName, input.orderNo, suffix, input.orderedAt, input.paidAt, collectedAt,
                                                     input.receiver.name, input.receiver.phone, input.receiver.phone2, postal, input.receiver.address,
-                                                    input.message, input.carrier, input.waybillNo, island, disruption, firstRow, input.preset])
-                let orderId = db.lastInsertedRowID
+                                                    input.message, input.carrier, input.waybillNo, island, disruption, firstRow, input.preset])!
                 for (n, line) in lines.enumerated() {
                     var optionId: Int64?
                     for key in settings.orderMatching where optionId == nil {
@@ -586,19 +585,19 @@ extension FulfillmentStore {
         return try writer.read { db in
             var sql = """
                 SELECT o.id, o.channel, o.channelOrderNo, o.suffix, o.receiverName, o.postalCode, o.status, o.island, o.disruption,
-                       o.collectedAt, COUNT(l.id) AS lines, SUM(l.optionId IS NULL) AS unmatched, o.allocationState, o.hold, o.shipmentId,
+                       o.collectedAt, COUNT(l.id) AS lines, SUM(CASE WHEN l.optionId IS NULL THEN 1 ELSE 0 END) AS unmatched, o.allocationState, o.hold, o.shipmentId,
                        (SELECT status FROM shipment WHERE id = o.shipmentId)
                 FROM salesOrder o LEFT JOIN orderLine l ON l.orderId = o.id GROUP BY o.id
                 """
             var having: [String] = []
             if let id { having.append("o.id = \(id)") }
             if islandOnly { having.append("o.island = 1") }
-            if unmatchedOnly { having.append("SUM(l.optionId IS NULL) > 0") }
+            if unmatchedOnly { having.append("SUM(CASE WHEN l.optionId IS NULL THEN 1 ELSE 0 END) > 0") }
             if delayedOnly { having.append("o.status = 'collected' AND o.collectedAt < '\(cutoff)'") }
             if !having.isEmpty { sql += " HAVING " + having.joined(separator: " AND ") }
             sql += " ORDER BY o.id"
             if let limit { sql += " LIMIT \(limit)" }
-            return try Row.fetchAll(db, sql: sql).map { r in
+            return try SQLRow.fetchAll(db, sql: sql).map { r in
                 let status: String = r[6], collectedAt: String = r[9]
                 let allocation = AllocationState(rawValue: r[12]) ?? .notAllocatable
                 let shipmentStatus: String? = r[15]
@@ -643,8 +642,8 @@ extension FulfillmentStore {
     public func orderDetail(_ id: Int64) throws -> OrderDetail {
         guard let summary = try orders(id: id).first else { throw FulfillmentError(code: .notFound, message: "no order \(id)") }
         return try writer.read { db in
-            let o = try Row.fetchOne(db, sql: "SELECT orderedAt, paidAt, receiverPhone, address, message, carrier FROM salesOrder WHERE id = ?", arguments: [id])!
-            let lines = try Row.fetchAll(db, sql: """
+            let o = try SQLRow.fetchOne(db, sql: "SELECT orderedAt, paidAt, receiverPhone, address, message, carrier FROM salesOrder WHERE id = ?", arguments: [id])!
+            let lines = try SQLRow.fetchAll(db, sql: """
                 SELECT l.id, l.lineNo, l.productName, l.optionText, p.sku, p.location, l.quantity, l.allocated, l.isGift
                 FROM orderLine l LEFT JOIN productOption p ON p.id = l.optionId WHERE l.orderId = ? ORDER BY l.lineNo
                 """, arguments: [id]).map {
@@ -652,7 +651,7 @@ extension FulfillmentStore {
                                  quantity: $0[6], allocated: $0[7], gift: $0[8])
             }
             let shipment = try summary.shipmentId.flatMap { sid in
-                try Row.fetchOne(db, sql: "SELECT id, carrier, waybillNo, status FROM shipment WHERE id = ?", arguments: [sid]).map { r in
+                try SQLRow.fetchOne(db, sql: "SELECT id, carrier, waybillNo, status FROM shipment WHERE id = ?", arguments: [sid]).map { r in
                     ShipmentSummary(id: r[0], carrier: r[1], waybillNo: r[2], status: r[3],
                                     orderNumbers: try String.fetchAll(db, sql: """
                                         SELECT channelOrderNo || CASE suffix WHEN 0 THEN '' ELSE '-' || suffix END FROM salesOrder WHERE shipmentId = ? ORDER BY id

@@ -1,4 +1,4 @@
-import GRDB
+import Storage
 
 /// What 거래처/마켓계정/부운영자 갱신 changed in the reference lists.
 public struct PartnerRefresh: Codable, Sendable, Hashable {
@@ -9,7 +9,7 @@ public struct PartnerRefresh: Codable, Sendable, Hashable {
 }
 
 extension FulfillmentStore {
-    static func ensurePartnerTable(_ db: Database) throws {
+    static func ensurePartnerTable(_ db: any SQLDatabase) throws {
         try db.execute(sql: "CREATE TABLE IF NOT EXISTS partner (kind TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (kind, name))")
     }
 

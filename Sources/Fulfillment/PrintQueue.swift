@@ -1,4 +1,4 @@
-public import GRDB
+public import Storage
 public import Foundation
 import LabeldSupport
 import Logging
@@ -41,7 +41,7 @@ extension FulfillmentStore {
                 SELECT DISTINCT s.id FROM shipment s JOIN salesOrder o ON o.shipmentId = s.id
                 WHERE o.status = 'collected' AND o.hold = 0 AND s.status \(selection.includePrinted ? "IN ('open','printed')" : "= 'open'")
                 """
-            var args: [any DatabaseValueConvertible] = []
+            var args: [(any SQLValueConvertible)?] = []
             if let c = selection.carrier { sql += " AND COALESCE(s.carrier, o.carrier) = ?"; args.append(c) }
             if let i = selection.island { sql += " AND o.island = ?"; args.append(i) }
             // Stored times are UTC: a Korean calendar day is the range from its first instant to the next day's.
@@ -59,7 +59,7 @@ extension FulfillmentStore {
                 args += ids
                 if ids.isEmpty { return [] }
             }
-            let ids = try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+            let ids = try Int64.fetchAll(db, sql: sql, arguments: SQLArguments(args))
             return try Self.shipmentDetails(db, ids, delayCutoff: cutoff)
         }
         let sorted = Self.sortForPrinting(details, by: settings.printOrder)
@@ -98,7 +98,7 @@ extension FulfillmentStore {
 
     /// The shipment a station's scan names, if it has one yet: a waybill number (hyphens and
     /// spaces as printed are ignored) or an order number (with or without its suffix).
-    public static func shipmentId(_ db: Database, scanned code: String) throws -> Int64? {
+    public static func shipmentId(_ db: any SQLDatabase, scanned code: String) throws -> Int64? {
         let trimmed = code.trimmedOfWhitespace
         let digits = trimmed.filter { $0 != "-" && $0 != " " }
         if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM shipment WHERE waybillNo = ?"), arguments: [digits]) { return id }
@@ -124,17 +124,18 @@ extension FulfillmentStore {
     /// Marks shipments printed (in the caller's transaction: the print job and this commit together).
     /// A printed shipment is not taken by the next batch and cannot be combined any more; the
     /// time it was first printed dates it for the dispatch file (`exportDispatch(since:)`).
-    public static func markPrinted(_ db: Database, shipmentIds: [Int64]) throws {
+    public static func markPrinted(_ db: any SQLDatabase, shipmentIds: [Int64]) throws {
         let update = try db.cachedStatement(sql: """
-            UPDATE shipment SET status = 'printed', printedAt = COALESCE(printedAt, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE id = ? AND status = 'open'
+            UPDATE shipment SET status = 'printed', printedAt = COALESCE(printedAt, ?) WHERE id = ? AND status = 'open'
             """)
-        for id in shipmentIds { try update.execute(arguments: [id]) }
+        let now = FulfillmentStore.timestamp.string(from: Date())
+        for id in shipmentIds { try update.execute(arguments: [now, id]) }
         try bookingsDue(db, shipmentIds: shipmentIds)
     }
 
     /// Puts printed shipments whose labels did not print (their job failed or was canceled) back
     /// into the print queue, in the caller's transaction; returns how many went back.
-    public func returnToQueue(_ db: Database, shipmentIds: [Int64], actor: String, reason: String) throws -> Int {
+    public func returnToQueue(_ db: any SQLDatabase, shipmentIds: [Int64], actor: String, reason: String) throws -> Int {
         let update = try db.cachedStatement(sql: "UPDATE shipment SET status = 'open' WHERE id = ? AND status = 'printed'")
         var back: [Int64] = []
         for id in shipmentIds {

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 
 /// Who is acting: the audit log records the name, operations check the role.
 public enum Role: String, Codable, Sendable, CaseIterable {
@@ -30,10 +30,11 @@ extension FulfillmentStore {
         f.locale = Locale(identifier: "en_US_POSIX")
         f.dateFormat = "yyyyMMdd-HHmmss"
         let path = "\(backupDirectory)/labeld-\(f.string(from: now()))-\(UUID().uuidString.prefix(6)).sqlite"
-        try Self.ownerOnly(path)
-        let backup = try DatabaseQueue(path: path)
-        try writer.backup(to: backup)
-        try backup.close()
+        do {
+            try StoreCopy.backup(writer, toSQLite: path)
+        } catch let error as SQLError {
+            throw FulfillmentError(code: .database, message: "the backup before reset failed: \(error)")
+        }
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE stockLevel SET allocated = 0;

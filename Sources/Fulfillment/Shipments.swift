@@ -1,5 +1,5 @@
 import Foundation
-public import GRDB
+public import Storage
 
 /// A shipment: what one waybill covers — one order, or several combined (합포).
 public struct ShipmentSummary: Codable, Sendable, Hashable {
@@ -11,7 +11,7 @@ public struct ShipmentSummary: Codable, Sendable, Hashable {
 }
 
 extension FulfillmentStore {
-    static func migrateShipments(_ m: inout DatabaseMigrator) {
+    static func migrateShipments(_ m: inout Migrations) {
         m.registerMigration("v3-shipments") { db in
             try db.execute(sql: """
                 CREATE TABLE shipment (id INTEGER PRIMARY KEY, carrier TEXT, waybillNo TEXT UNIQUE,
@@ -30,8 +30,8 @@ extension FulfillmentStore {
         try writer.write { db in try Self.shipment(db, forOrder: orderId, at: stamp()) }
     }
 
-    static func shipment(_ db: Database, forOrder orderId: Int64, at: String) throws -> Int64 {
-        guard let row = try Row.fetchOne(db, sql: "SELECT shipmentId, carrier, waybillNo, channelOrderNo FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
+    static func shipment(_ db: any SQLDatabase, forOrder orderId: Int64, at: String) throws -> Int64 {
+        guard let row = try SQLRow.fetchOne(db, sql: "SELECT shipmentId, carrier, waybillNo, channelOrderNo FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
             throw FulfillmentError(code: .notFound, message: "no order \(orderId)")
         }
         if let id: Int64 = row["shipmentId"] { return id }
@@ -40,8 +40,7 @@ extension FulfillmentStore {
            try Bool.fetchOne(db, sql: "SELECT 1 FROM shipment WHERE waybillNo = ?", arguments: [supplied]) != nil {
             throw FulfillmentError(code: .invalidInput, message: "order \(row["channelOrderNo"] as String): waybill number \(supplied) is already used by another shipment")
         }
-        try db.execute(sql: "INSERT INTO shipment (carrier, waybillNo, createdAt) VALUES (?, ?, ?)", arguments: [row["carrier"] as String?, row["waybillNo"] as String?, at])
-        let id = db.lastInsertedRowID
+        let id = try Int64.fetchOne(db, sql: "INSERT INTO shipment (carrier, waybillNo, createdAt) VALUES (?, ?, ?) RETURNING id", arguments: [row["carrier"] as String?, row["waybillNo"] as String?, at])!
         try db.execute(sql: "UPDATE salesOrder SET shipmentId = ? WHERE id = ?", arguments: [id, orderId])
         return id
     }
@@ -56,7 +55,7 @@ extension FulfillmentStore {
         try writer.write { db in
             let settings = try Self.settings(db)
             var result = ShipmentCreation()
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try SQLRow.fetchAll(db, sql: """
                 SELECT id, channelOrderNo, suffix, hold FROM salesOrder WHERE status = 'collected' AND shipmentId IS NULL ORDER BY id
                 """)
             for row in rows {
@@ -69,7 +68,6 @@ extension FulfillmentStore {
                 do {
                     try db.inSavepoint {
                         _ = try Self.shipment(db, forOrder: id, at: stamp())
-                        return .commit
                     }
                     result.created += 1
                 } catch let error as FulfillmentError {
@@ -83,8 +81,8 @@ extension FulfillmentStore {
 
     /// Why an order cannot ship now, or nil when it can: a line without a product option, or — in
     /// currentStock mode — a line not wholly allocated (what `ship` would refuse).
-    static func shippingBlock(_ db: Database, orderId: Int64, basis: Settings.AllocationBasis) throws -> String? {
-        let lines = try Row.fetchAll(db, sql: """
+    static func shippingBlock(_ db: any SQLDatabase, orderId: Int64, basis: Settings.AllocationBasis) throws -> String? {
+        let lines = try SQLRow.fetchAll(db, sql: """
             SELECT o.channelOrderNo, l.productName, l.optionId IS NOT NULL, l.allocated, l.quantity
             FROM orderLine l JOIN salesOrder o ON o.id = l.orderId WHERE l.orderId = ? ORDER BY l.lineNo
             """, arguments: [orderId])
@@ -105,7 +103,7 @@ extension FulfillmentStore {
             var key: String?
             var target: Int64?
             for id in orderIds {
-                guard let o = try Row.fetchOne(db, sql: """
+                guard let o = try SQLRow.fetchOne(db, sql: """
                     SELECT o.channelOrderNo, o.receiverName, o.receiverPhone, o.address, o.doNotCombine, o.status, s.status AS shipmentStatus, s.waybillNo
                     FROM salesOrder o LEFT JOIN shipment s ON s.id = o.shipmentId WHERE o.id = ?
                     """, arguments: [id]) else { throw FulfillmentError(code: .notFound, message: "no order \(id)") }
@@ -144,14 +142,14 @@ extension FulfillmentStore {
     public func split(orderId: Int64, quantities: [Int64: Int], actor: String) throws -> Int64 {
         try writer.write { db in
             let settings = try Self.settings(db)
-            guard let o = try Row.fetchOne(db, sql: "SELECT * FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
+            guard let o = try SQLRow.fetchOne(db, sql: "SELECT * FROM salesOrder WHERE id = ?", arguments: [orderId]) else {
                 throw FulfillmentError(code: .notFound, message: "no order \(orderId)")
             }
             let no: String = o["channelOrderNo"]
             if (o["status"] as String) != "collected" || (o["waybillNo"] as String?) != nil {
                 throw FulfillmentError(code: .invalidInput, message: "order \(no) is already printed or shipped: it cannot be split")
             }
-            let lines = try Row.fetchAll(db, sql: "SELECT id, quantity FROM orderLine WHERE orderId = ?", arguments: [orderId])
+            let lines = try SQLRow.fetchAll(db, sql: "SELECT id, quantity FROM orderLine WHERE orderId = ?", arguments: [orderId])
             let byId = Dictionary(uniqueKeysWithValues: lines.map { ($0["id"] as Int64, $0["quantity"] as Int) })
             var remaining = 0
             for (line, q) in byId { remaining += q - (quantities[line] ?? 0) }
@@ -163,13 +161,12 @@ extension FulfillmentStore {
             try Self.deallocate(db, orderId: orderId)
             let suffix = (try Int.fetchOne(db, sql: "SELECT MAX(suffix) FROM salesOrder WHERE channel = ? AND channelOrderNo = ?",
                                             arguments: [o["channel"] as String, no]) ?? 0) + 1
-            try db.execute(sql: """
+            let newId = try Int64.fetchOne(db, sql: """
                 INSERT INTO salesOrder (channel, channelOrderNo, suffix, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
                     postalCode, address, message, carrier, island, disruption, doNotCombine)
                 SELECT channel, channelOrderNo, ?, orderedAt, paidAt, collectedAt, receiverName, receiverPhone, receiverPhone2,
-                    postalCode, address, message, carrier, island, disruption, ? FROM salesOrder WHERE id = ?
-                """, arguments: [suffix, settings.splitNoCombine, orderId])
-            let newId = db.lastInsertedRowID
+                    postalCode, address, message, carrier, island, disruption, ? FROM salesOrder WHERE id = ? RETURNING id
+                """, arguments: [suffix, settings.splitNoCombine, orderId])!
             var n = 0
             for (line, q) in quantities.sorted(by: { $0.key < $1.key }) {
                 n += 1
@@ -227,7 +224,7 @@ extension FulfillmentStore {
     public func assignWaybill(shipmentId: Int64, carrier name: String, actor: String) throws -> String {
         let carrier = try Self.carrierKey(name)
         return try writer.write { db in
-            guard let s = try Row.fetchOne(db, sql: "SELECT waybillNo, carrier, status FROM shipment WHERE id = ?", arguments: [shipmentId]) else {
+            guard let s = try SQLRow.fetchOne(db, sql: "SELECT waybillNo, carrier, status FROM shipment WHERE id = ?", arguments: [shipmentId]) else {
                 throw FulfillmentError(code: .notFound, message: "no shipment \(shipmentId)")
             }
             if let existing: String = s["waybillNo"] {
@@ -237,7 +234,7 @@ extension FulfillmentStore {
                 }
                 return existing
             }
-            guard let range = try Row.fetchOne(db, sql: "SELECT * FROM waybillRange WHERE carrier = ? AND next <= last ORDER BY id LIMIT 1", arguments: [carrier]) else {
+            guard let range = try SQLRow.fetchOne(db, sql: "SELECT * FROM waybillRange WHERE carrier = ? AND next <= last ORDER BY id LIMIT 1", arguments: [carrier]) else {
                 throw FulfillmentError(code: .invalidInput, message: "no waybill numbers left for \(carrier): add a range (waybills add-range)")
             }
             let base: Int = range["next"], digits: Int = range["digits"], rule: String = range["checkRule"]
@@ -262,11 +259,11 @@ extension FulfillmentStore {
     public func ship(shipmentId: Int64, actor: String) throws {
         try writer.write { db in
             let settings = try Self.settings(db)
-            guard let s = try Row.fetchOne(db, sql: "SELECT status FROM shipment WHERE id = ?", arguments: [shipmentId]) else {
+            guard let s = try SQLRow.fetchOne(db, sql: "SELECT status FROM shipment WHERE id = ?", arguments: [shipmentId]) else {
                 throw FulfillmentError(code: .notFound, message: "no shipment \(shipmentId)")
             }
             guard (s["status"] as String) != "shipped" else { throw FulfillmentError(code: .invalidInput, message: "shipment \(shipmentId) is already shipped") }
-            let lines = try Row.fetchAll(db, sql: """
+            let lines = try SQLRow.fetchAll(db, sql: """
                 SELECT l.id, l.optionId, l.quantity, l.allocated, o.channelOrderNo, l.productName FROM orderLine l JOIN salesOrder o ON o.id = l.orderId
                 WHERE o.shipmentId = ? AND o.status = 'collected' AND o.hold = 0
                 """, arguments: [shipmentId])
@@ -292,7 +289,7 @@ extension FulfillmentStore {
 
     public func shipments() throws -> [ShipmentSummary] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT s.id, s.carrier, s.waybillNo, s.status, GROUP_CONCAT(o.channelOrderNo || CASE o.suffix WHEN 0 THEN '' ELSE '-' || o.suffix END, ',')
                 FROM shipment s LEFT JOIN salesOrder o ON o.shipmentId = s.id GROUP BY s.id ORDER BY s.id
                 """).map { ShipmentSummary(id: $0[0], carrier: $0[1], waybillNo: $0[2], status: $0[3],
@@ -408,11 +405,11 @@ extension FulfillmentStore {
 
     /// One shipment as `db` sees it (for callers that read more in the same transaction);
     /// `delayCutoff` from `delayCutoff(settings)`, worked out once for many shipments.
-    public func shipmentDetail(_ db: Database, _ id: Int64, delayCutoff: String) throws -> ShipmentDetail {
+    public func shipmentDetail(_ db: any SQLDatabase, _ id: Int64, delayCutoff: String) throws -> ShipmentDetail {
         try Self.shipmentDetail(db, id, delayCutoff: delayCutoff)
     }
 
-    static func shipmentDetail(_ db: Database, _ id: Int64, delayCutoff cutoff: String) throws -> ShipmentDetail {
+    static func shipmentDetail(_ db: any SQLDatabase, _ id: Int64, delayCutoff cutoff: String) throws -> ShipmentDetail {
         guard let detail = try shipmentDetails(db, [id], delayCutoff: cutoff).first else {
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM shipment WHERE id = ?", arguments: [id]) == nil {
                 throw FulfillmentError(code: .notFound, message: "no shipment \(id)")
@@ -426,10 +423,10 @@ extension FulfillmentStore {
     /// shipments without orders are left out. One shipment (a scan) is looked up by key.
     /// Columns are named in the query and read by position: a by-name lookup costs more than the
     /// query itself, and a scan pays this on the writer.
-    static func shipmentDetails(_ db: Database, _ ids: [Int64], delayCutoff cutoff: String) throws -> [ShipmentDetail] {
+    static func shipmentDetails(_ db: any SQLDatabase, _ ids: [Int64], delayCutoff cutoff: String) throws -> [ShipmentDetail] {
         let one = ids.count == 1
-        let match = one ? "= ?" : "IN (SELECT value FROM json_each(?))"
-        let arguments: StatementArguments = one ? [ids[0]] : ["[" + ids.map(String.init).joined(separator: ",") + "]"]
+        let match = one ? "= ?" : "IN \(db.jsonIntegers)"
+        let arguments: SQLArguments = one ? [ids[0]] : ["[" + ids.map(String.init).joined(separator: ",") + "]"]
         // The shipment's own columns come with each of its orders (a shipment without orders is
         // left out anyway). Cursors: each row is decoded where it lies, not copied first.
         var shipments: [Int64: (carrier: String?, waybillNo: String?, status: String)] = [:]
@@ -438,12 +435,12 @@ extension FulfillmentStore {
             var message: String?, island: Bool, disruption: Bool, delayed: Bool, orderedAt: String?
         }
         var orders: [Int64: [Order]] = [:]
-        let orderRows = try Row.fetchCursor(db.cachedStatement(sql: """
+        let orderRows = try SQLRow.fetchAll(db.cachedStatement(sql: """
             SELECT o.shipmentId, o.id, o.channelOrderNo, o.suffix, o.receiverName, o.receiverPhone, o.postalCode, o.address, o.message,
                    o.island, o.disruption, o.status, o.collectedAt, o.orderedAt, s.carrier, s.waybillNo, s.status
             FROM salesOrder o JOIN shipment s ON s.id = o.shipmentId WHERE o.shipmentId \(match) ORDER BY o.id
             """), arguments: arguments)
-        while let r = try orderRows.next() {
+        for r in orderRows {
             if shipments[r[0]] == nil { shipments[r[0]] = (r[14], r[15], r[16]) }
             let suffix: Int = r[3]
             orders[r[0], default: []].append(Order(
@@ -452,14 +449,14 @@ extension FulfillmentStore {
                 delayed: (r[11] as String) == "collected" && (r[12] as String) < cutoff, orderedAt: r[13]))
         }
         var lines: [Int64: [ShipmentDetail.Line]] = [:]
-        let lineRows = try Row.fetchCursor(db.cachedStatement(sql: """
+        let lineRows = try SQLRow.fetchAll(db.cachedStatement(sql: """
             SELECT o.shipmentId, o.channelOrderNo, o.suffix, l.productName, l.optionText, p.sku, p.location, l.quantity, l.isGift,
                    l.optionId IS NOT NULL, l.allocated, pr.name, p.optionText
             FROM orderLine l JOIN salesOrder o ON o.id = l.orderId LEFT JOIN productOption p ON p.id = l.optionId
             LEFT JOIN product pr ON pr.id = p.productId
             WHERE o.shipmentId \(match) ORDER BY o.id, l.lineNo
             """), arguments: arguments)
-        while let r = try lineRows.next() {
+        for r in lineRows {
             let suffix: Int = r[2]
             let option: String = r[4]
             lines[r[0], default: []].append(ShipmentDetail.Line(orderNo: suffix > 0 ? "\(r[1] as String)-\(suffix)" : r[1], productName: r[3],
@@ -468,8 +465,8 @@ extension FulfillmentStore {
                                                                 catalogOption: (r[12] as String?).flatMap { $0.isEmpty ? nil : $0 }))
         }
         var routings: [Int64: CarrierRouting] = [:]
-        let routingRows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT * FROM carrierRouting WHERE shipmentId \(match)"), arguments: arguments)
-        while let r = try routingRows.next() { routings[r["shipmentId"]] = routing(r) }
+        let routingRows = try SQLRow.fetchAll(db.cachedStatement(sql: "SELECT * FROM carrierRouting WHERE shipmentId \(match)"), arguments: arguments)
+        for r in routingRows { routings[r["shipmentId"]] = routing(r) }
         return ids.compactMap { id -> ShipmentDetail? in
             guard let s = shipments[id], let orders = orders[id], let first = orders.first else { return nil }
             return ShipmentDetail(id: id, carrier: s.carrier, waybillNo: s.waybillNo, status: s.status, orderNumbers: orders.map(\.no),

@@ -1,5 +1,5 @@
 import Foundation
-public import GRDB
+public import Storage
 
 /// One row of the stock ledger (입/출고 내역).
 public struct StockMovement: Sendable, Hashable, Codable {
@@ -50,7 +50,7 @@ extension FulfillmentStore {
 
     /// Writes a ledger row and moves on-hand stock with it, in the caller's transaction: on-hand is
     /// always the ledger's sum.
-    public func move(_ db: Database, optionId: Int64, type: String, quantity: Int, actor: String, note: String?, orderLineId: Int64? = nil) throws {
+    public func move(_ db: any SQLDatabase, optionId: Int64, type: String, quantity: Int, actor: String, note: String?, orderLineId: Int64? = nil) throws {
         try db.execute(sql: "INSERT INTO stockMovement (optionId, type, quantity, at, actor, note, orderLineId) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: [optionId, type, quantity, stamp(), actor, note, orderLineId])
         try db.execute(sql: "UPDATE stockLevel SET onHand = onHand + ? WHERE optionId = ?", arguments: [quantity, optionId])
@@ -58,9 +58,9 @@ extension FulfillmentStore {
 
     public func movements(sku: String? = nil, limit: Int = 1000) throws -> [StockMovement] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT o.sku, m.type, m.quantity, m.at, m.actor, m.note FROM stockMovement m JOIN productOption o ON o.id = m.optionId
-                WHERE (? IS NULL OR o.sku = ?) ORDER BY m.id LIMIT ?
+                WHERE (CAST(? AS TEXT) IS NULL OR o.sku = ?) ORDER BY m.id LIMIT ?
                 """, arguments: [sku, sku, limit]).map {
                 StockMovement(sku: $0[0], type: $0[1], quantity: $0[2], at: $0[3], actor: $0[4], note: $0[5])
             }
@@ -81,7 +81,7 @@ extension FulfillmentStore {
     public func marketStock() throws -> [MarketStock] {
         let basis = try settings().marketStockBasis
         return try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT o.sku, o.itemCode, s.onHand, s.allocated, o.mallStock FROM productOption o JOIN stockLevel s ON s.optionId = o.id ORDER BY o.sku
                 """).map { r in
                 let onHand: Int = r[2], allocated: Int = r[3], mall: Int? = r[4]

@@ -188,11 +188,21 @@ struct SpoolWorker: Service {
         let workers = SpoolWorkers(spooler: service.desk.spooler, onJob: { metrics.record($0) }) { error in
             logger.warning("spool worker step failed", metadata: ["error": "\(error)"])
         }
+        // Several nodes on PostgreSQL: the printers this node drives, under fenced leases.
+        let spool = service.desk.store
+        let keeper = LeaseKeeper(leases: spool.leases, writer: spool.writer)
+        keeper.start(onRound: { round in
+            for a in round.acquired {
+                logger.notice("printer lease taken", metadata: ["printer": "\(a.printer)", "epoch": "\(a.epoch)", "from": "\(a.from ?? "-")"])
+            }
+            for p in round.lost { logger.warning("printer lease lost: another node drives it now", metadata: ["printer": "\(p)"]) }
+            for p in round.released { logger.info("printer lease handed back (above this node's share)", metadata: ["printer": "\(p)"]) }
+        }, onError: { error in logger.warning("printer leases not renewed", metadata: ["error": "\(error)"]) })
         let interval = service.configuration.workerInterval.components
         workers.start(count: service.configuration.spoolThreads,
                       interval: Double(interval.seconds) + Double(interval.attoseconds) / 1e18)
         try? await gracefulShutdown()
-        try await service.blocking { workers.stop() }
+        try await service.blocking { workers.stop(); keeper.stop() }
         logger.info("spool worker stopped")
     }
 }
@@ -243,7 +253,17 @@ final class ServerMetrics: Sendable {
     }
 
     /// The exposition text, with the job and printer gauges set from `counts` and `printers` first.
-    func emit(counts: [PrintJobState: Int], printers: [(String, Bool)], unconfirmedLabels: Int = 0) -> [UInt8] {
+    func emit(counts: [PrintJobState: Int], printers: [(String, Bool)], unconfirmedLabels: Int = 0, leases: PrinterLeases? = nil) -> [UInt8] {
+        if let leases, leases.isEnabled {
+            let held = leases.heldPrinters
+            registry.makeGauge(name: "labeld_node_printers", labels: [("node", leases.node)], help: "Printers this node drives under a lease")
+                .set(Double(held.count) as Double)
+            for (name, _) in printers {
+                registry.makeGauge(name: "labeld_printer_lease_epoch", labels: [("printer", name), ("node", leases.node)],
+                                   help: "The lease epoch this node holds the printer under (0: another node drives it)")
+                    .set(Double(held[name] ?? 0) as Double)
+            }
+        }
         registry.makeGauge(name: "labeld_labels_unconfirmed", help: "Waybill labels sent to a printer that no confirmation scan has seen")
             .set(Double(unconfirmedLabels) as Double)
         for state in PrintJobState.allCases {

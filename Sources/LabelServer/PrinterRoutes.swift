@@ -2,7 +2,7 @@ import Hummingbird
 import Foundation
 import HTTPTypes
 import Fulfillment
-import GRDB
+import Storage
 import LabelModel
 import NIOCore
 import PrintSpool
@@ -16,6 +16,13 @@ struct PrinterRoutes {
 
     func addRoutes(to r: inout RouteTable) {
         let desk = service.desk
+        // Several nodes on one PostgreSQL: every node, its heartbeat and the printers it drives.
+        r.on(.get, "/v1/nodes") { _, context in
+            _ = try context.caller()
+            let spool = desk.store
+            return NodesAnswer(node: spool.leases.node, clustered: spool.leases.isEnabled, leaseSeconds: spool.leases.ttl,
+                               nodes: try await service.blocking { try spool.nodes() })
+        }
         r.on(.get, "/v1/printers") { _, context in
             let caller = try context.caller()
             let answers = try await service.blocking {

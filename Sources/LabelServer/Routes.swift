@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Fulfillment
 import CarrierLink
-import GRDB
+import Storage
 import LabelModel
 import NIOCore
 import PrintSpool
@@ -34,6 +34,8 @@ struct StockBody: Decodable { var sku: String; var quantity: Int; var note: Stri
 // Responses.
 struct JobAnswer: ResponseEncodable { var job: PrintJob; var repeated: Bool }
 struct PrinterAnswer: ResponseEncodable { var profile: PrinterProfile; var status: PrinterStatus }
+/// `GET /v1/nodes`: the node answering, whether leases are on (PostgreSQL), and every node.
+struct NodesAnswer: ResponseEncodable { var node: String; var clustered: Bool; var leaseSeconds: Double; var nodes: [NodeStatus] }
 struct TemplateSummary: ResponseEncodable {
     var name: String; var description: String?; var carrier: String?; var widthMM: Double; var heightMM: Double; var dpi: Int
     /// The seller's saved template (it shadows the shipped one of the same name).

@@ -2,7 +2,7 @@ import Hummingbird
 import Foundation
 import HTTPTypes
 import Fulfillment
-import GRDB
+import Storage
 import LabelModel
 import NIOCore
 import PrintSpool
@@ -27,7 +27,8 @@ struct ServiceRoutes {
                 let printers = try service.printerUp.value(for: "status", isCurrent: { now.timeIntervalSince($0.at) < maxAge }) {
                     (now, try desk.store.profiles().map { p in (p.name, p.currentStatus().ready) })
                 }.printers
-                return service.metrics.emit(counts: counts, printers: printers, unconfirmedLabels: try desk.store.unconfirmedCount())
+                return service.metrics.emit(counts: counts, printers: printers, unconfirmedLabels: try desk.store.unconfirmedCount(),
+                                            leases: desk.store.leases)
             }
             return service.bytes(text, type: "text/plain; version=0.0.4; charset=utf-8")
         }

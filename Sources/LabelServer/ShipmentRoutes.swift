@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Fulfillment
 import CarrierLink
-import GRDB
+import Storage
 import LabelModel
 import NIOCore
 import PrintSpool

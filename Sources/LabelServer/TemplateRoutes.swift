@@ -2,7 +2,7 @@ import Hummingbird
 import Foundation
 import HTTPTypes
 import Fulfillment
-import GRDB
+import Storage
 import LabelModel
 import NIOCore
 import PrintSpool

@@ -1,6 +1,6 @@
 public import Foundation
 public import Fulfillment
-public import GRDB
+public import Storage
 import Crypto
 import LabeldSupport
 
@@ -20,7 +20,7 @@ public struct Principal: Sendable, Hashable, Codable {
 /// Bearer tokens, stored as SHA-256 hashes (the token itself is shown once, at creation).
 public struct TokenStore: Sendable {
     public let fulfillment: FulfillmentStore
-    var writer: any DatabaseWriter { fulfillment.writer }
+    var writer: any SQLStore { fulfillment.writer }
 
     /// Tokens live in the order core's database; making one is written to its audit log.
     /// `memorySeconds`: how long a looked-up principal is remembered (`recent`); `now`: the clock.
@@ -29,14 +29,14 @@ public struct TokenStore: Sendable {
         self.memorySeconds = memorySeconds
         self.now = now
         let writer = fulfillment.writer
-        var m = DatabaseMigrator()
+        var m = Migrations()
         m.registerMigration("server-v1-tokens") { db in
             try db.execute(sql: """
                 CREATE TABLE apiToken (id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, printers TEXT NOT NULL,
                     hash TEXT NOT NULL UNIQUE, createdAt TEXT NOT NULL, revokedAt TEXT);
                 """)
         }
-        try m.migrate(writer)
+        try writer.migrate(m)
     }
 
     static func hash(_ token: String) -> String {
@@ -81,7 +81,7 @@ public struct TokenStore: Sendable {
         let hash = Self.hash(token)
         if let known = recent[hash], known.until > now() { return known.principal }
         let found = try writer.read { db -> Principal? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT name, role, printers FROM apiToken WHERE hash = ? AND revokedAt IS NULL",
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT name, role, printers FROM apiToken WHERE hash = ? AND revokedAt IS NULL",
                                              arguments: [hash]),
                   let role = Role(rawValue: row["role"]) else { return nil }
             let printers = (try? JSONDecoder().decode([String].self, from: Data((row["printers"] as String).utf8))) ?? []
@@ -107,7 +107,7 @@ public struct TokenStore: Sendable {
 
     public func list() throws -> [(name: String, role: String, printers: String, createdAt: String, revoked: Bool)] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, role, printers, createdAt, revokedAt FROM apiToken ORDER BY id").map {
+            try SQLRow.fetchAll(db, sql: "SELECT name, role, printers, createdAt, revokedAt FROM apiToken ORDER BY id").map {
                 ($0["name"], $0["role"], $0["printers"], $0["createdAt"], ($0["revokedAt"] as String?) != nil)
             }
         }

@@ -1,4 +1,4 @@
-public import GRDB
+public import Storage
 import Synchronization
 
 /// Who is told when a job fails or is canceled, and which of its labels did not print: the owner of
@@ -7,7 +7,7 @@ import Synchronization
 public final class JobEndings: Sendable {
     /// The job as it ended and the sources of its labels that did not print (in label order); what
     /// it returns, if anything, is added to the job's reason ("2 waybill(s) back in the print queue").
-    public typealias Handler = @Sendable (_ db: Database, _ job: PrintJob, _ unprinted: [String]) throws -> String?
+    public typealias Handler = @Sendable (_ db: any SQLDatabase, _ job: PrintJob, _ unprinted: [String]) throws -> String?
 
     private let handler = Mutex<Handler?>(nil)
 
@@ -18,7 +18,7 @@ public final class JobEndings: Sendable {
 
     /// `labelsSent`: the labels known to have reached the printer, from the first; the rest did not
     /// print, unless another standing job prints the same source.
-    func ended(_ db: Database, _ job: PrintJob, unprinted labelsSent: Int) throws {
+    func ended(_ db: any SQLDatabase, _ job: PrintJob, unprinted labelsSent: Int) throws {
         guard let handler = handler.withLock({ $0 }) else { return }
         // A source another standing job (not a reprint) prints is not given back.
         let unprinted = try String.fetchAll(db, sql: """

@@ -1,4 +1,4 @@
-public import GRDB
+public import Storage
 public import Foundation
 public import LabelModel
 import LabeldSupport
@@ -7,23 +7,30 @@ import LabeldSupport
 /// template revisions, jobs, each label's data snapshot and the rendered document. A request is
 /// committed here before anyone is told it was accepted.
 public struct SpoolStore: Sendable {
-    public let writer: any DatabaseWriter
+    public let writer: any SQLStore
     public let retry: RetryPolicy
     public let now: @Sendable () -> Date
     /// Durable commits of concurrent requests share one sync to disk.
     let commits = CommitGroup()
     /// Told, in the transaction that ends a job, which of its labels did not print.
     public let endings = JobEndings()
+    /// The printers this node drives (several nodes on PostgreSQL); off on SQLite.
+    public let leases: PrinterLeases
+    /// Each job's printer, for its lease (a job never changes printer).
+    let jobPrinters = KeyedCache<Int64, String>(limit: 4096)
 
-    public init(writer: any DatabaseWriter, retry: RetryPolicy = RetryPolicy(), now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public init(writer: any SQLStore, retry: RetryPolicy = RetryPolicy(), now: @escaping @Sendable () -> Date = { Date() },
+                leases: PrinterLeases? = nil) throws {
         self.writer = writer
         self.retry = retry
         self.now = now
-        try Self.migrator.migrate(writer)
+        self.leases = leases ?? PrinterLeases.shared(location: writer.location, enabled: writer.dialect == .postgres)
+        self.leases.writer = writer
+        try writer.migrate(Self.migrator)
     }
 
-    static var migrator: DatabaseMigrator {
-        var m = DatabaseMigrator()
+    static var migrator: Migrations {
+        var m = Migrations()
         m.registerMigration("spool-v1") { db in
             try db.execute(sql: """
                 CREATE TABLE printerProfile (name TEXT PRIMARY KEY, json TEXT NOT NULL, updatedAt TEXT NOT NULL);
@@ -73,6 +80,16 @@ public struct SpoolStore: Sendable {
                 ALTER TABLE printJob ADD COLUMN printerCount TEXT;
                 """)
         }
+        m.registerMigration("spool-v6-leases") { db in
+            // Several nodes on one database: each printer driven by one node under a fenced lease;
+            // a job's owner is a process of a node.
+            try db.execute(sql: """
+                CREATE TABLE node (name TEXT PRIMARY KEY, startedAt REAL NOT NULL, heartbeatAt REAL NOT NULL);
+                CREATE TABLE printerLease (printer TEXT PRIMARY KEY, owner TEXT NOT NULL, epoch INTEGER NOT NULL,
+                    expiresAt REAL NOT NULL, acquiredAt REAL NOT NULL);
+                ALTER TABLE printJob ADD COLUMN ownerNode TEXT;
+                """)
+        }
         return m
     }
 
@@ -92,7 +109,10 @@ public struct SpoolStore: Sendable {
         try profile.validate()
         let json = String(decoding: try JSONEncoder.sorted.encode(profile), as: UTF8.self)
         try writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO printerProfile (name, json, updatedAt) VALUES (?, ?, ?)", arguments: [profile.name, json, stamp()])
+            try db.execute(sql: """
+                INSERT INTO printerProfile (name, json, updatedAt) VALUES (?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET json = excluded.json, updatedAt = excluded.updatedAt
+                """, arguments: [profile.name, json, stamp()])
         }
     }
 
@@ -100,7 +120,7 @@ public struct SpoolStore: Sendable {
         try writer.read { db in try profiles(db) }
     }
 
-    public func profiles(_ db: Database) throws -> [PrinterProfile] {
+    public func profiles(_ db: any SQLDatabase) throws -> [PrinterProfile] {
         try String.fetchAll(db.cachedStatement(sql: "SELECT json FROM printerProfile ORDER BY name")).map { json in
             try Self.decodedProfiles.value(for: json) { try JSONDecoder().decode(PrinterProfile.self, from: Data(json.utf8)) }
         }
@@ -111,7 +131,7 @@ public struct SpoolStore: Sendable {
     }
 
     /// A printer profile as `db` sees it (for callers that read more in the same transaction).
-    public func profile(_ db: Database, _ name: String) throws -> PrinterProfile {
+    public func profile(_ db: any SQLDatabase, _ name: String) throws -> PrinterProfile {
         guard let json = try String.fetchOne(db.cachedStatement(sql: "SELECT json FROM printerProfile WHERE name = ?"), arguments: [name]) else {
             let known = (try? profiles(db).map(\.name)) ?? []
             throw PrintError(code: .notFound, message: "no printer '\(name)'" + (known.isEmpty ? " (add one with `labeld printers add`)" : " (printers: \(known.joined(separator: ", ")))"))
@@ -129,12 +149,12 @@ public struct SpoolStore: Sendable {
     // MARK: Template revisions
 
     /// The revision holding exactly `source` for `name`, if there is one.
-    func existingRevision(_ db: Database, name: String, source: String) throws -> Int? {
+    func existingRevision(_ db: any SQLDatabase, name: String, source: String) throws -> Int? {
         try Int.fetchOne(db.cachedStatement(sql: "SELECT revision FROM templateRevision WHERE name = ? AND source = ? ORDER BY revision DESC LIMIT 1"), arguments: [name, source])
     }
 
     /// The revision holding exactly `source` for `name`, made (number = last + 1) when the text is new.
-    public func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
+    public func revision(_ db: any SQLDatabase, name: String, source: String, at: String) throws -> Int {
         if let r = try existingRevision(db, name: name, source: source) { return r }
         let next = (try Int.fetchOne(db, sql: "SELECT MAX(revision) FROM templateRevision WHERE name = ?", arguments: [name]) ?? 0) + 1
         try db.execute(sql: "INSERT INTO templateRevision (name, revision, source, createdAt) VALUES (?, ?, ?, ?)", arguments: [name, next, source, at])
@@ -157,7 +177,7 @@ public struct SpoolStore: Sendable {
     /// Revisions of a template, newest first.
     public func revisions(name: String) throws -> [(revision: Int, createdAt: String)] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT revision, createdAt FROM templateRevision WHERE name = ? ORDER BY revision DESC", arguments: [name]).map { ($0[0], $0[1]) }
+            try SQLRow.fetchAll(db, sql: "SELECT revision, createdAt FROM templateRevision WHERE name = ? ORDER BY revision DESC", arguments: [name]).map { ($0[0], $0[1]) }
         }
     }
 
@@ -184,7 +204,7 @@ public struct SpoolStore: Sendable {
     /// from `keyHolder`), or — for a single label with `sameSourceKinds` — the same source printed
     /// at the same revision. A caller's own key that stood for another request (other labels, kind,
     /// template or printer) is refused: answering with that job would print nothing for this one.
-    func standingJob(_ db: Database, _ request: PrintRequest, revision: Int, keyHolder holder: KeyHolder?) throws -> Int64? {
+    func standingJob(_ db: any SQLDatabase, _ request: PrintRequest, revision: Int, keyHolder holder: KeyHolder?) throws -> Int64? {
         if let holder, request.idempotencyKey != nil, let was = holder.requestHash, was != Self.requestHash(request) {
             throw PrintError(code: .keyReused, message: "this Idempotency-Key was used for another request (job \(holder.id)): use a new key for a new request")
         }
@@ -196,8 +216,8 @@ public struct SpoolStore: Sendable {
     /// the request that gave the key (a caller's own key only).
     struct KeyHolder { var id: Int64; var standing: Bool; var requestHash: String? }
 
-    func keyHolder(_ db: Database, _ key: String) throws -> KeyHolder? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state NOT IN ('failed','canceled'), requestHash FROM printJob WHERE idempotencyKey = ?"),
+    func keyHolder(_ db: any SQLDatabase, _ key: String) throws -> KeyHolder? {
+        try SQLRow.fetchOne(db.cachedStatement(sql: "SELECT id, state NOT IN ('failed','canceled'), requestHash FROM printJob WHERE idempotencyKey = ?"),
                          arguments: [key]).map { KeyHolder(id: $0[0], standing: $0[1], requestHash: $0[2]) }
     }
 
@@ -212,7 +232,7 @@ public struct SpoolStore: Sendable {
 
     /// For a single label with `sameSourceKinds`: the standing job that printed the same source at
     /// the same revision.
-    func sameSourceJob(_ db: Database, _ request: PrintRequest, revision: Int) throws -> Int64? {
+    func sameSourceJob(_ db: any SQLDatabase, _ request: PrintRequest, revision: Int) throws -> Int64? {
         guard !request.sameSourceKinds.isEmpty, request.labels.count == 1 else { return nil }
         // The kinds as one JSON list: one statement for any number of kinds (every scan asks this).
         return try Int64.fetchOne(db.cachedStatement(sql: """
@@ -225,7 +245,7 @@ public struct SpoolStore: Sendable {
     }
 
     /// The standing job a request repeats (see `standingJob`), as `db` sees it; nil when it prints.
-    public func standing(_ db: Database, _ request: PrintRequest) throws -> PrintJob? {
+    public func standing(_ db: any SQLDatabase, _ request: PrintRequest) throws -> PrintJob? {
         guard let revision = try existingRevision(db, name: request.templateName, source: request.templateSource),
               let id = try standingJob(db, request, revision: revision, keyHolder: keyHolder(db, Self.key(request, revision: revision))) else { return nil }
         return try job(db, id: id)
@@ -240,7 +260,7 @@ public struct SpoolStore: Sendable {
     /// the answer's `leftToWorker` says which).
     /// `repeatChecked`: the caller has looked for a standing job (`standing`) in a read of its own.
     public func submit(_ request: PrintRequest, profile: PrinterProfile, dueNow: Bool = false, dueWhenQueuedAhead: Bool = false,
-                       repeatChecked: Bool = false, alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
+                       repeatChecked: Bool = false, alsoInTransaction: (@Sendable (any SQLDatabase, Int64) throws -> Void)? = nil) throws -> Submission {
         let at = stamp()
         // A repeat (the field's most common request after a retry) is answered from a read, without
         // waiting for the writer; the write transaction checks again, so a race cannot print twice.
@@ -265,9 +285,9 @@ public struct SpoolStore: Sendable {
     /// `labelTexts`: the labels' data as JSON, when written beforehand; `revision`: the template's
     /// revision, when the caller recorded it (`revision(_:name:source:at:)`) in this transaction.
     /// See `submit` for the rest.
-    public func enqueue(_ db: Database, _ request: PrintRequest, profile: PrinterProfile, at: String, dueNow: Bool = false,
+    public func enqueue(_ db: any SQLDatabase, _ request: PrintRequest, profile: PrinterProfile, at: String, dueNow: Bool = false,
                         dueWhenQueuedAhead: Bool = false, labelTexts: [String]? = nil, revision known: Int? = nil,
-                        alsoInTransaction: ((Database, Int64) throws -> Void)? = nil) throws -> Submission {
+                        alsoInTransaction: ((any SQLDatabase, Int64) throws -> Void)? = nil) throws -> Submission {
         guard !request.labels.isEmpty else { throw PrintError(code: .invalidInput, message: "nothing to print: no labels") }
         guard request.labels.count <= 100_000 else { throw PrintError(code: .invalidInput, message: "a job holds at most 100000 labels, not \(request.labels.count)") }
         let revision = try known ?? revision(db, name: request.templateName, source: request.templateSource, at: at)
@@ -285,15 +305,14 @@ public struct SpoolStore: Sendable {
         if holder != nil {
             try db.cachedStatement(sql: "UPDATE printJob SET idempotencyKey = idempotencyKey || '#' || id WHERE idempotencyKey = ?").execute(arguments: [key])
         }
-        try db.cachedStatement(sql: """
+        let id = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO printJob (idempotencyKey, kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
                 state, labelCount, actor, createdAt, updatedAt, sources, nextAttemptAt, requestHash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """), arguments: [key, request.kind, request.title, profile.name, profile.language.rawValue, profile.dpi, request.templateName, revision,
                              limits, request.labels.count, request.actor, at, at, sources,
                              now().timeIntervalSince1970 + (leftToWorker ? 0 : Self.submitterGrace),
-                             request.idempotencyKey == nil ? nil : Self.requestHash(request)])
-        let id = db.lastInsertedRowID
+                             request.idempotencyKey == nil ? nil : Self.requestHash(request)])!
         let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
         for (i, label) in request.labels.enumerated() {
             try insert.execute(arguments: [id, i + 1, label.source, labelTexts?[i] ?? label.data.jsonText])
@@ -312,7 +331,7 @@ public struct SpoolStore: Sendable {
     /// the acknowledgment of a print request must survive a power loss too. Concurrent callers
     /// share one transaction and one sync (`CommitGroup`; when one throws, the group is rolled
     /// back and each body runs again alone, so one's error is its own — a body may run twice).
-    public func durably<T>(_ body: @escaping (Database) throws -> T) throws -> T {
+    public func durably<T>(_ body: @escaping (any SQLDatabase) throws -> T) throws -> T {
         try commits.run(writer, body)
     }
 
@@ -328,15 +347,14 @@ public struct SpoolStore: Sendable {
         let profile = try printer ?? self.profile(original.printer)
         let at = stamp()
         return try durably { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT seq, source, data FROM printLabel WHERE jobId = ? ORDER BY seq", arguments: [jobId])
-            try db.execute(sql: """
+            let rows = try SQLRow.fetchAll(db, sql: "SELECT seq, source, data FROM printLabel WHERE jobId = ? ORDER BY seq", arguments: [jobId])
+            let id = try Int64.fetchOne(db, sql: """
                 INSERT INTO printJob (kind, title, printer, language, dpi, templateName, templateRevision, repeatLimits,
                     state, labelCount, reprintOf, reprintReason, actor, createdAt, updatedAt, sources, nextAttemptAt)
                 SELECT kind, '재출력 ' || title, ?, ?, ?, templateName, templateRevision, repeatLimits, 'queued', labelCount, id, ?, ?, ?, ?, sources, ?
-                FROM printJob WHERE id = ?
+                FROM printJob WHERE id = ? RETURNING id
                 """, arguments: [profile.name, profile.language.rawValue, profile.dpi, trimmed, actor, at, at,
-                                 now().timeIntervalSince1970 + Self.submitterGrace, jobId])
-            let id = db.lastInsertedRowID
+                                 now().timeIntervalSince1970 + Self.submitterGrace, jobId])!
             let insert = try db.cachedStatement(sql: "INSERT INTO printLabel (jobId, seq, source, data) VALUES (?, ?, ?, ?)")
             for row in rows {
                 var data = try JSONDecoder().decode(DataValue.self, from: Data((row["data"] as String).utf8))
@@ -351,8 +369,8 @@ public struct SpoolStore: Sendable {
         try writer.read { db in try job(db, id: id) }
     }
 
-    func job(_ db: Database, id: Int64) throws -> PrintJob {
-        guard let r = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM printJob WHERE id = ?"), arguments: [id]) else {
+    func job(_ db: any SQLDatabase, id: Int64) throws -> PrintJob {
+        guard let r = try SQLRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM printJob WHERE id = ?"), arguments: [id]) else {
             throw PrintError(code: .notFound, message: "no print job \(id)")
         }
         return try PrintJob(row: r)
@@ -361,20 +379,20 @@ public struct SpoolStore: Sendable {
     /// Jobs, newest first; optionally only some states or one printer.
     public func jobs(limit: Int = 50, states: [PrintJobState] = [], printer: String? = nil) throws -> [PrintJob] {
         try writer.read { db in
-            var sql = "SELECT * FROM printJob WHERE 1"
-            var args: [any DatabaseValueConvertible] = []
+            var sql = "SELECT * FROM printJob WHERE 1 = 1"
+            var args: [(any SQLValueConvertible)?] = []
             if !states.isEmpty { sql += " AND state IN (\(states.map { _ in "?" }.joined(separator: ",")))"; args += states.map(\.rawValue) }
             if let printer { sql += " AND printer = ?"; args.append(printer) }
             sql += " ORDER BY id DESC LIMIT ?"
             args.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(PrintJob.init(row:))
+            return try SQLRow.fetchAll(db, sql: sql, arguments: SQLArguments(args)).map(PrintJob.init(row:))
         }
     }
 
     /// The jobs that printed (or print) a label of `source` (`shipment:12`), oldest first.
     public func jobs(source: String) throws -> [PrintJob] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM printJob WHERE id IN (SELECT jobId FROM printLabel WHERE source = ?) ORDER BY id",
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM printJob WHERE id IN (SELECT jobId FROM printLabel WHERE source = ?) ORDER BY id",
                              arguments: [source]).map(PrintJob.init(row:))
         }
     }
@@ -382,7 +400,7 @@ public struct SpoolStore: Sendable {
     /// The labels of a job in print order: source, data snapshot, byte offset in the document.
     public func labels(jobId: Int64) throws -> [(source: String, data: DataValue, offset: Int?)] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT source, data, byteOffset FROM printLabel WHERE jobId = ? ORDER BY seq", arguments: [jobId]).map {
+            try SQLRow.fetchAll(db, sql: "SELECT source, data, byteOffset FROM printLabel WHERE jobId = ? ORDER BY seq", arguments: [jobId]).map {
                 ($0[0], try JSONDecoder().decode(DataValue.self, from: Data(($0[1] as String).utf8)), $0[2])
             }
         }
@@ -410,9 +428,9 @@ public struct SpoolStore: Sendable {
         try writer.read { db in try loadMachine(db, id) }
     }
 
-    func loadMachine(_ db: Database, _ id: Int64) throws -> (PrintJob, PrintJobMachine) {
+    func loadMachine(_ db: any SQLDatabase, _ id: Int64) throws -> (PrintJob, PrintJobMachine) {
         let job = try job(db, id: id)
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT hasDocument, labelsWritten, counterCount, counterLabel FROM printJob WHERE id = ?"),
+        let row = try SQLRow.fetchOne(db.cachedStatement(sql: "SELECT hasDocument, labelsWritten, counterCount, counterLabel FROM printJob WHERE id = ?"),
                                    arguments: [id])
         let counter: CounterReading? = (row?[2] as Int?).flatMap { c in (row?[3] as Int?).map { CounterReading(count: c, atLabel: $0) } }
         return (job, machine(job, hasDocument: row?[0] ?? false, labelsWritten: row?[1], counter: counter))
@@ -420,12 +438,22 @@ public struct SpoolStore: Sendable {
 
     /// Persists the machine's state (one transaction); `retryAfter` sets when a held job is due.
     func persist(_ id: Int64, _ m: PrintJobMachine, retryAfter: Double? = nil, timings: [String: Double] = [:], release: Bool = false) throws {
-        try writer.write { db in try update(db, id, m, retryAfter: retryAfter, timings: timings, release: release) }
+        try prepareFence(id)
+        try writer.write { db in try update(db, id, m, retryAfter: retryAfter, timings: timings, release: release, fenced: true) }
     }
 
     /// Writes the machine's state; a cancel that happened meanwhile (another request) is never undone.
-    func update(_ db: Database, _ id: Int64, _ m: PrintJobMachine, retryAfter: Double? = nil, timings: [String: Double] = [:], release: Bool = false) throws {
+    /// `fenced`: a write of the node driving the job (the spooler's), which holds only under the
+    /// printer's lease; an operator's (release, cancel, confirm) is not.
+    func update(_ db: any SQLDatabase, _ id: Int64, _ m: PrintJobMachine, retryAfter: Double? = nil, timings: [String: Double] = [:], release: Bool = false,
+                printer: String? = nil, fenced: Bool = false) throws {
         let due = retryAfter.map { now().timeIntervalSince1970 + $0 }
+        // Several nodes: the write holds only while this node holds the printer under its epoch.
+        var fence: (node: String, epoch: Int64)?
+        if fenced && leases.isEnabled {
+            let name = try printer ?? String.fetchOne(db.cachedStatement(sql: "SELECT printer FROM printJob WHERE id = ?"), arguments: [id]) ?? ""
+            fence = try leases.fence(printer: name)
+        }
         // A job that fails or is canceled now hands the labels it did not print back to their owner.
         var ending = false
         if m.state == .failed || m.state == .canceled, let before = try String.fetchOne(db, sql: "SELECT state FROM printJob WHERE id = ?", arguments: [id]) {
@@ -436,15 +464,48 @@ public struct SpoolStore: Sendable {
             UPDATE printJob SET state = ?1, reason = CASE WHEN state = ?1 AND state IN ('failed','canceled') THEN reason ELSE ?2 END,
                 attempts = ?3, labelsSent = ?4, remoteJobId = ?5, labelCount = ?6, nextAttemptAt = COALESCE(?7, nextAttemptAt), updatedAt = ?8,
                 labelsWritten = ?11, counterCount = ?12, counterLabel = ?13
-            WHERE id = ?9 AND (state != 'canceled' OR ?10 = 'canceled')
+            WHERE id = ?9 AND (state != 'canceled' OR ?10 = 'canceled')\(fence == nil ? "" : " AND " + PrinterLeases.fenceCondition(first: 14))
             """, arguments: [m.state.rawValue, m.reason, m.attempts, m.labelsSent, m.remoteJobId, m.labelCount, due, stamp(), id, m.state.rawValue,
-                             m.labelsWritten, m.counter?.count, m.counter?.atLabel])
+                             m.labelsWritten, m.counter?.count, m.counter?.atLabel] + (fence.map { [$0.node, $0.epoch] } ?? []))
+        if let fence, db.changesCount == 0 {
+            // Not written: canceled meanwhile (kept), or the printer's lease is gone (this node stops).
+            try checkFence(db, id, fence)
+        }
         if release { try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ?", arguments: [id]) }
         if !timings.isEmpty { try mergeTimings(db, id, timings) }
         if ending { try endings.ended(db, try job(db, id: id), unprinted: m.labelsSent) }
     }
 
-    func mergeTimings(_ db: Database, _ id: Int64, _ timings: [String: Double]) throws {
+    /// Before a fenced write of job `id` (several nodes): its printer's lease renewed when due, in
+    /// a transaction of its own; throws `LeaseLost` when another node holds it.
+    func prepareFence(_ id: Int64) throws {
+        guard leases.isEnabled else { return }
+        // A job's printer never changes (a reprint is a job of its own): read once.
+        let printer = try jobPrinters.value(for: id) {
+            try writer.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT printer FROM printJob WHERE id = ?"), arguments: [id]) } ?? ""
+        }
+        if try leases.ensure(printer) == nil { throw LeaseLost(printer: printer, node: leases.node) }
+    }
+
+
+    /// Throws `LeaseLost` unless this node holds job `id`'s printer under `fence`'s epoch.
+    func checkFence(_ db: any SQLDatabase, _ id: Int64, _ fence: (node: String, epoch: Int64)?) throws {
+        guard let fence else { return }
+        let held = try Bool.fetchOne(db, sql: "SELECT 1 FROM printJob WHERE id = ? AND " + PrinterLeases.fenceCondition(),
+                                     arguments: [id, fence.node, fence.epoch]) ?? false
+        if !held {
+            let printer = try String.fetchOne(db, sql: "SELECT printer FROM printJob WHERE id = ?", arguments: [id]) ?? "?"
+            throw LeaseLost(printer: printer, node: fence.node)
+        }
+    }
+
+    /// The fence for job `id`'s printer (nil when leases are off).
+    func fence(_ db: any SQLDatabase, _ id: Int64) throws -> (node: String, epoch: Int64)? {
+        guard leases.isEnabled else { return nil }
+        return try leases.fence(printer: try String.fetchOne(db, sql: "SELECT printer FROM printJob WHERE id = ?", arguments: [id]) ?? "")
+    }
+
+    func mergeTimings(_ db: any SQLDatabase, _ id: Int64, _ timings: [String: Double]) throws {
         let old = try String.fetchOne(db, sql: "SELECT timings FROM printJob WHERE id = ?", arguments: [id]) ?? "{}"
         var t = (try? JSONDecoder().decode([String: Double].self, from: Data(old.utf8))) ?? [:]
         t.merge(timings) { $1 }
@@ -452,15 +513,16 @@ public struct SpoolStore: Sendable {
     }
 
     /// Records why verification held the job (or what was sent anyway); nil clears it.
-    func setVerification(_ db: Database, _ id: Int64, _ notes: [VerificationNote]?) throws {
+    func setVerification(_ db: any SQLDatabase, _ id: Int64, _ notes: [VerificationNote]?) throws {
         let json = try notes.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
         try db.execute(sql: "UPDATE printJob SET verification = ? WHERE id = ?", arguments: [json, id])
     }
 
     /// Holds a job whose barcodes failed verification: not due again until released.
     func holdForVerification(_ id: Int64, _ m: PrintJobMachine, notes: [VerificationNote]) throws {
+        try prepareFence(id)
         try writer.write { db in
-            try update(db, id, m)
+            try update(db, id, m, fenced: true)
             try db.execute(sql: "UPDATE printJob SET nextAttemptAt = ? WHERE id = ?", arguments: [Self.neverDue, id])
             try db.execute(sql: "DELETE FROM printDocument WHERE jobId = ?", arguments: [id])
             try db.execute(sql: "UPDATE printJob SET hasDocument = 0 WHERE id = ?", arguments: [id])
@@ -473,7 +535,7 @@ public struct SpoolStore: Sendable {
     /// Every label of `source` (`shipment:12`) in a job that sent it (or is sending it), oldest first.
     public func printedLabels(source: String) throws -> [PrintedLabel] {
         try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT l.jobId, l.seq, l.confirmedAt, l.confirmedBy, j.state, j.labelsSent, j.labelsWritten, j.reprintOf, j.printer, j.updatedAt
                 FROM printLabel l JOIN printJob j ON j.id = l.jobId WHERE l.source = ? ORDER BY l.jobId, l.seq
                 """, arguments: [source]).map { r in
@@ -501,7 +563,7 @@ public struct SpoolStore: Sendable {
     public func unconfirmedLabels(olderThan seconds: Double, limit: Int = 1000) throws -> [PrintedLabel] {
         let cutoff = Self.stampFormat.string(from: now().addingTimeInterval(-seconds))
         return try writer.read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT l.jobId, l.seq, l.source, j.state, j.reprintOf, j.printer, j.updatedAt
                 FROM printJob j JOIN printLabel l ON l.jobId = j.id
                 WHERE j.state IN ('sent', 'completed') AND j.updatedAt <= ? AND l.confirmedAt IS NULL AND l.seq <= j.labelsSent
@@ -537,13 +599,13 @@ public struct SpoolStore: Sendable {
     public func changedJobs(since stamp: String, printers: [String]?, window: Int = 500) throws -> [PrintJob] {
         try writer.read { db in
             var sql = "SELECT * FROM printJob WHERE id > (SELECT COALESCE(MAX(id), 0) FROM printJob) - ? AND updatedAt >= ?"
-            var args: [any DatabaseValueConvertible] = [window, stamp]
+            var args: [(any SQLValueConvertible)?] = [window, stamp]
             if let printers {
                 sql += " AND printer IN (\(printers.map { _ in "?" }.joined(separator: ",")))"
                 args += printers
             }
             sql += " ORDER BY updatedAt, id"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(PrintJob.init(row:))
+            return try SQLRow.fetchAll(db, sql: sql, arguments: SQLArguments(args)).map(PrintJob.init(row:))
         }
     }
 
@@ -569,9 +631,11 @@ public struct SpoolStore: Sendable {
     /// Stores the rendered document and where each label starts, with the machine's new state.
     func storeDocument(_ id: Int64, bytes: [UInt8], offsets: [Int], machine m: PrintJobMachine, renderMS: Double,
                        verification: [VerificationNote]? = nil) throws {
+        try prepareFence(id)
         try writer.write { db in
+            try checkFence(db, id, try fence(db, id))
             try setVerification(db, id, verification)
-            try db.execute(sql: "INSERT OR REPLACE INTO printDocument (jobId, bytes) VALUES (?, ?)", arguments: [id, Data(bytes)])
+            try db.execute(sql: "INSERT INTO printDocument (jobId, bytes) VALUES (?, ?) ON CONFLICT (jobId) DO UPDATE SET bytes = excluded.bytes", arguments: [id, Data(bytes)])
             let update = try db.cachedStatement(sql: "UPDATE printLabel SET byteOffset = ? WHERE jobId = ? AND seq = ?")
             for (i, o) in offsets.enumerated() { try update.execute(arguments: [o, id, i + 1]) }
             try db.execute(sql: "UPDATE printJob SET hasDocument = 1, state = ?, labelCount = ?, labelsWritten = ?, updatedAt = ? WHERE id = ?",
@@ -580,28 +644,44 @@ public struct SpoolStore: Sendable {
         }
     }
 
-    /// Claims the job for this process (unless another live process works on it), loads it and
-    /// applies the machine's `.run` step — one transaction. Nil when another process has it;
-    /// `previousOwner`: the process, now gone, that had it (a takeover).
-    func claimAndRun(_ id: Int64) throws -> (PrintJob, PrintJobMachine, PrintJobMachine.Action, previousOwner: Int64?)? {
+    /// Claims the job for this process (unless another live process works on it, or, with
+    /// several nodes, this node does not hold its printer), loads it and applies the machine's
+    /// `.run` step — one transaction. Nil when another process or node has it; `previousOwner`:
+    /// the process (or node), now gone, that had it (a takeover).
+    func claimAndRun(_ id: Int64) throws -> (PrintJob, PrintJobMachine, PrintJobMachine.Action, previousOwner: String?)? {
         let me = Int64(getpid())
+        let node: String? = leases.isEnabled ? leases.node : nil
+        // Several nodes: only a printer this node holds (taken now if no live node holds it).
+        if leases.isEnabled {
+            do { try prepareFence(id) } catch is LeaseLost { return nil }
+        }
         return try writer.write { db in
-            let owner = try Int64.fetchOne(db, sql: "SELECT owner FROM printJob WHERE id = ?", arguments: [id])
-            if let owner, owner != me, kill(pid_t(owner), 0) == 0 { return nil }
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT owner, ownerNode, printer FROM printJob WHERE id = ?", arguments: [id]) else {
+                throw PrintError(code: .notFound, message: "no print job \(id)")
+            }
+            let owner: Int64? = row[0], ownerNode: String? = row[1], printer: String = row[2]
+            // Another node drives this printer: its job is its own.
+            if node != nil, leases.epoch(for: printer) == nil { return nil }
+            // A live process of this node has it. A process of another node that had it lost the
+            // printer's lease, which this node now holds: it is taken over (confirmed first).
+            let sameNode = ownerNode == node
+            if let owner, owner != me, sameNode, kill(pid_t(owner), 0) == 0 { return nil }
             var (job, m) = try loadMachine(db, id)
             if job.state.isFinal { return (job, m, .none, nil) }
             let action = try m.handle(.run)
-            try db.execute(sql: "UPDATE printJob SET owner = ? WHERE id = ?", arguments: [me, id])
-            try update(db, id, m)
+            try db.execute(sql: "UPDATE printJob SET owner = ?, ownerNode = ? WHERE id = ?", arguments: [me, node, id])
+            try update(db, id, m, printer: printer, fenced: true)
             job.state = m.state
-            return (job, m, action, owner == me ? nil : owner)
+            let previous: String? = owner.map { sameNode ? "process \($0)" : "node \(ownerNode ?? "?") process \($0)" }
+            return (job, m, action, owner == me && sameNode ? nil : previous)
         }
     }
 
     /// Persists the final state of this round with the stage timings, releases the job, returns it.
     func finish(_ id: Int64, _ m: PrintJobMachine, timings: [String: Double]) throws -> PrintJob {
-        try writer.write { db in
-            try update(db, id, m, timings: timings, release: true)
+        try prepareFence(id)
+        return try writer.write { db in
+            try update(db, id, m, timings: timings, release: true, fenced: true)
             return try job(db, id: id)
         }
     }
@@ -612,7 +692,10 @@ public struct SpoolStore: Sendable {
     }
 
     func release(_ id: Int64) throws {
-        try writer.write { db in try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ? AND owner = ?", arguments: [id, Int64(getpid())]) }
+        try writer.write { db in
+            try db.execute(sql: "UPDATE printJob SET owner = NULL WHERE id = ? AND owner = ? AND COALESCE(ownerNode, '') = ?",
+                           arguments: [id, Int64(getpid()), leases.isEnabled ? leases.node : ""])
+        }
     }
 
     /// Jobs a worker should take up now: new, due for retry, followed on a print server, or left
@@ -635,17 +718,21 @@ public struct SpoolStore: Sendable {
                 SELECT name FROM p WHERE name IS NOT NULL
                 """))
             let oldest = try db.cachedStatement(sql: """
-                SELECT id, owner, nextAttemptAt FROM printJob WHERE printer = ? AND state = ?
+                SELECT id, owner, nextAttemptAt, ownerNode FROM printJob WHERE printer = ? AND state = ?
                   AND (nextAttemptAt <= ? OR owner IS NOT NULL) ORDER BY id LIMIT ?
                 """)
-            for printer in printers {
-                var candidates: [(id: Int64, owner: Int64?, nextAttemptAt: Double)] = []
+            let node: String? = leases.isEnabled ? leases.node : nil
+            // With several nodes, only the printers this node holds.
+            for printer in printers where leases.mayDrive(printer) {
+                var candidates: [(id: Int64, owner: Int64?, nextAttemptAt: Double, node: String?)] = []
                 for state in Self.waitingStates {
-                    let rows = try Row.fetchCursor(oldest, arguments: [printer, state, t, limit])
-                    while let row = try rows.next() { candidates.append((row[0], row[1], row[2])) }
+                    for row in try SQLRow.fetchAll(oldest, arguments: [printer, state, t, limit]) { candidates.append((row[0], row[1], row[2], row[3])) }
                 }
                 for c in candidates.sorted(by: { $0.id < $1.id }).prefix(limit) {
-                    if let owner = c.owner, owner != me {
+                    if c.owner != nil, c.node != node {
+                        // Left by a node that lost this printer: take it now (it is confirmed first).
+                        due.append((c.id, printer))
+                    } else if let owner = c.owner, owner != me {
                         // Left mid-way by a process that is gone: take it now; a live one keeps it.
                         if kill(pid_t(owner), 0) != 0 { due.append((c.id, printer)) }
                     } else if c.nextAttemptAt <= t {
@@ -678,7 +765,7 @@ public struct SpoolStore: Sendable {
     static let waiting = "(" + waitingStates.map { "'\($0)'" }.joined(separator: ",") + ")"
 
     /// Whether a job for `printer` waits in the queue, not yet taken up by anyone.
-    func hasQueued(_ db: Database, printer: String) throws -> Bool {
+    func hasQueued(_ db: any SQLDatabase, printer: String) throws -> Bool {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM printJob WHERE printer = ? AND state = 'queued' LIMIT 1"), arguments: [printer]) ?? false
     }
 
@@ -693,7 +780,7 @@ public struct SpoolStore: Sendable {
     public func countsByState() throws -> [PrintJobState: Int] {
         try writer.read { db in
             var out: [PrintJobState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM printJob GROUP BY state") {
+            for row in try SQLRow.fetchAll(db, sql: "SELECT state, COUNT(*) FROM printJob GROUP BY state") {
                 if let s = PrintJobState(rawValue: row[0]) { out[s] = row[1] }
             }
             return out
@@ -701,13 +788,13 @@ public struct SpoolStore: Sendable {
     }
 
     /// 초기화: deletes print history (jobs, labels, documents) and template revisions; keeps printers.
-    public func reset(_ db: Database) throws {
+    public func reset(_ db: any SQLDatabase) throws {
         try db.execute(sql: "DELETE FROM printDocument; DELETE FROM printLabel; DELETE FROM printJob; DELETE FROM templateRevision;")
     }
 }
 
 extension PrintJob {
-    init(row r: Row) throws {
+    init(row r: SQLRow) throws {
         id = r["id"]; kind = r["kind"]; title = r["title"]; printer = r["printer"]
         language = PrinterProfile.Language(rawValue: r["language"]) ?? .zpl
         dpi = r["dpi"]; templateName = r["templateName"]; templateRevision = r["templateRevision"]
@@ -733,24 +820,6 @@ extension JSONEncoder {
     }
 }
 
-extension Database {
-    /// `body` in a savepoint, undone alone when it throws: `inSavepoint` (inside a transaction)
-    /// with its statements prepared once. GRDB parses them on every call, which cost the scan
-    /// intake, one savepoint per scan, 8% of its time.
-    public func inPreparedSavepoint(_ body: () throws -> Void) throws {
-        try cachedStatement(sql: "SAVEPOINT labeld").execute()
-        do {
-            try body()
-        } catch {
-            // When SQLite has aborted the whole transaction these fail too, and so does its commit.
-            try? cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT labeld").execute()
-            try? cachedStatement(sql: "RELEASE SAVEPOINT labeld").execute()
-            throw error
-        }
-        try cachedStatement(sql: "RELEASE SAVEPOINT labeld").execute()
-    }
-}
-
 /// Group commit: callers that arrive while a durable commit is in progress are committed together
 /// in the next one. The first to find no commit running leads: it takes everything pending, runs
 /// the bodies one after another in one transaction, syncs once, wakes each caller of its group,
@@ -759,26 +828,23 @@ extension Database {
 /// transaction is rolled back and each body runs again in a transaction of its own, so one
 /// caller's error is its own (a savepoint per body would cost every scan).
 /// Unchecked: a caller's body (not Sendable) runs on the leader's thread while the caller waits;
-/// `pending`, `leading` and `usual` are touched only under `lock`, an entry's fields as below.
+/// `pending` and `leading` are touched only under `lock`, an entry's fields as below.
 final class CommitGroup: @unchecked Sendable {
     /// One caller. `done`, `error` and `lead` are written before `wake` is signaled and read after.
     private final class Entry: @unchecked Sendable {
-        let body: (Database) throws -> Void
+        let body: (any SQLDatabase) throws -> Void
         var error: (any Error)?
         var done = false
         let wake = DispatchSemaphore(value: 0)
-        init(_ body: @escaping (Database) throws -> Void) { self.body = body }
+        init(_ body: @escaping (any SQLDatabase) throws -> Void) { self.body = body }
     }
     private let lock = NSLock()
     private var pending: [Entry] = []
     private var leading = false
-    /// The writer's own `synchronous` setting, restored after each group (only a leader touches it).
-    private var usual: Int?
-
     /// Callers waiting for the next group (tests watch a group form).
     var waiting: Int { lock.lock(); defer { lock.unlock() }; return pending.count }
 
-    func run<T>(_ writer: any DatabaseWriter, _ body: @escaping (Database) throws -> T) throws -> T {
+    func run<T>(_ writer: any SQLStore, _ body: @escaping (any SQLDatabase) throws -> T) throws -> T {
         // Written by the leader inside this caller's entry, read after its `wake`: never at once.
         nonisolated(unsafe) var result: T?
         let entry = Entry { db in result = try body(db) }
@@ -804,26 +870,9 @@ final class CommitGroup: @unchecked Sendable {
         return result!
     }
 
-    /// Commits `group` (setting each entry's error, if any).
-    private func commit(_ writer: any DatabaseWriter, _ group: [Entry]) {
-        do {
-            try writer.writeWithoutTransaction { db in
-                if usual == nil { usual = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2 }
-                try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
-                defer { try? db.cachedStatement(sql: usual == 2 ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = \(usual!)").execute() }
-                do {
-                    try db.inTransaction {
-                        for e in group { try e.body(db) }
-                        return .commit
-                    }
-                } catch where group.count > 1 {
-                    for e in group {
-                        do { try db.inTransaction { try e.body(db); return .commit } } catch { e.error = error }
-                    }
-                }
-            }
-        } catch {
-            for e in group where e.error == nil { e.error = error }
-        }
+    /// Commits `group` durably (setting each entry's error, if any).
+    private func commit(_ writer: any SQLStore, _ group: [Entry]) {
+        let errors = writer.writeDurably(group.map { e in { db in try e.body(db) } })
+        for (e, error) in zip(group, errors) { e.error = error }
     }
 }

@@ -1,7 +1,7 @@
 public import Foundation
 public import LabelModel
 public import Rendering
-public import GRDB
+public import Storage
 public import Logging
 import Synchronization
 public import LabeldSupport
@@ -67,7 +67,7 @@ public final class Spooler: Sendable {
     /// `profile`: the printer's, when the caller has read it already; `repeatChecked`: the caller
     /// has looked for a standing job (`SpoolStore.standing`).
     public func submit(_ request: PrintRequest, profile known: PrinterProfile? = nil, goal: Goal = .accepted, repeatChecked: Bool = false,
-                       alsoInTransaction: (@Sendable (Database, Int64) throws -> Void)? = nil) throws -> Submission {
+                       alsoInTransaction: (@Sendable (any SQLDatabase, Int64) throws -> Void)? = nil) throws -> Submission {
         let start = DispatchTime.now()
         let profile = try known ?? store.profile(request.printer)
         guard case .acceptedUnlessQueued = goal else {
@@ -125,7 +125,7 @@ public final class Spooler: Sendable {
         // Claim, load and take the first step in one transaction.
         guard let (claimed, first, firstAction, previousOwner) = try store.claimAndRun(id) else { return nil }
         if let previousOwner {
-            logger.info("job taken over from a process that is gone", metadata: Self.about(claimed, ["process.previous": "\(previousOwner)"]))
+            logger.info("job taken over from a process that is gone", metadata: Self.about(claimed, ["owner.previous": "\(previousOwner)"]))
         }
         var released = false
         defer { if !released { try? store.release(id) } }
@@ -199,6 +199,9 @@ public final class Spooler: Sendable {
                     if !resumingDoubt, let other = try store.inDoubt(printer: job.printer, except: id) {
                         throw PrintError(code: .unavailable, message: "job \(other.id) on this printer is \(other.state.rawValue) with labels in doubt; it goes first")
                     }
+                    // Several nodes: nothing goes out once this node's lease on the printer is over
+                    // by its own clock (a node resumed after a freeze has not renewed it, and cannot).
+                    if !store.leases.mayDrive(job.printer) { throw LeaseLost(printer: job.printer, node: store.leases.node) }
                     let delivery = Delivery(jobId: id, title: job.title, language: job.language, document: document, labelOffsets: offsets, firstLabel: from,
                                             labelsWritten: m.labelsWritten, counter: m.counter, media: job.language == .zpl ? nil : try media(job))
                     var lastCommit = DispatchTime.now()
@@ -218,6 +221,9 @@ public final class Spooler: Sendable {
                             let before = m.labelsWritten
                             _ = try m.handle(.labelsWritten(n))
                             if m.labelsWritten > before { try store.persist(id, m); lastCommit = DispatchTime.now() }
+                            // Several nodes: the label goes out only while the lease holds by this node's clock,
+                            // checked after the (fenced) commit, right before the transport writes it.
+                            if !store.leases.mayDrive(job.printer) { throw LeaseLost(printer: job.printer, node: store.leases.node) }
                         case .counterRead(let reading):
                             _ = try m.handle(.counterRead(reading))
                             try store.persist(id, m)

@@ -2,7 +2,7 @@ public import Foundation
 public import Fulfillment
 public import PrintSpool
 public import Rendering
-public import GRDB
+public import Storage
 public import LabelModel
 public import Logging
 import Glibc
@@ -48,8 +48,7 @@ public struct PrintDesk: Sendable {
         let fulfillment = try FulfillmentStore.open(path: databasePath, islands: islands, logger: logger)
         let spool = try SpoolStore(writer: fulfillment.writer, retry: retry)
         var desk = PrintDesk(fulfillment: fulfillment, spooler: try Spooler(store: spool, rendering: rendering, logger: logger))
-        let dir = (databasePath as NSString).deletingLastPathComponent
-        desk.sellerTemplatesDirectory = (dir.isEmpty ? "." : dir) + "/templates"
+        desk.sellerTemplatesDirectory = Stores.localDirectory(for: databasePath) + "/templates"
         return desk
     }
 
@@ -70,7 +69,7 @@ public struct PrintDesk: Sendable {
     }
 
     /// `resolvePrinter` as `db` sees it; nil when no profile exists at all.
-    func configuredPrinter(_ db: Database, _ name: String?, carrier: String?, settings: Settings) throws -> PrinterProfile? {
+    func configuredPrinter(_ db: any SQLDatabase, _ name: String?, carrier: String?, settings: Settings) throws -> PrinterProfile? {
         if let name { return try store.profile(db, name) }
         if let carrier, let configured = settings.waybillFormats[carrier]?.printer { return try store.profile(db, configured) }
         let all = try store.profiles(db)
@@ -242,7 +241,7 @@ public struct PrintDesk: Sendable {
         private var printers: [String: PrinterProfile?] = [:]
         private var revisions: [String: (source: String, revision: Int)] = [:]
 
-        init(_ db: Database, desk: PrintDesk) throws {
+        init(_ db: any SQLDatabase, desk: PrintDesk) throws {
             self.desk = desk
             settings = try FulfillmentStore.settings(db)
             delayCutoff = try desk.fulfillment.delayCutoff(settings)
@@ -257,7 +256,7 @@ public struct PrintDesk: Sendable {
             return found
         }
 
-        func printer(_ db: Database, _ name: String?, carrier: String?) throws -> PrinterProfile? {
+        func printer(_ db: any SQLDatabase, _ name: String?, carrier: String?) throws -> PrinterProfile? {
             let key = (name ?? "") + "\u{0}" + (carrier ?? "")
             if let known = printers[key] { return known }
             let found = try desk.configuredPrinter(db, name, carrier: carrier, settings: settings)
@@ -266,7 +265,7 @@ public struct PrintDesk: Sendable {
         }
 
         /// The revision holding `source` (recorded now if new), for `SpoolStore.enqueue`.
-        func revision(_ db: Database, name: String, source: String, at: String) throws -> Int {
+        func revision(_ db: any SQLDatabase, name: String, source: String, at: String) throws -> Int {
             if let known = revisions[name], known.source == source { return known.revision }
             let found = try desk.store.revision(db, name: name, source: source, at: at)
             revisions[name] = (source, found)
@@ -277,7 +276,7 @@ public struct PrintDesk: Sendable {
     /// `lookForStanding`: false when the caller queues the request in this same transaction
     /// (`SpoolStore.enqueue` looks for a standing job itself). `basis`: shared with the other scans
     /// of the same transaction.
-    func waybill(_ db: Database, _ id: Int64, printer: String?, idempotencyKey: String?, actor: String, lookForStanding: Bool = true,
+    func waybill(_ db: any SQLDatabase, _ id: Int64, printer: String?, idempotencyKey: String?, actor: String, lookForStanding: Bool = true,
                  basis known: ScanBasis? = nil, recordAsText: Bool = false) throws -> Waybill {
         let basis = try known ?? ScanBasis(db, desk: self)
         let settings = basis.settings

@@ -1,6 +1,6 @@
 public import Foundation
 import Glibc
-import GRDB
+import Storage
 import Fulfillment
 import LabeldSupport
 public import PrintSpool
@@ -140,7 +140,7 @@ public final class ScanIntake: Sendable {
                 let basis = try PrintDesk.ScanBasis(db, desk: self.desk)
                 for (i, w) in batch.enumerated() {
                     do {
-                        try db.inPreparedSavepoint {
+                        try db.inSavepoint {
                             outcomes[i] = .success(try self.queue(db, w.scan, at: at, basis: basis))
                         }
                     } catch {
@@ -168,7 +168,7 @@ public final class ScanIntake: Sendable {
 
     /// One scan in the batch's transaction: nil when it is not the intake's to handle; else the
     /// submission and, when this request prints it, the printer it holds.
-    private func queue(_ db: Database, _ scan: Scan, at: String, basis: PrintDesk.ScanBasis) throws -> (Submission, PrinterClaim?)? {
+    private func queue(_ db: any SQLDatabase, _ scan: Scan, at: String, basis: PrintDesk.ScanBasis) throws -> (Submission, PrinterClaim?)? {
         guard let id = try FulfillmentStore.shipmentId(db, scanned: scan.code) else { return nil }
         let waybill = try desk.waybill(db, id, printer: scan.printer, idempotencyKey: scan.idempotencyKey, actor: scan.actor,
                                        lookForStanding: false, basis: basis, recordAsText: true)

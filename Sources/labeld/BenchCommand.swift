@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Fulfillment
-import GRDB
+import Storage
 import LabelModel
 import Rendering
 

@@ -9,8 +9,8 @@ import PrintSpool
 
 /// `--db` and `--actor`, shared by the order and inventory commands.
 struct CoreOptions: ParsableArguments {
-    @Option(name: .long, help: "The database file.")
-    var db: String = "./var/labeld.sqlite"
+    @Option(name: .long, help: "The database: a SQLite file, or postgres://user@host:port/db (LABELD_DB).")
+    var db: String = ProcessInfo.processInfo.environment["LABELD_DB"] ?? "./var/labeld.sqlite"
 
     @Option(name: .long, help: "Who is acting (recorded in the audit log and the stock ledger).")
     var name: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"

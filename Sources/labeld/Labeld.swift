@@ -12,7 +12,7 @@ struct Labeld: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labeld",
         abstract: "Label and barcode print server for Korean parcel waybills (송장) and product labels.",
-        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Gallery.self, Products.self, Stock.self, Orders.self, Shipments.self, Pickups.self, Reset.self, SettingsCommand.self, Printers.self, Print.self, Jobs.self, Serve.self, Tokens.self, Bench.self]
+        subcommands: [Render.self, BarcodeCommand.self, Templates.self, Gallery.self, Products.self, Stock.self, Orders.self, Shipments.self, Pickups.self, Reset.self, SettingsCommand.self, Printers.self, Print.self, Jobs.self, Serve.self, Tokens.self, DbCommand.self, NodesCommand.self, Bench.self]
     )
 }
 

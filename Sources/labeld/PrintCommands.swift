@@ -5,19 +5,21 @@ import Fulfillment
 import Printing
 import PrintSpool
 import Rendering
+import Storage
 
 extension CoreOptions {
     /// The order core and the print spool on the same database.
     func desk() throws -> PrintDesk {
         let retry = RetryPolicy(baseSeconds: Double(ProcessInfo.processInfo.environment["LABELD_RETRY_BASE"] ?? "") ?? 1,
                                 maximumSeconds: 60)
-        return try PrintDesk.open(databasePath: db, rendering: .standard(), islands: try islands(), retry: retry)
+        let desk = try PrintDesk.open(databasePath: db, rendering: .standard(), islands: try islands(), retry: retry)
+        ClusterPresence.join(desk.store)
+        return desk
     }
 
     /// Where the out-of-the-box file printer writes: `labels/` beside the database.
     var fallbackPrinterDirectory: String {
-        let dir = (db as NSString).deletingLastPathComponent
-        return (dir.isEmpty ? "." : dir) + "/labels"
+        Stores.localDirectory(for: db) + "/labels"
     }
 }
 
@@ -430,5 +432,21 @@ struct Jobs: ParsableCommand {
                 if !open.isEmpty && wait > 0 { throw ExitCode(3) }
             }
         }
+    }
+}
+
+/// A print command on a database several nodes share takes part as a node while it runs: it
+/// drives the printers no serving node holds (free leases), and lets them go when it exits.
+/// Jobs for printers a serving node holds are queued for that node to print.
+enum ClusterPresence {
+    nonisolated(unsafe) private static var keeper: LeaseKeeper?
+
+    static func join(_ spool: SpoolStore) {
+        guard spool.leases.isEnabled, keeper == nil else { return }
+        spool.leases.isServing = false
+        let k = LeaseKeeper(leases: spool.leases, writer: spool.writer)
+        keeper = k
+        k.start()
+        atexit { ClusterPresence.keeper?.stop() }
     }
 }

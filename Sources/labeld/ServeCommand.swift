@@ -5,6 +5,7 @@ import Hummingbird
 import LabelServer
 import Logging
 import Rendering
+import Storage
 
 /// `labeld serve`: the HTTP service (the README's run command).
 struct Serve: AsyncParsableCommand {
@@ -17,18 +18,22 @@ struct Serve: AsyncParsableCommand {
             filePrinterDirectory LABELD_FILE_PRINTER_DIR (./var/labels), backupDirectory \
             LABELD_BACKUP_DIR (./var/backups), maxJSONBytes LABELD_MAX_JSON_BYTES (1048576), \
             maxUploadBytes LABELD_MAX_UPLOAD_BYTES (33554432), blockingThreads LABELD_BLOCKING_THREADS (8), \
-            spoolThreads LABELD_SPOOL_THREADS (2), idleTimeout LABELD_IDLE_TIMEOUT (60 s), logLevel LABELD_LOG_LEVEL (info).
+            spoolThreads LABELD_SPOOL_THREADS (2), idleTimeout LABELD_IDLE_TIMEOUT (60 s), logLevel LABELD_LOG_LEVEL (info), \
+            node LABELD_NODE (host-pid) and leaseSeconds LABELD_LEASE_SECONDS (10): with several nodes on one PostgreSQL \
+            database (database postgres://user@host:port/db), this node's name and how long a printer's lease lasts \
+            without renewal.
             """)
 
     @Option(name: .long, help: "A JSON config file.") var config: String?
     @Option(name: .long) var host: String?
     @Option(name: .long) var port: Int?
-    @Option(name: .long, help: "The database file.") var db: String?
+    @Option(name: .long, help: "The database: a SQLite file, or postgres://user@host:port/db (several nodes).") var db: String?
+    @Option(name: .long, help: "This node's name among several on one PostgreSQL database.") var node: String?
 
     struct FileConfig: Decodable {
         var host: String?, port: Int?, database: String?, filePrinterDirectory: String?, backupDirectory: String?
         var maxJSONBytes: Int?, maxUploadBytes: Int?, blockingThreads: Int?, spoolThreads: Int?, logLevel: String?
-        var idleTimeout: Int?
+        var idleTimeout: Int?, node: String?, leaseSeconds: Double?
     }
 
     func run() async throws {
@@ -38,6 +43,9 @@ struct Serve: AsyncParsableCommand {
             guard let data = FileManager.default.contents(atPath: path) else { throw CLIError(description: "cannot read config '\(path)'") }
             do { file = try JSONDecoder().decode(FileConfig.self, from: data) } catch { throw CLIError(description: "\(path): \(error)") }
         }
+        // Read by the spool's printer leases (`PrinterLeases`).
+        if let name = node ?? file.node { setenv("LABELD_NODE", name, 1) }
+        if env["LABELD_LEASE_SECONDS"] == nil, let seconds = file.leaseSeconds { setenv("LABELD_LEASE_SECONDS", String(seconds), 1) }
         let home = RendererConfiguration.locateHome()
         var c = ServerConfiguration(rendering: .standard(), webDirectory: env["LABELD_WEB"] ?? home + "/web")
         c.host = host ?? env["LABELD_HOST"] ?? file.host ?? c.host
@@ -64,8 +72,7 @@ struct Serve: AsyncParsableCommand {
         // First start: an owner token, so the designer page and the API can be used at once.
         if try service.tokens.list().isEmpty {
             let token = try service.tokens.create(name: "owner", role: .owner, printers: [], actor: "owner:first-start")
-            let dir = (c.databasePath as NSString).deletingLastPathComponent
-            let path = (dir.isEmpty ? "." : dir) + "/owner-token"
+            let path = Stores.localDirectory(for: c.databasePath) + "/owner-token"
             FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
             logger.notice("first start: an owner token was made and written to \(path) (make more with `labeld tokens create`)")
         }

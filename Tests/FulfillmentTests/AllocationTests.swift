@@ -1,6 +1,6 @@
 import Foundation
 @testable import Fulfillment
-import GRDB
+import Storage
 import LabelTesting
 import PropertyBased
 import Testing
@@ -37,7 +37,7 @@ struct AllocationTests {
         return s
     }
 
-    struct Row: Sendable, CustomStringConvertible {
+    struct SQLRow: Sendable, CustomStringConvertible {
         var basis: String, priority: String, gift: String
         var states: [String: AllocationState]
         var description: String { "\(basis) \(priority) \(gift)" }
@@ -45,22 +45,22 @@ struct AllocationTests {
 
     @Test("basis × priority × gift rule", arguments: [
         // orderedAt: O4 (lamp short → JAM 1 partial; gift not with fullShipmentOnly), O2 (JAM 2 → full), O1 (JAM short, SHOE 1 → partial), O3 (SHOE 1 left < 2 → none)
-        Row(basis: "currentStock", priority: "orderedAt", gift: "fullShipmentOnly",
+        SQLRow(basis: "currentStock", priority: "orderedAt", gift: "fullShipmentOnly",
             states: ["O4": .partial, "O2": .full, "O1": .partial, "O3": .notAllocatable]),
         // partialToo: O4's gift takes a SHOE too (1 left), O1 still gets its SHOE, O3 (needs 2) nothing.
-        Row(basis: "currentStock", priority: "orderedAt", gift: "partialToo",
+        SQLRow(basis: "currentStock", priority: "orderedAt", gift: "partialToo",
             states: ["O4": .partial, "O2": .full, "O1": .partial, "O3": .notAllocatable]),
         // paidAt: O4 (JAM 1 → 2 left), O3 (SHOE 2, then its gift JAM → 1 left), O1 (JAM 2 > 1, SHOE 0 → none), O2 (JAM 2 > 1 → none)
-        Row(basis: "currentStock", priority: "paidAt", gift: "fullShipmentOnly",
+        SQLRow(basis: "currentStock", priority: "paidAt", gift: "fullShipmentOnly",
             states: ["O4": .partial, "O3": .full, "O1": .notAllocatable, "O2": .notAllocatable]),
         // singleLineFirst: O2 (single) first, then by collection order O1, O3, O4.
-        Row(basis: "currentStock", priority: "singleLineFirst", gift: "fullShipmentOnly",
+        SQLRow(basis: "currentStock", priority: "singleLineFirst", gift: "fullShipmentOnly",
             states: ["O2": .full, "O1": .partial, "O3": .notAllocatable, "O4": .partial]),
         // unlimited: everything matched is allocated; O4's lamp too.
-        Row(basis: "unlimited", priority: "orderedAt", gift: "fullShipmentOnly",
+        SQLRow(basis: "unlimited", priority: "orderedAt", gift: "fullShipmentOnly",
             states: ["O1": .full, "O2": .full, "O3": .full, "O4": .full]),
     ])
-    func table(_ row: Row) throws {
+    func table(_ row: SQLRow) throws {
         let s = try store(basis: row.basis, priority: row.priority, gift: row.gift)
         try s.allocate(actor: "t")
         let states = try s.allocationStates()

@@ -1,6 +1,6 @@
 import Foundation
 @testable import Fulfillment
-import GRDB
+import Storage
 import LabelTesting
 import Testing
 
@@ -295,7 +295,7 @@ struct PostalDataTests {
 struct SenderAndLengthTests {
     @Test("the sender keeps its postal code through settings set/get; a wrong one is refused")
     func senderPostalCode() throws {
-        let store = try FulfillmentStore.inMemory()
+        let store = try FulfillmentStore.testing()
         let text = #"{"name":"리빙플러스","phone":"0221358870","address":"서울특별시 성동구 성수이로 113","postalCode":"04782"}"#
         try store.updateSetting("sender", to: text, actor: "owner:t")
         #expect(try store.settings().sender == Settings.Sender(name: "리빙플러스", phone: "0221358870", address: "서울특별시 성동구 성수이로 113", postalCode: "04782"))

@@ -1,6 +1,6 @@
 import Foundation
 @testable import Fulfillment
-import GRDB
+import Storage
 import LabelTesting
 import Testing
 
@@ -57,7 +57,7 @@ struct CustomerServiceTests {
         try s.updateSetting("cancelExchange", to: #"{"holdBeforeShipping":true,"holdAfterShipping":true,"exchangeFee":6000,"noCombine":true}"#, actor: "t")
         let (pickup, replacement) = try s.exchange(orderId: order, quantities: [line: 1], actor: "t")
         #expect(pickup != nil)
-        let r = try s.writer.read { try Row.fetchOne($0, sql: "SELECT channelOrderNo, suffix, exchangeFee, doNotCombine, hold, replacesOrderId FROM salesOrder WHERE id = ?", arguments: [replacement])! }
+        let r = try s.writer.read { try SQLRow.fetchOne($0, sql: "SELECT channelOrderNo, suffix, exchangeFee, doNotCombine, hold, replacesOrderId FROM salesOrder WHERE id = ?", arguments: [replacement])! }
         #expect(r[0] as String == "C1" && r[1] as Int == 1 && r[2] as Int == 6000 && r[3] as Bool && r[4] as Bool && r[5] as Int64 == order)
         #expect(try s.allocationStates()["C1-1"] == .onHold)
     }

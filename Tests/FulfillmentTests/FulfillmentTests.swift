@@ -1,7 +1,7 @@
 import Foundation
 @testable import Fulfillment
 import LabelTesting
-import GRDB
+import Storage
 import PropertyBased
 import Testing
 
@@ -14,7 +14,7 @@ func fixture(_ name: String) -> Data {
 let islands = try! IslandRegions.load(path: Project.root + "/data/island-postal-ranges.json")
 
 func catalogStore(now: Date = Date(timeIntervalSince1970: 1_795_000_000)) throws -> FulfillmentStore {
-    let store = try FulfillmentStore.inMemory(islands: islands, now: { now })
+    let store = try FulfillmentStore.testing(islands: islands, now: { now })
     var shoe = ProductInput(code: "P100", name: "남성 데일리 러닝화", sku: "SHOE-275", option: "사이즈:275")
     shoe.itemCode = "P100-275"
     shoe.location = "A-01-02"
@@ -36,7 +36,7 @@ func seoulOrder(_ orderNo: String, _ lines: [OrderInput.Line]) -> OrderInput {
 struct SettingsTests {
     @Test("every setting has a default, round-trips as text, and changes are audited")
     func settings() throws {
-        let store = try FulfillmentStore.inMemory()
+        let store = try FulfillmentStore.testing()
         let s = try store.settings()
         #expect(s == Settings())
         for key in Settings.keys { #expect(!(try s.value(of: key)).isEmpty || ["productUpdateExclusions", "optionTags", "stockMovementTypes", "islandExceptions", "collectionExclusions", "channelRanks"].contains(key)) }
@@ -65,7 +65,7 @@ struct SettingsTests {
         Bad(key: "allocationBasiss", value: "x", message: "unknown setting 'allocationBasiss': expected one of " + Settings.keys.joined(separator: ", ")),
     ])
     func refused(_ bad: Bad) throws {
-        let store = try FulfillmentStore.inMemory()
+        let store = try FulfillmentStore.testing()
         #expect(throws: FulfillmentError.self) { try store.updateSetting(bad.key, to: bad.value, actor: "t") }
         do { try store.updateSetting(bad.key, to: bad.value, actor: "t") } catch let e as FulfillmentError { #expect(e.message == bad.message) }
         #expect(try store.auditLog().isEmpty, "a refused change is not logged")
@@ -94,7 +94,7 @@ struct PartnerTests {
 struct CatalogTests {
     @Test("manual product sync stages until the update run; exclusions are never added; mall stock is imported")
     func productSync() throws {
-        let store = try FulfillmentStore.inMemory()
+        let store = try FulfillmentStore.testing()
         try store.updateSetting("productSync", to: "manual", actor: "t")
         try store.updateSetting("productUpdateExclusions", to: "P-X,*테스트*", actor: "t")
         try store.updateSetting("importMallStock", to: "on", actor: "t")

@@ -1,6 +1,6 @@
 import Foundation
 @testable import Fulfillment
-import GRDB
+import Storage
 import LabelTesting
 import PropertyBased
 import Testing
@@ -53,7 +53,7 @@ struct InvariantTests {
                 case 2: try! s.allocate(actor: "p")
                 case 3: if let o = someOrder() { try? s.cancel(orderId: o, actor: "p") }
                 case 4:
-                    if let o = someOrder(), let line = try! s.writer.read({ try Row.fetchOne($0, sql: "SELECT id, quantity FROM orderLine WHERE orderId = ?", arguments: [o]) }),
+                    if let o = someOrder(), let line = try! s.writer.read({ try SQLRow.fetchOne($0, sql: "SELECT id, quantity FROM orderLine WHERE orderId = ?", arguments: [o]) }),
                        (line["quantity"] as Int) > 1 {
                         _ = try? s.split(orderId: o, quantities: [line["id"] as Int64: 1], actor: "p")
                     }
@@ -74,11 +74,11 @@ struct InvariantTests {
         }
     }
 
-    @Test("two writers on one WAL file, allocating and shipping at once, keep the invariants")
+    @Test("two writers on one database (two pools on one WAL file; two nodes on PostgreSQL), allocating and shipping at once, keep the invariants")
     func concurrentWriters() async throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/shared.sqlite"
+        let path = TestDatabase.location(sqlitePath: dir + "/shared.sqlite")!
         let setup = try FulfillmentStore.open(path: path)
         _ = try setup.syncProducts((0..<20).map { ProductInput(code: "P\($0)", name: "상품 \($0)", sku: "S\($0)") }, actor: "setup")
         for i in 0..<20 { try setup.receive(sku: "S\(i)", quantity: 5, actor: "setup") }
@@ -107,5 +107,71 @@ struct InvariantTests {
         try Self.check(setup, basis: .currentStock, lines: units)
         let shipped = try await setup.writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM salesOrder WHERE status = 'shipped'")! }
         #expect(shipped > 0)
+    }
+
+    @Test("two nodes importing the same order file at once collect each order once")
+    func concurrentImports() async throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = TestDatabase.location(sqlitePath: dir + "/shared.sqlite")!
+        let setup = try FulfillmentStore.open(path: path)
+        _ = try setup.syncProducts((0..<5).map { ProductInput(code: "P\($0)", name: "상품 \($0)", sku: "S\($0)") }, actor: "setup")
+        let orders = (0..<200).map { i in seoulOrder("F\(i)", [.init(productName: "상품 \(i % 5)", quantity: 1)]) }
+        let reports = Collected<ImportReport>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in 0..<2 {
+                group.addTask {
+                    let store = try FulfillmentStore.open(path: path)
+                    // In slices, so the two nodes' transactions interleave.
+                    for slice in stride(from: 0, to: orders.count, by: 20) {
+                        reports.add(try store.collect(Array(orders[slice..<slice + 20]), channel: "smartstore", actor: "node\(node)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let (count, distinct, lines) = try setup.writer.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM salesOrder")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT channelOrderNo) FROM salesOrder")!,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orderLine")!)
+        }
+        #expect(count == 200 && distinct == 200 && lines == 200, "\(count) orders, \(distinct) numbers, \(lines) lines")
+        #expect(reports.all.map(\.collectedOrders).reduce(0, +) == 200)
+    }
+
+    @Test("two nodes assigning waybill numbers from one range at once never issue a number twice")
+    func concurrentWaybills() async throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = TestDatabase.location(sqlitePath: dir + "/shared.sqlite")!
+        let setup = try FulfillmentStore.open(path: path)
+        try setup.updateSetting("allocationBasis", to: "unlimited", actor: "setup")
+        _ = try setup.syncProducts([ProductInput(code: "P0", name: "상품", sku: "S0")], actor: "setup")
+        _ = try setup.collect((0..<120).map { i in
+            OrderInput(orderNo: "B\(i)", receiver: .init(name: "수령인\(i)", phone: "010-0000-\(1000 + i)", postalCode: "06190", address: "서울 \(i)"),
+                       lines: [.init(productName: "상품", quantity: 1)])
+        }, channel: "w", actor: "setup")
+        try setup.addWaybillRange(carrier: "cj", start: 500_000_000_000, end: 500_000_000_999, digits: 12, checkRule: "off", actor: "setup")
+        let shipments = try setup.writer.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM salesOrder ORDER BY id") }
+            .map { try setup.shipment(forOrder: $0) }
+        let issued = Collected<String>()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for node in 0..<2 {
+                group.addTask {
+                    let store = try FulfillmentStore.open(path: path)
+                    // Both nodes walk all shipments (one from each end): each shipment is numbered once.
+                    for id in node == 0 ? shipments : shipments.reversed() {
+                        issued.add(try store.assignWaybill(shipmentId: id, carrier: "cj", actor: "node\(node)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let numbers = try setup.writer.read { db in try String.fetchAll(db, sql: "SELECT waybillNo FROM shipment WHERE waybillNo IS NOT NULL") }
+        #expect(numbers.count == 120 && Set(numbers).count == 120, "\(numbers.count) shipments numbered, \(Set(numbers).count) distinct")
+        // A second call for a numbered shipment answers its number: every answer is one of the 120.
+        #expect(Set(issued.all) == Set(numbers))
+        let next = try setup.writer.read { db in try Int64.fetchOne(db, sql: "SELECT next FROM waybillRange WHERE carrier = 'cj'") }
+        #expect(next == 500_000_000_120, "the range moved on by exactly the numbers issued")
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 @testable import Fulfillment
 import LabelTesting
 import Testing
@@ -109,7 +109,7 @@ struct MarketplaceTests {
 
     /// The fixtures' two products (matched by the seller's codes in the exports), 10 of each in stock.
     static func stockedStore() throws -> FulfillmentStore {
-        let store = try FulfillmentStore.inMemory(islands: islands)
+        let store = try FulfillmentStore.testing(islands: islands)
         var sock = ProductInput(code: "P1", name: "수면 양말", sku: "SOCK-GR", option: "색상:그레이")
         sock.itemCode = "SOCK-GR"
         var jam = ProductInput(code: "P2", name: "수제 딸기잼 500g", sku: "JAM-500")

@@ -1,24 +1,24 @@
 import Foundation
 @testable import Fulfillment
-import GRDB
+import Storage
 import LabelTesting
 import Testing
 
 /// 송장출력 order: the seller's printOrder keys against a table of orders.
 @Suite("Print queue: selection and 송장출력 order")
 struct PrintQueueTests {
-    struct Row {
+    struct SQLRow {
         var no: String, orderedAt: String?, receiver: String, postal: String, carrier: String
         var lines: [(String, Int)]
     }
 
     // Products: sku and location from the catalog (A-01 러닝화, B-02 딸기잼, C-03 조명).
-    static let table: [Row] = [
-        Row(no: "O1", orderedAt: "2026-11-27T10:00:00+09:00", receiver: "홍길동", postal: "03195", carrier: "cj", lines: [("수제 딸기잼 500g", 2)]),
-        Row(no: "O2", orderedAt: "2026-11-26T09:00:00+09:00", receiver: "김철수", postal: "63001", carrier: "lotte", lines: [("LED 스탠드 조명", 1), ("수제 딸기잼 500g", 1)]),
-        Row(no: "O3", orderedAt: "2026-11-27T10:00:00+09:00", receiver: "이영희", postal: "06190", carrier: "cj", lines: [("남성 데일리 러닝화", 3)]),
-        Row(no: "O4", orderedAt: nil, receiver: "박민수", postal: "48058", carrier: "cj", lines: [("LED 스탠드 조명", 1)]),
-        Row(no: "O5", orderedAt: "2026-11-28T08:00:00+09:00", receiver: "가나다", postal: "03195", carrier: "cj", lines: [("남성 데일리 러닝화", 1), ("수제 딸기잼 500g", 1), ("LED 스탠드 조명", 1)]),
+    static let table: [SQLRow] = [
+        SQLRow(no: "O1", orderedAt: "2026-11-27T10:00:00+09:00", receiver: "홍길동", postal: "03195", carrier: "cj", lines: [("수제 딸기잼 500g", 2)]),
+        SQLRow(no: "O2", orderedAt: "2026-11-26T09:00:00+09:00", receiver: "김철수", postal: "63001", carrier: "lotte", lines: [("LED 스탠드 조명", 1), ("수제 딸기잼 500g", 1)]),
+        SQLRow(no: "O3", orderedAt: "2026-11-27T10:00:00+09:00", receiver: "이영희", postal: "06190", carrier: "cj", lines: [("남성 데일리 러닝화", 3)]),
+        SQLRow(no: "O4", orderedAt: nil, receiver: "박민수", postal: "48058", carrier: "cj", lines: [("LED 스탠드 조명", 1)]),
+        SQLRow(no: "O5", orderedAt: "2026-11-28T08:00:00+09:00", receiver: "가나다", postal: "03195", carrier: "cj", lines: [("남성 데일리 러닝화", 1), ("수제 딸기잼 500g", 1), ("LED 스탠드 조명", 1)]),
     ]
 
     func store() throws -> (FulfillmentStore, [String: Int64]) {

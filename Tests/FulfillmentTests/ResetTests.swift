@@ -1,6 +1,6 @@
 import Foundation
 @testable import Fulfillment
-import GRDB
+import Storage
 import LabelTesting
 import Testing
 
@@ -24,7 +24,7 @@ struct ResetTests {
         #expect(try store.orders().isEmpty)
         let stock = try store.optionStocks()
         #expect(stock.map(\.sku) == ["SOCK"] && stock[0].onHand == 5 && stock[0].allocated == 0)
-        let old = try FulfillmentStore(writer: try DatabaseQueue(path: backup))
+        let old = try FulfillmentStore(writer: try SQLiteStore.open(path: backup))
         #expect(try old.orders().map(\.orderNo) == ["R1"])
         #expect(try store.auditLog().first!.action == "reset")
     }

@@ -1,6 +1,6 @@
 import Foundation
 @testable import Fulfillment
-import GRDB
+import Storage
 import LabelModel
 import LabelTesting
 import Testing
@@ -21,7 +21,7 @@ struct ShipmentTests {
             OrderInput(orderNo: "S3", receiver: other, lines: [.init(productName: "수제 딸기잼 500g", quantity: 1)]),
         ], channel: "c", actor: "t")
         return try s.writer.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT channelOrderNo, id FROM salesOrder").map { ($0[0] as String, $0[1] as Int64) })
+            Dictionary(uniqueKeysWithValues: try SQLRow.fetchAll(db, sql: "SELECT channelOrderNo, id FROM salesOrder").map { ($0[0] as String, $0[1] as Int64) })
         }
     }
 
@@ -48,7 +48,7 @@ struct ShipmentTests {
         let ids = try orders(s)
         let line = try s.writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM orderLine WHERE orderId = ?", arguments: [ids["S1"]!])! }
         let newId = try s.split(orderId: ids["S1"]!, quantities: [line: 1], actor: "t")
-        let rows = try s.writer.read { try Row.fetchAll($0, sql: "SELECT o.suffix, o.doNotCombine, l.quantity FROM salesOrder o JOIN orderLine l ON l.orderId = o.id WHERE o.channelOrderNo = 'S1' ORDER BY o.suffix") }
+        let rows = try s.writer.read { try SQLRow.fetchAll($0, sql: "SELECT o.suffix, o.doNotCombine, l.quantity FROM salesOrder o JOIN orderLine l ON l.orderId = o.id WHERE o.channelOrderNo = 'S1' ORDER BY o.suffix") }
         #expect(rows.map { [$0[0] as Int, $0[1] as Int, $0[2] as Int] } == [[0, 1, 1], [1, 1, 1]])
         #expect(newId != ids["S1"]!)
         do { try s.combine(orderIds: [ids["S1"]!, ids["S2"]!], actor: "t"); Issue.record("combined a do-not-combine order") } catch let e as FulfillmentError {

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 import Fulfillment
 import HTTPTypes
 import Hummingbird
@@ -352,7 +352,7 @@ struct APITests {
             }
             r = try await client.call(.get, "/v1/jobs/\(id)", token: f.station)
             #expect(r.status == .forbidden)
-            let after = try await f.service.desk.store.writer.read { db in try Row.fetchOne(db, sql: "SELECT state, updatedAt, attempts FROM printJob WHERE id = ?", arguments: [id]) }
+            let after = try await f.service.desk.store.writer.read { db in try SQLRow.fetchOne(db, sql: "SELECT state, updatedAt, attempts FROM printJob WHERE id = ?", arguments: [id]) }
             #expect(after?["updatedAt"] as String? == "before" && after?["state"] as String? == "sent" && after?["attempts"] as Int? == 0, "\(String(describing: after))")
         }
     }

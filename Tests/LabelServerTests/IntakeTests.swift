@@ -1,6 +1,6 @@
 import Foundation
 import Fulfillment
-import GRDB
+import Storage
 import HTTPTypes
 import HummingbirdTesting
 import LabelModel
@@ -149,7 +149,7 @@ struct IntakeTests {
         guard case .success(.elsewhere) = answers[12], case .success(.elsewhere) = answers[13] else { Issue.record("\(answers[12]) \(answers[13])"); return }
 
         // Committed before the answers: another connection sees the jobs and the shipments printed.
-        let other = try DatabaseQueue(path: f.directory + "/var/labeld.sqlite")
+        let other = try SQLiteStore.open(path: f.directory + "/var/labeld.sqlite")
         let (jobs, printed) = try await other.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM printJob WHERE printer = 'pack-1' AND state = 'queued'")!,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM shipment WHERE status = 'printed'")!)

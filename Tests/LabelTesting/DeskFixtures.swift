@@ -1,6 +1,6 @@
 public import Foundation
 public import Fulfillment
-import GRDB
+import Storage
 import LabelModel
 public import Printing
 public import PrintSpool
@@ -31,7 +31,8 @@ public struct TestOrder: Sendable {
 /// The order core and the spool on one database (a file in a temp folder, as in production).
 public func makeDesk(templates: String = Project.templates, retry: RetryPolicy = RetryPolicy(baseSeconds: 0.05, maximumSeconds: 0.4),
               database: String? = nil, logger: Logger = .disabled) throws -> PrintDesk {
-    let path = database ?? temporaryDirectory("desk") + "/labeld.sqlite"
+    // A database given by the test is its own; a new one is on this run's backend (`TestDatabase`).
+    let path = database ?? TestDatabase.location(sqlitePath: temporaryDirectory("desk") + "/labeld.sqlite")!
     let store = try FulfillmentStore.open(path: path, logger: logger)
     let spool = try SpoolStore(writer: store.writer, retry: retry)
     let rendering = RendererConfiguration(fontsDirectory: Project.fonts, templatesDirectory: templates)

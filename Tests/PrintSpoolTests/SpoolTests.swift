@@ -1,6 +1,6 @@
 import Foundation
 import Fulfillment
-import GRDB
+import Storage
 import LabelModel
 import Printing
 import LabelTesting
@@ -124,8 +124,8 @@ struct SpoolTests {
         let ids = try seed(desk, manyOrders(1))
         let s = try desk.printShipment(ids["20261128000001"]!, printer: "office", actor: "station:pack-1", fallbackDirectory: dir)
         // A second connection (another process would do the same) sees the job and its label.
-        let other = try DatabaseQueue(path: (desk.fulfillment.writer as! DatabasePool).path)
-        let row = try other.read { db in try Row.fetchOne(db, sql: "SELECT state, labelCount, templateName FROM printJob WHERE id = ?", arguments: [s.job.id]) }
+        let other = try Stores.open(desk.fulfillment.writer.location)
+        let row = try other.read { db in try SQLRow.fetchOne(db, sql: "SELECT state, labelCount, templateName FROM printJob WHERE id = ?", arguments: [s.job.id]) }
         let state: String? = row?["state"], count: Int? = row?["labelCount"], template: String? = row?["templateName"]
         #expect(state == "completed" && count == 1 && template == "waybills/generic-4x6")
         let labels = try desk.store.labels(jobId: s.job.id)
@@ -333,7 +333,7 @@ struct BurstTests {
         let dir = temporaryDirectory("files")
         try desk.addPrinter("pack-1", "file:\(dir)", .zpl)
         let ids = try seed(desk, manyOrders(24))
-        _ = try Self.jobAhead(desk, printer: "pack-1")
+        let ahead = try Self.jobAhead(desk, printer: "pack-1")
         // 24 stations at once (their commits share syncs).
         let answers = Collected<Result<Submission, any Error>>()
         DispatchQueue.concurrentPerform(iterations: 24) { i in
@@ -344,7 +344,7 @@ struct BurstTests {
         #expect(submissions.count == 24 && Set(submissions.map(\.job.id)).count == 24)
         #expect(submissions.allSatisfy { $0.leftToWorker && !$0.repeated && $0.job.state == .queued && $0.job.timings.keys.sorted() == ["persist"] })
         // Committed before the answers: another connection sees every job and every shipment printed.
-        let other = try DatabaseQueue(path: (desk.fulfillment.writer as! DatabasePool).path)
+        let other = try Stores.open(desk.fulfillment.writer.location)
         let queued = try other.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM printJob WHERE state = 'queued' AND printer = 'pack-1'") }
         #expect(queued == 25)
         #expect(try ids.values.allSatisfy { try desk.fulfillment.shipmentDetail($0).status == "printed" })
@@ -354,10 +354,14 @@ struct BurstTests {
         let seen = Collected<Int64>()
         let workers = SpoolWorkers(spooler: desk.spooler, onJob: { seen.add($0.id) })
         workers.start(count: 2, interval: 0.05)
-        let done = eventually(timeout: 30) { (try? desk.store.jobs(limit: 100, states: [.completed]).count) == 24 }
+        // The job ahead comes due when its submitter's grace is over; on a slow backend that may be
+        // before the 24 are done, so it is left out of the order.
+        let done = eventually(timeout: 30) {
+            (try? desk.store.jobs(limit: 100, states: [.completed]).filter { $0.id != ahead.job.id }.count) == 24
+        }
         workers.stop()
         #expect(done)
-        let order = seen.all
+        let order = seen.all.filter { $0 != ahead.job.id }
         #expect(order == submissions.map(\.job.id).sorted(), "\(order)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 24)
     }
@@ -487,7 +491,7 @@ struct ResetTests {
         #expect(try desk.store.jobs().isEmpty && desk.store.revisions(name: "waybills/generic-4x6").isEmpty)
         #expect(try desk.store.profiles().map(\.name) == ["office"])
         // The backup still has the print history.
-        let old = try DatabaseQueue(path: backup)
+        let old = try SQLiteStore.open(path: backup)
         #expect(try old.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM printJob") } == 1)
     }
 }
@@ -495,13 +499,13 @@ struct ResetTests {
 @Test("a prepared savepoint undoes only its own writes when its body throws, and leaves none open")
 func preparedSavepoint() throws {
     struct Refused: Error {}
-    let db = try DatabaseQueue()
+    let db = try SQLiteStore.inMemory()
     try db.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER)") }
     try db.write { db in
         try db.execute(sql: "INSERT INTO t VALUES (0)")
         for i in 1...20 {
             do {
-                try db.inPreparedSavepoint {
+                try db.inSavepoint {
                     try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [i])
                     if i % 2 == 0 { throw Refused() }
                 }

@@ -1,6 +1,6 @@
 import Foundation
 import Fulfillment
-import GRDB
+import Storage
 import LabelModel
 import Printing
 import LabelTesting

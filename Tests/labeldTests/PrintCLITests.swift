@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Storage
 import LabelTesting
 import Testing
 
@@ -91,7 +91,7 @@ struct PrintCLITests {
 
         let printing = try lab.spawn(Project.binary, ["print", "batch", "--db", db, "--printer", "zebra"], log: dir + "/print.log",
                                      environment: ["LABELD_HOME": Project.root])
-        let reader = try DatabaseQueue(path: db)
+        let reader = try SQLiteStore.open(path: db)
         var caught = false
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline && printing.isRunning {
@@ -106,12 +106,12 @@ struct PrintCLITests {
         }
         printing.waitUntilExit()
         #expect(caught && printing.terminationReason == .uncaughtSignal, "labeld was not caught while \(state): \((try? String(contentsOfFile: dir + "/print.log", encoding: .utf8)) ?? "")")
-        let before = try reader.read { db in try Row.fetchOne(db, sql: "SELECT state, labelCount FROM printJob") }
+        let before = try reader.read { db in try SQLRow.fetchOne(db, sql: "SELECT state, labelCount FROM printJob") }
         #expect((before?["labelCount"] as Int?) == 1000)
 
         let r = try labeld(["jobs", "resume", "--wait", "90"], db: db)
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        let job = try reader.read { db in try Row.fetchOne(db, sql: "SELECT state, labelsSent FROM printJob") }
+        let job = try reader.read { db in try SQLRow.fetchOne(db, sql: "SELECT state, labelsSent FROM printJob") }
         #expect((job?["state"] as String?) == "completed" && (job?["labelsSent"] as Int?) == 1000)
         let document = try #require(try reader.read { db in try Data.fetchOne(db, sql: "SELECT bytes FROM printDocument") })
         #expect(sink.waitFor(bytes: document.count, timeout: 60))
@@ -125,9 +125,9 @@ struct PrintCLITests {
     }
 
     /// The state, labels confirmed and uncertain span of the (only) job.
-    func jobRow(_ reader: DatabaseQueue) throws -> (id: Int64, state: String, sent: Int, written: Int) {
+    func jobRow(_ reader: SQLiteStore) throws -> (id: Int64, state: String, sent: Int, written: Int) {
         try reader.read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT id, state, labelsSent, labelsWritten FROM printJob ORDER BY id LIMIT 1") else {
+            guard let r = try SQLRow.fetchOne(db, sql: "SELECT id, state, labelsSent, labelsWritten FROM printJob ORDER BY id LIMIT 1") else {
                 return (0, "none", 0, 0)
             }
             return (r[0], r[1], r[2], r[3])
@@ -146,7 +146,7 @@ struct PrintCLITests {
         let db = dir + "/var/labeld.sqlite"
         try seed(dir, db: db, count: count)
         #expect(try labeld(["printers", "add", "zebra", "--transport", "socket:127.0.0.1:\(sink.port)"] + (hostStatus ? ["--host-status"] : []), db: db).status == 0)
-        let reader = try DatabaseQueue(path: db)
+        let reader = try SQLiteStore.open(path: db)
         let seed = testSeed()
         var random = SeededGenerator(seed: seed)
         var kills = 0, spans: [Int] = [], confirmations = 0
