@@ -35,7 +35,7 @@ FIXTURE_PYTHON = .build/pyfixtures/bin/python
 
 # Every test on SQLite; then the suites that go through the database again on a PostgreSQL of
 # their own (Scripts/with-postgres.sh: initdb in a temp folder, pg_ctl on a loopback port).
-PG_SUITES = StorageTests|FulfillmentTests|PrintSpoolTests|PrintingTests|CarrierLinkTests|LabelServerTests|DbCopyTests
+PG_SUITES = StorageTests|FulfillmentTests|PrintSpoolTests|PrintingTests|CarrierLinkTests|LabelServerTests|DbCopyTests|ClusterTests
 test: deps-test $(SCHEMATHESIS) $(FIXTURE_PYTHON)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
