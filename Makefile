@@ -8,7 +8,7 @@ TEST_PACKAGES = zbar-tools zxing-cpp-tools poppler-utils python3 python3-venv cu
 BUILD_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) | md5sum | cut -c1-8)
 TEST_STAMP = .build/.apt-$(shell echo $(BUILD_PACKAGES) $(TEST_PACKAGES) | md5sum | cut -c1-8)
 
-.PHONY: run samples test build release deps deps-test bench bench-peers bench-http screenshots clean
+.PHONY: run samples test build release deps deps-test bench bench-peers bench-http bench-cluster screenshots clean
 
 # The main job: the HTTP service on 127.0.0.1:8080 (database, labels and backups under ./var/).
 # On the first start it makes an owner token and writes it to ./var/owner-token.
@@ -58,6 +58,11 @@ bench: deps-test release $(FIXTURE_PYTHON)
 # wrk against POST /v1/print (file printer, 50 connections).
 bench-http: deps-test release
 	Scripts/bench-http.sh
+
+# Two nodes on PostgreSQL against one on SQLite (wrk), allocation on both, failover with the default lease.
+bench-cluster: deps-test release
+	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
+	Scripts/bench-cluster.sh
 
 # The README's pictures of the designer and the packing-station page (headless Chromium, 1400×1000).
 screenshots: deps-test release

@@ -91,9 +91,10 @@ extension FulfillmentStore {
                 }
                 return a.id < b.id
             }
-            let allocateLine = try db.cachedStatement(sql: "UPDATE orderLine SET allocated = ? WHERE id = ?")
-            let moveAllocated = try db.cachedStatement(sql: "UPDATE stockLevel SET allocated = allocated + ? WHERE optionId = ?")
-            let setState = try db.cachedStatement(sql: "UPDATE salesOrder SET allocationState = ? WHERE id = ?")
+            // Written together at the end (`updateEach`): a statement per line cost 11 s for 100 000
+            // lines on PostgreSQL, a round trip each.
+            var lineUpdates: [(key: any SQLValueConvertible, value: any SQLValueConvertible)] = []
+            var newStates: [(key: any SQLValueConvertible, value: any SQLValueConvertible)] = []
             var report = AllocationReport()
             // Stock levels move once per option at the end, not once per line.
             var allocatedDelta: [Int64: Int] = [:]
@@ -106,7 +107,7 @@ extension FulfillmentStore {
                     let have = available[option] ?? 0
                     guard unlimited || have >= line.quantity else { return false }
                     available[option] = have - line.quantity
-                    try allocateLine.execute(arguments: [line.quantity, line.id])
+                    lineUpdates.append((line.id, line.quantity))
                     allocatedDelta[option, default: 0] += line.quantity
                     report.linesAllocated += 1
                     return true
@@ -122,10 +123,13 @@ extension FulfillmentStore {
                     if giftsAllowed, try take(line) { allocatedLines += 1 }
                 }
                 let state: AllocationState = allocatedLines == candidate.lines.count ? .full : allocatedLines > 0 ? .partial : .notAllocatable
-                if state.rawValue != candidate.state { try setState.execute(arguments: [state.rawValue, candidate.id]) }
+                if state.rawValue != candidate.state { newStates.append((candidate.id, state.rawValue)) }
                 report.states[state, default: 0] += 1
             }
-            for (option, delta) in allocatedDelta { try moveAllocated.execute(arguments: [delta, option]) }
+            try db.updateEach("orderLine", set: "allocated", key: "id", lineUpdates)
+            try db.updateEach("salesOrder", set: "allocationState", key: "id", newStates)
+            try db.updateEach("stockLevel", set: "allocated", to: "allocated + v.x", key: "optionId",
+                              allocatedDelta.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             try audit(db, actor: actor, action: "orders.allocate", subject: "\(report.ordersConsidered) order(s)", old: nil, new: "\(report.linesAllocated) line(s) allocated")
             return report
         }

@@ -68,7 +68,7 @@ public final class PrinterLeases: @unchecked Sendable {
         let start = Self.monotonic()
         if let h, start + UInt64(ttl / 2 * 1e9) < h.deadline { return h.epoch }
         guard let writer else { return epoch(for: printer) }
-        let epoch: Int64? = try writer.write { db in
+        let epoch: Int64? = try writer.writeAside { db in
             let now = try db.databaseTime()
             if let h {
                 try db.execute(sql: "UPDATE printerLease SET expiresAt = ? WHERE printer = ? AND owner = ? AND epoch = ?",
@@ -127,7 +127,7 @@ public final class PrinterLeases: @unchecked Sendable {
         var round = Round()
         let start = Self.monotonic()
         let mine = heldPrinters
-        try writer.write { db in
+        try writer.writeAside { db in
             let now = try db.databaseTime()
             if isServing {
                 try db.execute(sql: """
@@ -172,7 +172,7 @@ public final class PrinterLeases: @unchecked Sendable {
         guard isEnabled else { return }
         let mine = heldPrinters
         lock.lock(); held = [:]; lock.unlock()
-        try? writer.write { db in
+        try? writer.writeAside { db in
             for (printer, epoch) in mine {
                 try db.execute(sql: "UPDATE printerLease SET expiresAt = 0 WHERE printer = ? AND owner = ? AND epoch = ?", arguments: [printer, node, epoch])
             }

@@ -143,6 +143,9 @@ public final class ScanIntake: Sendable {
                         try db.inSavepoint {
                             outcomes[i] = .success(try self.queue(db, w.scan, at: at, basis: basis))
                         }
+                    } catch let error as SQLError where error.isRetryable {
+                        // PostgreSQL: the whole batch's transaction runs again, not this scan's answer.
+                        throw error
                     } catch {
                         outcomes[i] = .failure(error)
                     }

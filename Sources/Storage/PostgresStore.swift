@@ -8,9 +8,13 @@ import PostgresNIO
 ///
 /// Store operations are synchronous bodies, as on SQLite, so each statement waits for its answer on
 /// the caller's thread; the connections live on an event loop of their own, never one of the HTTP
-/// server's. A write is one SERIALIZABLE transaction, retried from the start when PostgreSQL
-/// reports a serialization failure or a deadlock: two nodes that read and write the same stock at
-/// once end as if one ran after the other, the guarantee SQLite's single writer gave for free.
+/// server's. A write is one SERIALIZABLE transaction that first takes the cluster's writer lock
+/// (`pg_advisory_lock`, before BEGIN): writes of every node run one after another, as SQLite's single
+/// writer ran them, so the order core's read-then-write steps (allocation, waybill numbers, a
+/// scan's "already printed?") need nothing more. SERIALIZABLE stays as a second guard, retried from
+/// the start on a serialization failure or deadlock. (Without the lock, two stations' scans on two
+/// nodes aborted each other as SSI pivots, and throughput fell to a third; finer locks are the
+/// next step when one writer is not enough.)
 /// A connection lost between statements (PostgreSQL restarted) is opened again and the
 /// transaction retried; a commit whose answer was lost is not (its outcome is unknown).
 public final class PostgresStore: SQLStore, @unchecked Sendable {
@@ -92,8 +96,20 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
     }
 
     public func write<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
-        try transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", body)
+        try transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", writerLock: true, body)
     }
+
+    /// READ COMMITTED, outside the writer's turn and outside SSI's conflict tracking: a lease's
+    /// statements are single-row upserts whose WHERE decides on the row's latest version (a
+    /// renewal only of the same owner and epoch, a take only of an expired lease). A fenced job
+    /// write that raced a takeover meets the new owner's write of the same job row and is retried
+    /// (first updater wins), then refused by its fence.
+    public func writeAside<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
+        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED", body)
+    }
+
+    /// The advisory lock key of the cluster's writer.
+    static let writerLockKey = 7_150_002
 
     /// Every commit on PostgreSQL is durable (synchronous_commit on, its default): the bodies run in
     /// one transaction, each alone again when one fails.
@@ -110,18 +126,27 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
         }
     }
 
-    private func transaction<T>(_ begin: String, _ body: (any SQLDatabase) throws -> T) throws -> T {
+    private func transaction<T>(_ begin: String, writerLock: Bool = false, _ body: (any SQLDatabase) throws -> T) throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             let connection = try checkout()
             let db = PostgresConnectionBox(connection, logger: logger)
             var committing = false
+            var locked = false
+            // The writer's lock is a session lock taken before BEGIN, so the transaction's snapshot
+            // is taken after the previous writer committed: writes are truly one after another
+            // (a transaction-scoped lock comes after the snapshot, and SSI aborted the overlap).
+            func unlock() throws {
+                if locked { try db.execute(sql: "SELECT pg_advisory_unlock(\(Self.writerLockKey))"); locked = false }
+            }
             do {
+                if writerLock { try db.execute(sql: "SELECT pg_advisory_lock(\(Self.writerLockKey))"); locked = true }
                 try db.execute(sql: begin)
                 let result = try body(db)
                 committing = true
                 try db.execute(sql: "COMMIT")
+                try unlock()
                 checkin(connection)
                 return result
             } catch {
@@ -129,7 +154,14 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
                 if connection.isClosed {
                     discard()
                 } else {
-                    do { try db.execute(sql: "ROLLBACK"); checkin(connection) } catch { let doomed: EventLoopFuture<Void> = connection.close(); _ = doomed; discard() }
+                    do {
+                        if !committing || locked { try? db.execute(sql: "ROLLBACK") }
+                        try unlock()
+                        checkin(connection)
+                    } catch {
+                        // A connection whose lock could not be let go is closed: that lets it go.
+                        let doomed: EventLoopFuture<Void> = connection.close(); _ = doomed; discard()
+                    }
                 }
                 guard retry else { throw error }
                 // Back off a little, more each time, with jitter, so two writers don't meet again.
@@ -143,7 +175,7 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
     static func retryable(_ error: any Error, committing: Bool) -> Bool {
         guard let e = error as? SQLError else { return false }
         switch e.code {
-        case "40001", "40P01": return true
+        case "40001", "40P01": return true   // SQLError.isRetryable
         case "connection": return !committing
         default: return false
         }

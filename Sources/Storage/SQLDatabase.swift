@@ -124,19 +124,27 @@ public struct SQLError: Error, CustomStringConvertible, Sendable {
     /// CONSTRAINT_PRIMARYKEY, PostgreSQL's 23505).
     public var isUniqueViolation: Bool { code == "23505" || code == "SQLITE_CONSTRAINT_UNIQUE" || code == "SQLITE_CONSTRAINT_PRIMARYKEY" }
 
+    /// PostgreSQL asks for the whole transaction to run again (serialization failure, deadlock):
+    /// a body that handles errors itself must let these through, so the store retries.
+    public var isRetryable: Bool { code == "40001" || code == "40P01" }
+
     public var description: String { sql.map { "\(message) (in: \($0.prefix(200)))" } ?? message }
 }
 
 /// A database labeld keeps its state in: one SQLite file (through GRDB), or a PostgreSQL database
 /// shared by several nodes (through postgres-nio). Every store operation is one `read` or one
-/// `write`; a write on PostgreSQL is SERIALIZABLE and retried on a serialization failure, so it
-/// behaves as SQLite's single writer does: as if writes ran one after another.
+/// `write`. Writes run one at a time, as on SQLite: on PostgreSQL each write transaction first
+/// takes the cluster's writer lock (an advisory lock, before its snapshot), and is SERIALIZABLE
+/// besides, retried on a serialization failure.
 public protocol SQLStore: Sendable {
     var dialect: SQLDialect { get }
     /// Where it is, for messages and `labeld nodes` (a path, or the URL without its password).
     var location: String { get }
     func read<T>(_ body: (any SQLDatabase) throws -> T) throws -> T
     func write<T>(_ body: (any SQLDatabase) throws -> T) throws -> T
+    /// A write beside the writer's turn: for tables only it touches (printer leases, node
+    /// heartbeats), so a long write (an allocation) never holds up a lease's renewal.
+    func writeAside<T>(_ body: (any SQLDatabase) throws -> T) throws -> T
     /// A write whose commit survives a power loss before it returns (a print job acknowledged to a
     /// station). `bodies` run in one transaction when they can; when one throws, each runs again
     /// in a transaction of its own and its error is given back in its place.
@@ -177,5 +185,28 @@ extension Stores {
         if isPostgres(location) { return "./var" }
         let dir = (location as NSString).deletingLastPathComponent
         return dir.isEmpty ? "." : dir
+    }
+}
+
+extension SQLDatabase {
+    /// `UPDATE table SET column = expression WHERE key = k` for many (k, x) pairs, in few
+    /// statements: `expression` names the pair's value `v.x` (`"v.x"`, or `"allocated + v.x"`).
+    /// One round trip per 256 rows instead of one per row, which is what a statement costs on
+    /// PostgreSQL; the statements come in 9 shapes only (256 rows, then powers of two), so both
+    /// engines keep them prepared.
+    public func updateEach(_ table: String, set column: String, to expression: String = "v.x", key: String,
+                           _ pairs: [(key: any SQLValueConvertible, value: any SQLValueConvertible)]) throws {
+        var i = 0
+        while i < pairs.count {
+            var size = 256
+            while size > pairs.count - i { size /= 2 }
+            let values = Array(repeating: "(?, ?)", count: size).joined(separator: ", ")
+            var arguments = SQLArguments(values: [])
+            arguments.values.reserveCapacity(size * 2)
+            for p in pairs[i..<i + size] { arguments.values.append(p.key.sqlValue); arguments.values.append(p.value.sqlValue) }
+            try execute(sql: "WITH v(k, x) AS (VALUES \(values)) UPDATE \(table) SET \(column) = \(expression) FROM v WHERE \(table).\(key) = v.k",
+                        arguments: arguments)
+            i += size
+        }
     }
 }

@@ -59,6 +59,9 @@ public final class SQLiteStore: SQLStore {
         try mapped { try writer.write { db in try body(SQLiteConnection(db)) } }
     }
 
+    /// One writer on SQLite: the same as `write`.
+    public func writeAside<T>(_ body: (any SQLDatabase) throws -> T) throws -> T { try write(body) }
+
     /// The writer's own `synchronous` setting, restored after each durable write (only the writer
     /// connection, one caller at a time, touches it).
     nonisolated(unsafe) private var usualSynchronous: Int?

@@ -15,12 +15,14 @@ struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "allocate", abstract: "Time allocating order lines over many SKUs with short stock.")
         @Option(name: .long) var lines: Int = 100_000
         @Option(name: .long) var skus: Int = 20_000
+        @Option(name: .long, help: "A postgres:// URL (an empty database or schema): allocate on PostgreSQL instead of a temp SQLite file.")
+        var db: String?
 
         func run() throws {
             try reportingErrors {
                 let dir = try scratchDirectory("labeld-bench-alloc")
                 defer { try? FileManager.default.removeItem(atPath: dir) }
-                let store = try FulfillmentStore.open(path: dir + "/bench.sqlite")
+                let store = try FulfillmentStore.open(path: db ?? dir + "/bench.sqlite")
                 var products: [ProductInput] = []
                 for i in 0..<skus {
                     var p = ProductInput(code: "P\(i)", name: "상품 \(i)", sku: "SKU-\(i)")
