@@ -9,7 +9,7 @@ bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 dir=$(mktemp -d /tmp/labeld-pg.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 as=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; as=(runuser -u postgres --); fi
+if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; as=("$(command -v runuser)" -u postgres --); fi
 cleanup() {
   if [ -f "$dir/data/postmaster.pid" ]; then
     pid=$(head -1 "$dir/data/postmaster.pid")
@@ -27,5 +27,8 @@ trap cleanup EXIT
 "${as[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U labeld labeld_test
 export LABELD_TEST_POSTGRES="postgres://labeld@127.0.0.1:$port/labeld_test"
 export LABELD_TEST_PG_BIN="$bin"
+# For tests that restart the server: its data folder, and how to run its tools (as postgres when root).
+export LABELD_TEST_PG_DATA="$dir/data"
+export LABELD_TEST_PG_AS="${as[*]:-}"
 echo "with-postgres: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (pid $(head -1 "$dir/data/postmaster.pid"))"
 "$@"

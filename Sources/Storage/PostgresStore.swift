@@ -130,7 +130,14 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let connection = try checkout()
+            let connection: PostgresConnection
+            do {
+                connection = try checkout()
+            } catch let error as SQLError where error.code == "connection" && attempt < maxAttempts {
+                // PostgreSQL restarting: try again shortly (nothing of this transaction ran yet).
+                usleep(UInt32(min(200_000, 2_000 * attempt * attempt)))
+                continue
+            }
             let db = PostgresConnectionBox(connection, logger: logger)
             var committing = false
             var locked = false

@@ -88,17 +88,31 @@ struct ClusterTests {
         #expect(try core.ledgerMismatches().isEmpty && core.overAllocated().isEmpty, "stock invariants")
     }
 
+    /// A new database with `orders` shipments and `printers` socket printers, `nodes` serving it,
+    /// every printer leased by one of them.
+    struct Cluster {
+        let lab: PrintLab
+        let dir: String
+        let db: String
+        let sinks: [PrintLab.Sink]
+        let nodes: [Node]
+        let store: any SQLStore
+    }
+
+    func cluster(nodes names: [String], orders: Int, printers: Int) throws -> Cluster {
+        let lab = PrintLab(), dir = temporaryDirectory(), db = TestDatabase.location(sqlitePath: nil)!
+        let sinks = try seed(lab, dir: dir, db: db, orders: orders, printers: printers)
+        let store = try Stores.open(db)
+        let nodes = try names.map { try startNode(lab, $0, db: db, dir: dir) }
+        #expect(eventually(timeout: 20) { (try? holders(store).count) == printers }, "leases: \((try? holders(store)) ?? [:])")
+        return Cluster(lab: lab, dir: dir, db: db, sinks: sinks, nodes: nodes, store: store)
+    }
+
     @Test("3 nodes, a 1000-label batch over 4 printers, kill -9 of the node holding most printers mid-batch: every label printed exactly once; failover timed")
     func killNine() throws {
-        let lab = PrintLab()
-        defer { lab.stop() }
-        let dir = temporaryDirectory()
-        let db = TestDatabase.location(sqlitePath: nil)!
-        let sinks = try seed(lab, dir: dir, db: db, orders: 1000, printers: 4)
-        let store = try Stores.open(db)
-        var nodes: [Node] = []
-        for n in ["n1", "n2", "n3"] { nodes.append(try startNode(lab, n, db: db, dir: dir)) }
-        #expect(eventually(timeout: 20) { (try? holders(store).count) == 4 }, "leases: \((try? holders(store)) ?? [:])")
+        let c = try cluster(nodes: ["n1", "n2", "n3"], orders: 1000, printers: 4)
+        defer { c.lab.stop() }
+        let (db, sinks, store, nodes) = (c.db, c.sinks, c.store, c.nodes)
         // One batch per printer, queued by the command line (a client: the nodes print).
         for i in 0..<4 {
             let r = try labeld(["print", "batch", "--printer", "p\(i)", "--limit", "250"], db: db)
@@ -141,15 +155,9 @@ struct ClusterTests {
 
     @Test("a node frozen (SIGSTOP) past its lease: another takes its printer; resumed (SIGCONT), its stale writes are refused and it sends nothing more")
     func frozen() throws {
-        let lab = PrintLab()
-        defer { lab.stop() }
-        let dir = temporaryDirectory()
-        let db = TestDatabase.location(sqlitePath: nil)!
-        let sinks = try seed(lab, dir: dir, db: db, orders: 600, printers: 2)
-        let store = try Stores.open(db)
-        var nodes: [Node] = []
-        for n in ["f1", "f2"] { nodes.append(try startNode(lab, n, db: db, dir: dir)) }
-        #expect(eventually(timeout: 20) { (try? holders(store).count) == 2 })
+        let c = try cluster(nodes: ["f1", "f2"], orders: 600, printers: 2)
+        defer { c.lab.stop() }
+        let (db, sinks, store, nodes) = (c.db, c.sinks, c.store, c.nodes)
         for i in 0..<2 {
             let r = try labeld(["print", "batch", "--printer", "p\(i)", "--limit", "300"], db: db)
             #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
@@ -174,5 +182,76 @@ struct ClusterTests {
         #expect(frozen.process.isRunning, "the resumed node carries on (without the printer)")
         let log = frozen.text
         #expect(log.contains("does not hold printer") || log.contains("printer lease lost"), "the resumed node's writes were refused: \(log.suffix(3000))")
+    }
+
+    @Test("PostgreSQL restarted mid-run: the nodes reconnect and carry on; every scan answered 201/202 prints exactly once")
+    func databaseRestart() throws {
+        let env = ProcessInfo.processInfo.environment
+        let bin = try #require(env["LABELD_TEST_PG_BIN"]), data = try #require(env["LABELD_TEST_PG_DATA"])
+        let runAs = (env["LABELD_TEST_PG_AS"] ?? "").split(separator: " ").map(String.init)
+        let c = try cluster(nodes: ["r1", "r2"], orders: 300, printers: 1)
+        defer { c.lab.stop() }
+        let (db, sinks, store) = (c.db, c.sinks, c.store)
+        let ports = try c.nodes.map { node in
+            let text = node.text
+            let r = try #require(text.range(of: "labeld listening on http://127.0.0.1:"))
+            return Int(text[r.upperBound...].prefix { $0.isNumber })!
+        }
+        let token = try labeld(["tokens", "create", "--role", "station", "--name", "pack-1", "--printer", "p0"], db: db).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        /// One scan through node `i % 2`: its HTTP status (0: no answer).
+        func scan(_ i: Int) throws -> Int {
+            let r = try runTool("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "20", "-X", "POST",
+                                                  "http://127.0.0.1:\(ports[i % 2])/v1/print", "-H", "Authorization: Bearer \(token)",
+                                                  "-H", "Content-Type: application/json", "--data", #"{"code":"\#(String(format: "8%011d", i))"}"#])
+            return Int(r.stdout) ?? 0
+        }
+        var answers: [Int: Int] = [:]
+        for i in 1...60 { answers[i] = try scan(i) }
+        // Restarted (fast shutdown, as an operator or a failover would) while scans go on.
+        // (On a thread of its own: the restarted server inherits pg_ctl's output, so read to its end
+        // only the log file, not a pipe.)
+        let program = runAs.first ?? bin + "/pg_ctl"
+        // Beside the data folder: the server's user may write there.
+        let restartLog = (data as NSString).deletingLastPathComponent + "/restart.log"
+        let arguments = Array(runAs.dropFirst()) + (runAs.isEmpty ? [] : [bin + "/pg_ctl"])
+            + ["-D", data, "-l", restartLog, "-m", "fast", "-w", "-t", "30", "restart"]
+        // Through sh with its output to /dev/null: the restarted server must not inherit runTool's pipe.
+        let command = ([program] + arguments).map { "'\($0)'" }.joined(separator: " ") + " > /dev/null 2>&1"
+        let startedBefore = try store.read { db in try String.fetchOne(db, sql: "SELECT CAST(pg_postmaster_start_time() AS TEXT)") }
+        Thread.detachNewThread { _ = try? runTool("/bin/sh", ["-c", command]) }
+        for i in 61...240 { answers[i] = try scan(i) }
+        // The restart is seen in the server itself (the runuser process that ran pg_ctl is not always
+        // reaped in this test process, so its exit is not waited for).
+        var startedAfter: String?
+        let restartedServer = eventually(timeout: 60) {
+            startedAfter = try? store.read { db in try String.fetchOne(db, sql: "SELECT CAST(pg_postmaster_start_time() AS TEXT)") }
+            return startedAfter != nil && startedAfter != startedBefore
+        }
+        let restartText = (try? String(contentsOfFile: restartLog, encoding: .utf8)) ?? ""
+        #expect(startedBefore != nil && restartedServer, "PostgreSQL was restarted: \(startedBefore ?? "-") → \(startedAfter ?? "-"); \(restartText)")
+        // After the restart every scan is answered again.
+        for i in 241...300 { answers[i] = try scan(i) }
+        let acknowledged = answers.filter { $0.value == 201 || $0.value == 202 }.keys.sorted()
+        let failedDuring = answers.filter { $0.value != 201 && $0.value != 202 }.keys.sorted()
+        print("database restart: \(acknowledged.count) of 300 scans acknowledged; not acknowledged (during the restart): \(failedDuring.count)")
+        #expect(answers.filter { $0.key > 240 }.allSatisfy { $0.value == 201 || $0.value == 202 }, "after the restart: \(answers.filter { $0.key > 240 && $0.value >= 300 })")
+        // Every acknowledged scan printed, once. A scan that got no answer may have printed too
+        // (its commit landed, the answer did not): it must be at most once.
+        let done = eventually(timeout: 90) {
+            (try? store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM printJob WHERE state NOT IN ('completed', 'failed', 'canceled')") }) == 0
+        }
+        #expect(done)
+        #expect(sinks[0].waitUntilClosed(timeout: 30))
+        let tags = sinks[0].completeLabelTags().map { String($0.split(separator: " ")[0]) }
+        var seen: [String: Int] = [:]
+        for t in tags { seen[t, default: 0] += 1 }
+        #expect(seen.values.allSatisfy { $0 == 1 }, "printed twice: \(seen.filter { $0.value > 1 })")
+        let waybills = Dictionary(uniqueKeysWithValues: try store.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT id, waybillNo FROM shipment").map { ("shipment:\($0[0] as Int64)", $0[1] as String) }
+        })
+        let printedWaybills = Set(tags.compactMap { waybills[$0] })
+        let missing = acknowledged.filter { !printedWaybills.contains(String(format: "8%011d", $0)) }
+        #expect(missing.isEmpty, "acknowledged but not printed: \(missing)")
     }
 }
