@@ -40,7 +40,6 @@ test: deps-test $(SCHEMATHESIS) $(FIXTURE_PYTHON)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 	Scripts/with-postgres.sh $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter '$(PG_SUITES)'
-	LABELD_TEST_PG_RESTART=1 Scripts/with-postgres.sh $(SWIFT) test $(SWIFT_FLAGS) --skip-build --filter 'ClusterTests/databaseRestart'
 
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
