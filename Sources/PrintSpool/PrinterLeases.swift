@@ -24,7 +24,7 @@ public final class PrinterLeases: @unchecked Sendable {
     /// Held leases are not used for sending in their last `margin` seconds.
     let margin: Double
 
-    private struct Held { var epoch: Int64; var deadline: UInt64; var acquiredAt: Double }
+    private struct Held { var epoch: Int64; var deadline: UInt64 }
     private let lock = NSLock()
     private var held: [String: Held] = [:]
 
@@ -77,7 +77,7 @@ public final class PrinterLeases: @unchecked Sendable {
             }
             return try Int64.fetchOne(db, sql: Self.take, arguments: [printer, node, now + ttl, now, now])
         }
-        if let epoch { record(printer, epoch: epoch, renewedFrom: start, acquiredAt: 0) } else { drop(printer) }
+        if let epoch { record(printer, epoch: epoch, renewedFrom: start) } else { drop(printer) }
         return epoch
     }
 
@@ -100,9 +100,9 @@ public final class PrinterLeases: @unchecked Sendable {
         return held.filter { $0.value.deadline > now }.mapValues(\.epoch)
     }
 
-    private func record(_ printer: String, epoch: Int64, renewedFrom start: UInt64, acquiredAt: Double) {
+    private func record(_ printer: String, epoch: Int64, renewedFrom start: UInt64) {
         lock.lock(); defer { lock.unlock() }
-        held[printer] = Held(epoch: epoch, deadline: start + UInt64((ttl - margin) * 1e9), acquiredAt: acquiredAt)
+        held[printer] = Held(epoch: epoch, deadline: start + UInt64((ttl - margin) * 1e9))
     }
 
     private func drop(_ printer: String) {
@@ -162,8 +162,8 @@ public final class PrinterLeases: @unchecked Sendable {
             }
         }
         for p in round.lost + round.released { drop(p) }
-        for p in round.renewed { record(p, epoch: mine[p]!, renewedFrom: start, acquiredAt: 0) }
-        for a in round.acquired { record(a.printer, epoch: a.epoch, renewedFrom: start, acquiredAt: 0) }
+        for p in round.renewed { record(p, epoch: mine[p]!, renewedFrom: start) }
+        for a in round.acquired { record(a.printer, epoch: a.epoch, renewedFrom: start) }
         return round
     }
 

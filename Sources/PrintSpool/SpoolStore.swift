@@ -446,14 +446,11 @@ public struct SpoolStore: Sendable {
     /// `fenced`: a write of the node driving the job (the spooler's), which holds only under the
     /// printer's lease; an operator's (release, cancel, confirm) is not.
     func update(_ db: any SQLDatabase, _ id: Int64, _ m: PrintJobMachine, retryAfter: Double? = nil, timings: [String: Double] = [:], release: Bool = false,
-                printer: String? = nil, fenced: Bool = false) throws {
+                fenced: Bool = false) throws {
         let due = retryAfter.map { now().timeIntervalSince1970 + $0 }
         // Several nodes: the write holds only while this node holds the printer under its epoch.
         var fence: (node: String, epoch: Int64)?
-        if fenced && leases.isEnabled {
-            let name = try printer ?? String.fetchOne(db.cachedStatement(sql: "SELECT printer FROM printJob WHERE id = ?"), arguments: [id]) ?? ""
-            fence = try leases.fence(printer: name)
-        }
+        if fenced && leases.isEnabled { fence = try leases.fence(printer: printer(ofJob: id, in: db)) }
         // A job that fails or is canceled now hands the labels it did not print back to their owner.
         var ending = false
         if m.state == .failed || m.state == .canceled, let before = try String.fetchOne(db, sql: "SELECT state FROM printJob WHERE id = ?", arguments: [id]) {
@@ -480,11 +477,18 @@ public struct SpoolStore: Sendable {
     /// a transaction of its own; throws `LeaseLost` when another node holds it.
     func prepareFence(_ id: Int64) throws {
         guard leases.isEnabled else { return }
-        // A job's printer never changes (a reprint is a job of its own): read once.
-        let printer = try jobPrinters.value(for: id) {
-            try writer.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT printer FROM printJob WHERE id = ?"), arguments: [id]) } ?? ""
-        }
+        let printer = try printer(ofJob: id)
         if try leases.ensure(printer) == nil { throw LeaseLost(printer: printer, node: leases.node) }
+    }
+
+    /// Job `id`'s printer, read once (a job never changes printer: a reprint is a job of its own);
+    /// through `db` inside a transaction, else in a read of its own.
+    func printer(ofJob id: Int64, in db: (any SQLDatabase)? = nil) throws -> String {
+        try jobPrinters.value(for: id) {
+            let sql = "SELECT printer FROM printJob WHERE id = ?"
+            if let db { return try String.fetchOne(db.cachedStatement(sql: sql), arguments: [id]) ?? "" }
+            return try writer.read { db in try String.fetchOne(db.cachedStatement(sql: sql), arguments: [id]) } ?? ""
+        }
     }
 
 
@@ -493,16 +497,7 @@ public struct SpoolStore: Sendable {
         guard let fence else { return }
         let held = try Bool.fetchOne(db, sql: "SELECT 1 FROM printJob WHERE id = ? AND " + PrinterLeases.fenceCondition(),
                                      arguments: [id, fence.node, fence.epoch]) ?? false
-        if !held {
-            let printer = try String.fetchOne(db, sql: "SELECT printer FROM printJob WHERE id = ?", arguments: [id]) ?? "?"
-            throw LeaseLost(printer: printer, node: fence.node)
-        }
-    }
-
-    /// The fence for job `id`'s printer (nil when leases are off).
-    func fence(_ db: any SQLDatabase, _ id: Int64) throws -> (node: String, epoch: Int64)? {
-        guard leases.isEnabled else { return nil }
-        return try leases.fence(printer: try String.fetchOne(db, sql: "SELECT printer FROM printJob WHERE id = ?", arguments: [id]) ?? "")
+        if !held { throw LeaseLost(printer: try printer(ofJob: id, in: db), node: fence.node) }
     }
 
     func mergeTimings(_ db: any SQLDatabase, _ id: Int64, _ timings: [String: Double]) throws {
@@ -633,7 +628,7 @@ public struct SpoolStore: Sendable {
                        verification: [VerificationNote]? = nil) throws {
         try prepareFence(id)
         try writer.write { db in
-            try checkFence(db, id, try fence(db, id))
+            if leases.isEnabled { try checkFence(db, id, try leases.fence(printer: printer(ofJob: id, in: db))) }
             try setVerification(db, id, verification)
             try db.execute(sql: "INSERT INTO printDocument (jobId, bytes) VALUES (?, ?) ON CONFLICT (jobId) DO UPDATE SET bytes = excluded.bytes", arguments: [id, Data(bytes)])
             let update = try db.cachedStatement(sql: "UPDATE printLabel SET byteOffset = ? WHERE jobId = ? AND seq = ?")
@@ -652,9 +647,7 @@ public struct SpoolStore: Sendable {
         let me = Int64(getpid())
         let node: String? = leases.isEnabled ? leases.node : nil
         // Several nodes: only a printer this node holds (taken now if no live node holds it).
-        if leases.isEnabled {
-            do { try prepareFence(id) } catch is LeaseLost { return nil }
-        }
+        do { try prepareFence(id) } catch is LeaseLost { return nil }
         return try writer.write { db in
             guard let row = try SQLRow.fetchOne(db, sql: "SELECT owner, ownerNode, printer FROM printJob WHERE id = ?", arguments: [id]) else {
                 throw PrintError(code: .notFound, message: "no print job \(id)")
@@ -670,7 +663,7 @@ public struct SpoolStore: Sendable {
             if job.state.isFinal { return (job, m, .none, nil) }
             let action = try m.handle(.run)
             try db.execute(sql: "UPDATE printJob SET owner = ?, ownerNode = ? WHERE id = ?", arguments: [me, node, id])
-            try update(db, id, m, printer: printer, fenced: true)
+            try update(db, id, m, fenced: true)
             job.state = m.state
             let previous: String? = owner.map { sameNode ? "process \($0)" : "node \(ownerNode ?? "?") process \($0)" }
             return (job, m, action, owner == me && sameNode ? nil : previous)

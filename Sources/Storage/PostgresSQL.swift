@@ -53,24 +53,48 @@ enum PostgresSQL {
         return numberingPlaceholders(sql)
     }
 
-    /// `?` → `$n` and `?NNN` → `$NNN` (SQLite's numbered form), outside '…' and "…".
-    static func numberingPlaceholders(_ sql: String) -> String {
-        let chars = Array(sql)
-        var out = ""
-        out.reserveCapacity(sql.utf8.count + 16)
-        var n = 0
+    /// `sql` cut into runs outside and inside quoted text ('…' and "…", quotes included in the
+    /// quoted runs): what the rewrites below look at, and what they leave alone.
+    static func segments(_ sql: String) -> [(text: Substring, quoted: Bool)] {
+        var out: [(text: Substring, quoted: Bool)] = []
+        var start = sql.startIndex, i = sql.startIndex
         var quote: Character?
-        var i = 0
-        while i < chars.count {
-            let ch = chars[i]
-            i += 1
+        while i < sql.endIndex {
+            let ch = sql[i]
             if let q = quote {
-                if ch == q { quote = nil }
-                out.append(ch)
+                if ch == q {
+                    let end = sql.index(after: i)
+                    out.append((sql[start..<end], true))
+                    start = end
+                    quote = nil
+                }
             } else if ch == "'" || ch == "\"" {
+                if start < i { out.append((sql[start..<i], false)) }
+                start = i
                 quote = ch
-                out.append(ch)
-            } else if ch == "?" {
+            }
+            i = sql.index(after: i)
+        }
+        if start < sql.endIndex { out.append((sql[start...], quote != nil)) }
+        return out
+    }
+
+    /// `sql` with `transform` applied to its runs outside quoted text.
+    static func outsideQuotes(_ sql: String, _ transform: (Substring) -> String) -> String {
+        segments(sql).map { $0.quoted ? String($0.text) : transform($0.text) }.joined()
+    }
+
+    /// `?` → `$n` and `?NNN` → `$NNN` (SQLite's numbered form), outside quoted text.
+    static func numberingPlaceholders(_ sql: String) -> String {
+        var n = 0
+        return outsideQuotes(sql) { text in
+            let chars = Array(text)
+            var out = ""
+            var i = 0
+            while i < chars.count {
+                let ch = chars[i]
+                i += 1
+                guard ch == "?" else { out.append(ch); continue }
                 if i < chars.count, chars[i].isASCII, chars[i].isNumber {
                     out += "$"
                     while i < chars.count, chars[i].isASCII, chars[i].isNumber { out.append(chars[i]); i += 1 }
@@ -78,38 +102,34 @@ enum PostgresSQL {
                     n += 1
                     out += "$\(n)"
                 }
-            } else {
-                out.append(ch)
             }
+            return out
         }
-        return out
     }
 
     /// Replaces whole words (not inside identifiers, not in quoted text), in the order given.
     static func replacingWords(_ sql: String, _ pairs: [(String, String)]) -> String {
         var result = sql
         for (from, to) in pairs {
-            var out = ""
-            var i = result.startIndex
-            var quote: Character?
-            while i < result.endIndex {
-                let ch = result[i]
-                if let q = quote {
-                    if ch == q { quote = nil }
-                    out.append(ch); i = result.index(after: i); continue
-                }
-                if ch == "'" || ch == "\"" { quote = ch; out.append(ch); i = result.index(after: i); continue }
-                if result[i...].hasPrefix(from) {
-                    let end = result.index(i, offsetBy: from.count)
-                    let before = i == result.startIndex ? nil : result[result.index(before: i)]
-                    let after = end == result.endIndex ? nil : result[end]
-                    if !isWord(before) && !isWord(after) {
-                        out += to; i = end; continue
+            result = outsideQuotes(result) { text in
+                var out = ""
+                var i = text.startIndex
+                while i < text.endIndex {
+                    if text[i...].hasPrefix(from) {
+                        let end = text.index(i, offsetBy: from.count)
+                        let before = i == text.startIndex ? nil : text[text.index(before: i)]
+                        let after = end == text.endIndex ? nil : text[end]
+                        if !isWord(before) && !isWord(after) {
+                            out += to
+                            i = end
+                            continue
+                        }
                     }
+                    out.append(text[i])
+                    i = text.index(after: i)
                 }
-                out.append(ch); i = result.index(after: i)
+                return out
             }
-            result = out
         }
         return result
     }
@@ -123,19 +143,15 @@ enum PostgresSQL {
     static func statements(_ sql: String) -> [String] {
         var out: [String] = []
         var current = ""
-        var quote: Character?
-        for ch in sql {
-            if let q = quote {
-                if ch == q { quote = nil }
-                current.append(ch)
-            } else if ch == "'" || ch == "\"" {
-                quote = ch
-                current.append(ch)
-            } else if ch == ";" {
-                if !current.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { out.append(current) }
-                current = ""
-            } else {
-                current.append(ch)
+        for segment in segments(sql) {
+            guard !segment.quoted else { current += segment.text; continue }
+            let parts = segment.text.split(separator: ";", omittingEmptySubsequences: false)
+            for (k, part) in parts.enumerated() {
+                current += part
+                if k < parts.count - 1 {
+                    if !current.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { out.append(current) }
+                    current = ""
+                }
             }
         }
         if !current.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { out.append(current) }

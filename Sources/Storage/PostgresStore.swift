@@ -111,20 +111,8 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
     /// The advisory lock key of the cluster's writer.
     static let writerLockKey = 7_150_002
 
-    /// Every commit on PostgreSQL is durable (synchronous_commit on, its default): the bodies run in
-    /// one transaction, each alone again when one fails.
-    public func writeDurably(_ bodies: [(any SQLDatabase) throws -> Void]) -> [(any Error)?] {
-        do {
-            try write { db in for body in bodies { try body(db) } }
-            return bodies.map { _ in nil }
-        } catch where bodies.count > 1 {
-            return bodies.map { body in
-                do { try write { db in try body(db) }; return nil } catch { return error }
-            }
-        } catch {
-            return [error]
-        }
-    }
+    /// Every commit on PostgreSQL is durable (synchronous_commit on, its default).
+    public func writeDurable<T>(_ body: (any SQLDatabase) throws -> T) throws -> T { try write(body) }
 
     private func transaction<T>(_ begin: String, writerLock: Bool = false, _ body: (any SQLDatabase) throws -> T) throws -> T {
         var attempt = 0
@@ -182,9 +170,8 @@ public final class PostgresStore: SQLStore, @unchecked Sendable {
     static func retryable(_ error: any Error, committing: Bool) -> Bool {
         guard let e = error as? SQLError else { return false }
         switch e.code {
-        case "40001", "40P01": return true   // SQLError.isRetryable
         case "connection": return !committing
-        default: return false
+        default: return e.isRetryable
         }
     }
 

@@ -146,11 +146,28 @@ public protocol SQLStore: Sendable {
     /// heartbeats), so a long write (an allocation) never holds up a lease's renewal.
     func writeAside<T>(_ body: (any SQLDatabase) throws -> T) throws -> T
     /// A write whose commit survives a power loss before it returns (a print job acknowledged to a
-    /// station). `bodies` run in one transaction when they can; when one throws, each runs again
-    /// in a transaction of its own and its error is given back in its place.
-    func writeDurably(_ bodies: [(any SQLDatabase) throws -> Void]) -> [(any Error)?]
+    /// station).
+    func writeDurable<T>(_ body: (any SQLDatabase) throws -> T) throws -> T
     /// Runs the migrations not yet applied, in order, each in its own transaction.
     func migrate(_ migrations: Migrations) throws
+}
+
+extension SQLStore {
+    /// Durable writes of several callers (`SpoolStore`'s group commit): `bodies` run in one
+    /// transaction when they can; when one throws, each runs again in a transaction of its own and
+    /// its error is given back in its place.
+    public func writeDurably(_ bodies: [(any SQLDatabase) throws -> Void]) -> [(any Error)?] {
+        do {
+            try writeDurable { db in for body in bodies { try body(db) } }
+            return bodies.map { _ in nil }
+        } catch where bodies.count > 1 {
+            return bodies.map { body in
+                do { try writeDurable { db in try body(db) }; return nil } catch { return error }
+            }
+        } catch {
+            return [error]
+        }
+    }
 }
 
 /// Versioned schema changes. Identifiers are recorded in `grdb_migrations` (the table GRDB's

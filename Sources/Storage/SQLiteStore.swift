@@ -24,7 +24,7 @@ public final class SQLiteStore: SQLStore {
         config.busyMode = .timeout(10)
         // WAL + NORMAL: a commit survives any crash of labeld (kill -9 included) and the file is never
         // corrupted; only a power loss may undo the last commits. Commits that acknowledge something
-        // to a user (a print job) switch to FULL for that transaction (`writeDurably`).
+        // to a user (a print job) switch to FULL for that transaction (`writeDurable`).
         // No memory map (mmap_size): every connection remaps the file each time it grows, and under a
         // burst of scans the unmapping (TLB shootdowns on every core) cost more than the reads it saves.
         config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
@@ -66,34 +66,24 @@ public final class SQLiteStore: SQLStore {
     /// connection, one caller at a time, touches it).
     nonisolated(unsafe) private var usualSynchronous: Int?
 
-    public func writeDurably(_ bodies: [(any SQLDatabase) throws -> Void]) -> [(any Error)?] {
-        var errors = [(any Error)?](repeating: nil, count: bodies.count)
-        do {
-            try mapped {
-                try writer.writeWithoutTransaction { db in
-                    let c = SQLiteConnection(db)
-                    if usualSynchronous == nil { usualSynchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2 }
-                    try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
-                    defer {
-                        let usual = usualSynchronous ?? 2
-                        try? db.cachedStatement(sql: usual == 2 ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = \(usual)").execute()
-                    }
-                    do {
-                        try db.inTransaction {
-                            for body in bodies { try body(c) }
-                            return .commit
-                        }
-                    } catch where bodies.count > 1 {
-                        for (i, body) in bodies.enumerated() {
-                            do { try db.inTransaction { try body(c); return .commit } } catch { errors[i] = Self.map(error) }
-                        }
-                    }
+    /// FULL sync for this transaction only (the rest of the time NORMAL: see `open`).
+    public func writeDurable<T>(_ body: (any SQLDatabase) throws -> T) throws -> T {
+        try mapped {
+            try writer.writeWithoutTransaction { db in
+                if usualSynchronous == nil { usualSynchronous = try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 2 }
+                try db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute()
+                defer {
+                    let usual = usualSynchronous ?? 2
+                    try? db.cachedStatement(sql: usual == 2 ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = \(usual)").execute()
                 }
+                var result: T?
+                try db.inTransaction {
+                    result = try body(SQLiteConnection(db))
+                    return .commit
+                }
+                return result!
             }
-        } catch {
-            for i in errors.indices where errors[i] == nil { errors[i] = error }
         }
-        return errors
     }
 
     public func migrate(_ migrations: Migrations) throws {

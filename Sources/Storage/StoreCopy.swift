@@ -19,12 +19,13 @@ public enum StoreCopy {
         let sourceTables = Dictionary(try source.read { db in try tables(db) }.map { ($0.lowercased(), $0) }) { a, _ in a }
         let order = try destination.read { db in try parentsFirst(db) }.filter { sourceTables[$0.lowercased()] != nil && $0 != "grdb_migrations" }
         var report = Report()
-        try destination.write { dest in
+        // One snapshot of the source for every table: a copy of a database in use stays consistent.
+        try source.read { src in try destination.write { dest in
             for table in order.reversed() { try dest.execute(sql: "DELETE FROM \(table)") }
             for table in order {
                 let destColumns = Set(try columns(dest, table).map { $0.lowercased() })
                 let name = sourceTables[table.lowercased()]!
-                let rows = try source.read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM \(name)") }
+                let rows = try SQLRow.fetchAll(src, sql: "SELECT * FROM \(name)")
                 guard let first = rows.first else { report.rows[name] = 0; continue }
                 let names = first.columns.filter { destColumns.contains($0.lowercased()) }
                 let indexes = names.map { first.index(of: $0)! }
@@ -54,7 +55,7 @@ public enum StoreCopy {
                         """)
                 }
             }
-        }
+        } }
         return report
     }
 
